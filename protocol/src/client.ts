@@ -1,0 +1,294 @@
+/**
+ * A small typed client for a relay's REST and watch APIs. It runs in Node (pass `WebSocket`
+ * from `ws` on Node 20) and in browsers, and is the only way the viewer and the extensions
+ * talk to a relay.
+ */
+import { ErrorCode, SentieroError } from './errors.ts';
+import type {
+  EventsMessage, ResumePoint, SessionListResponse, SessionSummary, StoredBatchLine, WatchClientMessage,
+  WatchServerMessage,
+} from './messages.ts';
+import { parseJson, validateWatchServerMessage } from './validate.ts';
+
+/** The part of the WebSocket API the client uses (browsers' `WebSocket` and `ws` both fit). */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+}
+
+/** A constructor of `WebSocketLike`. */
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+/** Options of `createClient`. */
+export interface ClientOptions {
+  /** The relay's base URL, e.g. `http://localhost:3000/sentiero`. */
+  baseUrl: string;
+  /** The viewer token. */
+  token: string;
+  /** `fetch` to use; defaults to the global one. */
+  fetch?: typeof fetch;
+  /** `WebSocket` to use; defaults to the global one. */
+  WebSocket?: WebSocketConstructor;
+  /** First reconnect delay of the watch socket in ms (default 500), doubled up to `maxReconnectDelayMs`. */
+  reconnectDelayMs?: number;
+  /** Longest reconnect delay in ms (default 10000). */
+  maxReconnectDelayMs?: number;
+}
+
+/** Filters of `listSessions`. */
+export interface SessionFilters {
+  /** Sessions whose last event is at or after this time (ms). */
+  from?: number;
+  /** Sessions that started at or before this time (ms). */
+  to?: number;
+  /** Only sessions whose pages contain this text. */
+  url?: string;
+  /** Only sessions with (true) or without (false) errors. */
+  hasErrors?: boolean;
+  /** Only sessions being recorded now. */
+  live?: boolean;
+  /** Only sessions at least this long (ms). */
+  minDuration?: number;
+  /** Page size (default 50, at most 500). */
+  limit?: number;
+  /** The `next` of the previous page. */
+  cursor?: string;
+}
+
+/** Callbacks of a session subscription. */
+export interface SessionHandlers {
+  /** A stored batch, from the backlog or live, each exactly once and in seq order per window. */
+  onEvents(message: EventsMessage): void;
+  /** The backlog has been delivered; what follows is live. */
+  onLive?(active: boolean): void;
+  /** The session ended. */
+  onEnd?(): void;
+}
+
+/** The state of the watch connection. */
+export type WatchState = 'connecting' | 'open' | 'closed' | 'unauthorized';
+
+/** A live connection to `<base>/watch` that re-subscribes (with resume points) after reconnecting. */
+export interface Watch {
+  /** Follows one session; returns a function that stops following it. */
+  subscribe(sessionId: string, handlers: SessionHandlers): () => void;
+  /** Follows the sessions feed; returns a function that stops following it. */
+  onSession(fn: (session: SessionSummary) => void, onDeleted?: (sessionId: string) => void): () => void;
+  /** Called whenever the connection's state changes. */
+  onState(fn: (state: WatchState, detail?: { code: number; reason: string }) => void): () => void;
+  /** The current state. */
+  readonly state: WatchState;
+  /** Closes the connection for good. */
+  close(): void;
+}
+
+/** The client's API. */
+export interface Client {
+  /** `GET <base>/api/sessions` with filters, newest first. */
+  listSessions(filters?: SessionFilters): Promise<SessionListResponse>;
+  /** `GET <base>/api/sessions/:id`. Throws `SENTIERO_NOT_FOUND` when unknown. */
+  getSession(id: string): Promise<SessionSummary>;
+  /** `GET <base>/api/sessions/:id/events`, yielded one stored batch at a time as it streams in. */
+  getEvents(id: string): AsyncGenerator<StoredBatchLine>;
+  /** `DELETE <base>/api/sessions/:id`. */
+  deleteSession(id: string): Promise<void>;
+  /** Opens the watch socket. */
+  watch(): Watch;
+}
+
+function trimSlash(s: string): string {
+  return s.endsWith('/') ? s.slice(0, -1) : s;
+}
+
+/** Creates a client for one relay. */
+export function createClient(options: ClientOptions): Client {
+  const base = trimSlash(options.baseUrl);
+  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const headers = { authorization: `Bearer ${options.token}` };
+
+  async function request(path: string, init: RequestInit = {}): Promise<Response> {
+    const res = await doFetch(`${base}${path}`, { ...init, headers: { ...headers, ...(init.headers as Record<string, string>) } });
+    if (!res.ok) {
+      let code: ErrorCode = ErrorCode.INTERNAL;
+      let message = `${res.status} ${res.statusText}`;
+      try {
+        const body = (await res.json()) as { code?: ErrorCode; message?: string };
+        if (body.code) code = body.code;
+        if (body.message) message = body.message;
+      } catch { /* not a JSON error body */ }
+      throw new SentieroError(code, message, { status: res.status });
+    }
+    return res;
+  }
+
+  return {
+    async listSessions(filters = {}) {
+      const q = new URLSearchParams();
+      for (const [k, v] of Object.entries(filters)) if (v !== undefined) q.set(k, String(v));
+      const qs = q.toString();
+      return (await (await request(`/api/sessions${qs ? `?${qs}` : ''}`)).json()) as SessionListResponse;
+    },
+    async getSession(id) {
+      return (await (await request(`/api/sessions/${encodeURIComponent(id)}`)).json()) as SessionSummary;
+    },
+    async *getEvents(id) {
+      const res = await request(`/api/sessions/${encodeURIComponent(id)}/events`);
+      if (!res.body) return;
+      const reader = res.body.getReader();
+      const decoder = new TextDecoder();
+      let buffered = '';
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (value) buffered += decoder.decode(value, { stream: true });
+        let nl: number;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, nl);
+          buffered = buffered.slice(nl + 1);
+          if (line) yield JSON.parse(line) as StoredBatchLine;
+        }
+        if (done) break;
+      }
+      if (buffered.trim()) yield JSON.parse(buffered) as StoredBatchLine;
+    },
+    async deleteSession(id) {
+      await request(`/api/sessions/${encodeURIComponent(id)}`, { method: 'DELETE' });
+    },
+    watch() {
+      return createWatch(base, options);
+    },
+  };
+}
+
+interface SessionSub { handlers: Set<SessionHandlers>; resume: ResumePoint }
+
+function createWatch(base: string, options: ClientOptions): Watch {
+  const WSImpl = options.WebSocket ?? (globalThis as unknown as { WebSocket?: WebSocketConstructor }).WebSocket;
+  if (!WSImpl) throw new TypeError('No WebSocket implementation: pass `WebSocket` (e.g. from the "ws" package) in the options');
+  const WS: WebSocketConstructor = WSImpl;
+  const url = `${base.replace(/^http/, 'ws')}/watch`;
+  const firstDelay = options.reconnectDelayMs ?? 500;
+  const maxDelay = options.maxReconnectDelayMs ?? 10_000;
+
+  const sessions = new Map<string, SessionSub>();
+  const sessionFeed = new Set<{ fn: (s: SessionSummary) => void; onDeleted?: (id: string) => void }>();
+  const stateListeners = new Set<(state: WatchState, detail?: { code: number; reason: string }) => void>();
+  let state: WatchState = 'connecting';
+  let ws: WebSocketLike | undefined;
+  let ready = false;
+  let closed = false;
+  let delay = firstDelay;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const setState = (s: WatchState, detail?: { code: number; reason: string }) => {
+    state = s;
+    for (const fn of stateListeners) fn(s, detail);
+  };
+  const send = (m: WatchClientMessage) => {
+    if (ws && ready) ws.send(JSON.stringify(m));
+  };
+  const subscribeMessage = (sessionId: string, sub: SessionSub): WatchClientMessage =>
+    Object.keys(sub.resume).length ? { t: 'subscribe', sessionId, from: { ...sub.resume } } : { t: 'subscribe', sessionId };
+
+  function connect() {
+    if (closed) return;
+    setState('connecting');
+    ready = false;
+    const socket = new WS(url);
+    ws = socket;
+    socket.onopen = () => socket.send(JSON.stringify({ t: 'auth', token: options.token }));
+    socket.onmessage = (ev) => {
+      const parsed = parseJson(String(ev.data));
+      if (!parsed.ok) return;
+      const checked = validateWatchServerMessage(parsed.value);
+      if (!checked.ok) return;
+      handle(checked.value);
+    };
+    socket.onerror = () => { /* onclose follows */ };
+    socket.onclose = (ev) => {
+      if (ws !== socket) return;
+      ws = undefined;
+      ready = false;
+      if (closed) return setState('closed', ev);
+      if (ev.code === 4001) {
+        setState('unauthorized', ev);
+        return;
+      }
+      setState('closed', ev);
+      timer = setTimeout(connect, delay * (0.5 + Math.random() * 0.5));
+      delay = Math.min(delay * 2, maxDelay);
+    };
+  }
+
+  function handle(m: WatchServerMessage) {
+    switch (m.t) {
+      case 'ready':
+        ready = true;
+        delay = firstDelay;
+        setState('open');
+        if (sessionFeed.size) send({ t: 'subscribe', feed: 'sessions' });
+        for (const [id, sub] of sessions) send(subscribeMessage(id, sub));
+        break;
+      case 'events': {
+        const sub = sessions.get(m.sessionId);
+        if (!sub) return;
+        if ((sub.resume[m.windowId] ?? 0) >= m.seq) return;
+        sub.resume[m.windowId] = m.seq;
+        for (const h of sub.handlers) h.onEvents(m);
+        break;
+      }
+      case 'live': for (const h of sessions.get(m.sessionId)?.handlers ?? []) h.onLive?.(m.active); break;
+      case 'end': for (const h of sessions.get(m.sessionId)?.handlers ?? []) h.onEnd?.(); break;
+      case 'session': for (const f of sessionFeed) f.fn(m.session); break;
+      case 'session-deleted': for (const f of sessionFeed) f.onDeleted?.(m.sessionId); break;
+      case 'error': break;
+    }
+  }
+
+  connect();
+
+  return {
+    get state() { return state; },
+    subscribe(sessionId, handlers) {
+      let sub = sessions.get(sessionId);
+      if (!sub) {
+        sub = { handlers: new Set(), resume: {} };
+        sessions.set(sessionId, sub);
+        send(subscribeMessage(sessionId, sub));
+      }
+      sub.handlers.add(handlers);
+      return () => {
+        const s = sessions.get(sessionId);
+        if (!s) return;
+        s.handlers.delete(handlers);
+        if (!s.handlers.size) {
+          sessions.delete(sessionId);
+          send({ t: 'unsubscribe', sessionId });
+        }
+      };
+    },
+    onSession(fn, onDeleted) {
+      const entry = onDeleted ? { fn, onDeleted } : { fn };
+      if (!sessionFeed.size) send({ t: 'subscribe', feed: 'sessions' });
+      sessionFeed.add(entry);
+      return () => {
+        sessionFeed.delete(entry);
+        if (!sessionFeed.size) send({ t: 'unsubscribe', feed: 'sessions' });
+      };
+    },
+    onState(fn) {
+      stateListeners.add(fn);
+      return () => stateListeners.delete(fn);
+    },
+    close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      ws?.close(1000);
+      setState('closed');
+    },
+  };
+}

@@ -1,0 +1,6 @@
+export * from './errors.ts';
+export * from './ids.ts';
+export * from './limits.ts';
+export * from './messages.ts';
+export * from './validate.ts';
+export * from './client.ts';

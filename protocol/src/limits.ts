@@ -1,0 +1,41 @@
+/** Limits of the v1 protocol and their defaults. A relay may lower or raise each through its options. */
+export const DEFAULT_LIMITS = {
+  /** Largest ingest frame or HTTP ingest body, in bytes (ws `maxPayload`). */
+  maxPayloadBytes: 4 * 1024 * 1024,
+  /** Most events in one batch. */
+  maxEventsPerBatch: 5000,
+  /** Most ingest messages one socket (or one IP over HTTP) may send per second, averaged over `rateWindowMs`. */
+  maxMessagesPerSecond: 50,
+  /** The window over which rates are counted, in milliseconds. */
+  rateWindowMs: 10_000,
+  /** Bytes a watcher socket may have buffered before it is cut off as a slow consumer. */
+  maxWatcherBufferedBytes: 16 * 1024 * 1024,
+  /** Time a watch socket has to send `auth`, in milliseconds. */
+  authTimeoutMs: 10_000,
+  /** A session is no longer live when no batch arrived for this long, in milliseconds. */
+  sessionIdleMs: 30 * 60 * 1000,
+  /** A window is reported ended (`end`) when no batch arrived for this long after its socket closed, in milliseconds. */
+  liveGraceMs: 15_000,
+  /** Largest id (session or window), in characters. */
+  maxIdLength: 64,
+} as const;
+
+/** The limits a relay runs with. */
+export type Limits = { -readonly [K in keyof typeof DEFAULT_LIMITS]: number };
+
+/** What the recorder is told in `welcome`: how to batch. */
+export interface RecorderConfig {
+  /** Flush a batch after this many milliseconds. */
+  flushIntervalMs: number;
+  /** Flush when a batch reaches this many serialized bytes (well below `maxPayloadBytes`). */
+  maxBatchBytes: number;
+  /** Flush when a batch reaches this many events. */
+  maxEventsPerBatch: number;
+}
+
+/** Default batching, sent to recorders in `welcome`. */
+export const DEFAULT_RECORDER_CONFIG: RecorderConfig = {
+  flushIntervalMs: 1000,
+  maxBatchBytes: 512 * 1024,
+  maxEventsPerBatch: 500,
+};

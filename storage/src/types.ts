@@ -1,0 +1,109 @@
+/**
+ * The data the `Store` keeps, and the arguments of its methods. Backends implement the
+ * private hooks of `Store` (store.ts); the relay only ever calls the public methods.
+ */
+import type { RecordedEvent, SessionMeta } from '@sentiero/protocol';
+
+/** One batch to append. `(sessionId, windowId, seq)` identifies it; appending it again changes nothing. */
+export interface BatchInput {
+  sessionId: string;
+  windowId: string;
+  seq: number;
+  events: RecordedEvent[];
+  /** When the relay received it (ms since epoch, relay clock). */
+  receivedAt: number;
+  /** The window's meta from `hello` (or the HTTP body); kept from the first batch of each window. */
+  meta?: SessionMeta;
+  /** Derived by the relay from the events: saves the store from looking inside them. */
+  digest?: BatchDigest;
+}
+
+/** What the relay derives from one batch's events so that the session record stays current. */
+export interface BatchDigest {
+  /** Page URLs entered in this batch (rrweb Meta events' href), in order. */
+  pages?: string[];
+  /** Error events in this batch. */
+  errors?: number;
+  /** Events the recorder reported as lost (gap markers). */
+  dropped?: number;
+}
+
+/** What `append` did. */
+export interface AppendResult {
+  /** False when the batch was already stored (an idempotent re-send). */
+  stored: boolean;
+  /** The highest seq of the window such that every seq from 1 to it is stored. */
+  ackedSeq: number;
+}
+
+/** A session as stored: what the REST API's `SessionSummary` is built from (minus `live`, which the relay knows). */
+export interface SessionRecord {
+  id: string;
+  /** The earliest event timestamp seen. */
+  startedAt: number;
+  /** The latest event timestamp seen. */
+  lastEventAt: number;
+  /** When the relay last received a batch (relay clock). */
+  lastReceivedAt: number;
+  eventCount: number;
+  batchCount: number;
+  /** Window ids, in the order they were first stored. */
+  windows: string[];
+  /** The first window's meta. */
+  meta: SessionMeta;
+  /** Pages visited in order, consecutive repeats collapsed, at most 100. */
+  pages: string[];
+  errorCount: number;
+  droppedEvents: number;
+}
+
+/** One stored batch as read back. */
+export interface StoredBatch {
+  sessionId: string;
+  windowId: string;
+  seq: number;
+  events: RecordedEvent[];
+  receivedAt: number;
+}
+
+/** Filters and paging of `listSessions`. */
+export interface ListOptions {
+  /** Only sessions whose `lastEventAt` ≥ from. */
+  from?: number;
+  /** Only sessions whose `startedAt` ≤ to. */
+  to?: number;
+  /** Only sessions one of whose pages contains this text (case-insensitive). */
+  urlContains?: string;
+  /** Only sessions with errors (true) or without (false). */
+  hasErrors?: boolean;
+  /** Only sessions at least this long (lastEventAt − startedAt, ms). */
+  minDurationMs?: number;
+  /** Page size: default 50, at most 500. */
+  limit?: number;
+  /** The `next` of the previous page. */
+  cursor?: string;
+}
+
+/** A page of sessions, newest (by `startedAt`) first. */
+export interface SessionPage {
+  sessions: SessionRecord[];
+  /** Present when there may be more. */
+  next?: string;
+}
+
+/** Options of `readBatches`. */
+export interface ReadOptions {
+  /** Only batches with seq greater than the given one for each window (windows not named: all). */
+  after?: Record<string, number>;
+  /** Only this window. */
+  windowId?: string;
+}
+
+/** Lifecycle status, as in abstract-level. */
+export type StoreStatus = 'opening' | 'open' | 'closing' | 'closed';
+
+/** What a backend supports; the conformance suite skips what is declared unsupported. */
+export interface StoreSupports {
+  /** Data survives close and reopen. */
+  persistence: boolean;
+}
