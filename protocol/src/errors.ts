@@ -50,6 +50,10 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 export const CloseCode = {
   NORMAL: 1000,
   GOING_AWAY: 1001,
+  /** A frame larger than `maxPayloadBytes` (the WebSocket standard's code, sent by `ws` itself). */
+  MESSAGE_TOO_BIG: 1009,
+  /** An unexpected failure inside the relay. */
+  INTERNAL: 1011,
   BAD_JSON: 4400,
   INVALID_MESSAGE: 4401,
   UNKNOWN_MESSAGE: 4402,
@@ -85,7 +89,10 @@ export function closeCodeFor(code: ErrorCode): CloseCode {
     case ErrorCode.SLOW_CONSUMER: return CloseCode.SLOW_CONSUMER;
     case ErrorCode.STORE_FAILED: return CloseCode.STORE_FAILED;
     case ErrorCode.SHUTTING_DOWN: return CloseCode.SHUTTING_DOWN;
-    default: return CloseCode.INVALID_MESSAGE;
+    case ErrorCode.NOT_FOUND:
+    case ErrorCode.METHOD_NOT_ALLOWED: return CloseCode.INVALID_MESSAGE;
+    case ErrorCode.ORIGIN_NOT_ALLOWED: return CloseCode.UNAUTHORIZED;
+    default: return CloseCode.INTERNAL;
   }
 }
 

@@ -12,8 +12,6 @@ export const DEFAULT_LIMITS = {
   maxWatcherBufferedBytes: 16 * 1024 * 1024,
   /** Time a watch socket has to send `auth`, in milliseconds. */
   authTimeoutMs: 10_000,
-  /** A session is no longer live when no batch arrived for this long, in milliseconds. */
-  sessionIdleMs: 30 * 60 * 1000,
   /** A window is reported ended (`end`) when no batch arrived for this long after its socket closed, in milliseconds. */
   liveGraceMs: 15_000,
   /** Largest id (session or window), in characters. */

@@ -49,7 +49,11 @@ export interface SessionRecord {
   batchCount: number;
   /** Window ids, in the order they were first stored. */
   windows: string[];
-  /** The first window's meta. */
+  /**
+   * The meta of the first batch that carried one (normally the first window's). Until such a
+   * batch arrives it is a placeholder `{ url: '', userAgent: '', startedAt }`, replaced by the
+   * first real meta.
+   */
   meta: SessionMeta;
   /** Pages visited in order, consecutive repeats collapsed, at most 100. */
   pages: string[];
@@ -72,7 +76,7 @@ export interface ListOptions {
   from?: number;
   /** Only sessions whose `startedAt` ≤ to. */
   to?: number;
-  /** Only sessions one of whose pages contains this text (case-insensitive). */
+  /** Only sessions one of whose pages (or whose `meta.url`) contains this text (case-insensitive). */
   urlContains?: string;
   /** Only sessions with errors (true) or without (false). */
   hasErrors?: boolean;
@@ -91,10 +95,23 @@ export interface SessionPage {
   next?: string;
 }
 
+/** `ListOptions` as a backend's `_listSessions` receives them: validated, with `limit` filled in (1–500). */
+export interface ListQuery extends ListOptions {
+  limit: number;
+}
+
 /** Options of `readBatches`. */
 export interface ReadOptions {
   /** Only batches with seq greater than the given one for each window (windows not named: all). */
   after?: Record<string, number>;
+  /** Only this window. */
+  windowId?: string;
+}
+
+/** `ReadOptions` as a backend's `_readBatches` receives them: validated, `after` as a map (window ids may be any id, `__proto__` included). */
+export interface ReadQuery {
+  /** The seq to read after, per window; windows not in the map are read from seq 1. */
+  after: ReadonlyMap<string, number>;
   /** Only this window. */
   windowId?: string;
 }
@@ -104,6 +121,6 @@ export type StoreStatus = 'opening' | 'open' | 'closing' | 'closed';
 
 /** What a backend supports; the conformance suite skips what is declared unsupported. */
 export interface StoreSupports {
-  /** Data survives close and reopen. */
+  /** Data survives the process: a new instance on the same location sees it. */
   persistence: boolean;
 }

@@ -1,0 +1,34 @@
+/**
+ * The load side of the ingest benchmark, run in a worker thread so that it does not share
+ * the server's event loop: one recorder-like socket that says hello, then sends every batch
+ * with up to `window` unacknowledged at once, and reports when the last ack arrived.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { WebSocket } from 'ws';
+
+interface Job { url: string; frames: string[]; window: number; hello: string }
+
+const { url, frames, window, hello } = workerData as Job;
+const ws = new WebSocket(url, { perMessageDeflate: { threshold: 1024, zlibDeflateOptions: { level: 1 } } });
+let next = 0;
+let acked = 0;
+let started = 0;
+const pump = () => {
+  while (next < frames.length && next - acked < window) ws.send(frames[next++]!);
+};
+ws.on('open', () => {
+  started = performance.now();
+  if (hello) ws.send(hello);
+  else pump();
+});
+ws.on('message', (data) => {
+  const m = JSON.parse(String(data)) as { t: string };
+  if (m.t === 'welcome') return pump();
+  if (m.t !== 'ack') throw new Error(`unexpected ${String(data)}`);
+  acked++;
+  if (acked === frames.length) {
+    parentPort!.postMessage({ ms: performance.now() - started });
+    ws.close();
+  } else pump();
+});
+ws.on('error', (err) => { throw err; });

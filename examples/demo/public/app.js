@@ -1,0 +1,46 @@
+// The demo app's own behaviour: a sign-up form, a task list that changes, a like counter, and errors on purpose.
+const $ = (id) => document.getElementById(id);
+
+$('signup')?.addEventListener('submit', (e) => {
+  e.preventDefault();
+  $('signup-result').textContent = 'Account created. (This is a demo: nothing was sent anywhere.)';
+});
+
+$('add-task')?.addEventListener('submit', (e) => {
+  e.preventDefault();
+  const input = $('task');
+  const text = input.value.trim();
+  if (!text) return;
+  addTask(text);
+  input.value = '';
+});
+
+function addTask(text) {
+  const li = document.createElement('li');
+  li.textContent = text;
+  const done = document.createElement('button');
+  done.type = 'button';
+  done.textContent = 'Done';
+  done.className = 'done';
+  done.addEventListener('click', () => li.remove());
+  li.append(' ', done);
+  $('tasks').append(li);
+}
+
+const SUGGESTIONS = ['Renew the domain', 'Book the team lunch', 'Review the pull request', 'Water the plants', 'Plan the sprint'];
+let suggested = 0;
+$('suggest')?.addEventListener('click', () => {
+  addTask(SUGGESTIONS[suggested++ % SUGGESTIONS.length]);
+});
+
+$('boom')?.addEventListener('click', () => {
+  throw new TypeError('Cannot read properties of undefined (reading "total")');
+});
+
+$('server-fail')?.addEventListener('click', async () => {
+  await fetch('/api/fail').catch(() => undefined);
+});
+
+$('like')?.addEventListener('click', () => {
+  $('likes').textContent = String(Number($('likes').textContent) + 1);
+});

@@ -1,0 +1,39 @@
+/**
+ * The demo `npm start` runs: a small app on a plain Node http server with the Sentiero relay
+ * attached and the embedded LevelDB store. Environment: PORT (3000), HOST (127.0.0.1),
+ * SENTIERO_DATA (./.sentiero-data), SENTIERO_TOKEN and SENTIERO_INGEST_KEY (generated when unset).
+ */
+import { createServer } from 'node:http';
+import { createApp } from './app.ts';
+import { createRelay } from '@sentiero/relay';
+
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? '127.0.0.1';
+
+const relay = createRelay({ dataDir: process.env.SENTIERO_DATA ?? './.sentiero-data' });
+const server = createServer(createApp());
+relay.attach(server);
+
+await relay.ready;
+server.listen(port, host, () => {
+  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  console.log(`Sentiero demo`);
+  console.log(`  demo app:   ${origin}/`);
+  console.log(`  dashboard:  ${origin}${relay.basePath}/#token=${relay.token}`);
+  console.log(`  token:      ${relay.token}`);
+  console.log(`  ingest key: ${relay.ingestKey}`);
+  console.log(`  data:       ${process.env.SENTIERO_DATA ?? './.sentiero-data'}`);
+});
+
+let stopping = false;
+async function stop(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: closing the relay and the store…`);
+  server.close();
+  server.closeAllConnections();
+  await relay.close();
+  process.exit(0);
+}
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -1,0 +1,347 @@
+/**
+ * The relay's HTTP routes under the base path: the REST API (viewer token), the HTTP ingest
+ * fallback, the recorder script and the dashboard.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ErrorCode, isValidId, parseJson, validateIngestPost } from '@sentiero/protocol';
+import type { ListOptions, Store } from '@sentiero/storage';
+import { bearer, originAllowed, safeEqual } from './auth.ts';
+import { RelayError } from './errors.ts';
+import { type Hub, toSummary } from './hub.ts';
+import { type IngestContext, ingestBatch, metaFromRequest } from './ingest.ts';
+import type { ResolvedOptions } from './options.ts';
+import { KeyedRateLimiter } from './rate-limit.ts';
+
+/** What the routes need of the relay. */
+export interface HttpContext extends IngestContext {
+  options: ResolvedOptions;
+  store: Store;
+  hub: Hub;
+  /** Resolves when the store is open. */
+  ready: Promise<void>;
+  isClosing(): boolean;
+  /** Deletes a session everywhere (store, live side, feed). */
+  deleteSession(id: string): Promise<boolean>;
+}
+
+const JSON_HEADERS = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+};
+
+/** Resolves a file of a workspace package's `dist/` folder, or undefined when it is not built. */
+function distFile(specifier: string): string | undefined {
+  try {
+    return fileURLToPath(import.meta.resolve(specifier));
+  } catch {
+    return undefined;
+  }
+}
+
+const RECORDER_JS = distFile('@sentiero/recorder/iife');
+const VIEWER_DIST = (() => {
+  const f = distFile('@sentiero/viewer/dist/dashboard.js');
+  return f ? path.dirname(f) : undefined;
+})();
+
+/** The Content-Security-Policy of the dashboard: only its own scripts; recorded content only inside rrweb's sandboxed iframe. */
+export const DASHBOARD_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline' *",
+  'img-src * data: blob:',
+  'font-src * data:',
+  'media-src * data: blob:',
+  "connect-src 'self' ws: wss:",
+  "frame-src 'self' blob: about:",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'self'",
+].join('; ');
+
+function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(text), ...extra });
+  res.end(text);
+}
+
+/** Answers with the coded error body `{ code, message }`. */
+export function sendError(res: ServerResponse, err: RelayError, extra: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.destroy(err);
+    return;
+  }
+  sendJson(res, err.status ?? 500, { code: err.code, message: err.message }, extra);
+}
+
+/** Reads a request body up to `limit` bytes; a larger one rejects with `SENTIERO_PAYLOAD_TOO_LARGE`. */
+export function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (declared > limit) {
+      reject(new RelayError(ErrorCode.PAYLOAD_TOO_LARGE, `the body is larger than ${limit} bytes`));
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new RelayError(ErrorCode.PAYLOAD_TOO_LARGE, `the body is larger than ${limit} bytes`));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function num(q: URLSearchParams, key: string): number | undefined {
+  const v = q.get(key);
+  if (v === null || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new RelayError(ErrorCode.INVALID_MESSAGE, `the "${key}" parameter must be a number`);
+  return n;
+}
+
+function bool(q: URLSearchParams, key: string): boolean | undefined {
+  const v = q.get(key);
+  if (v === null || v === '') return undefined;
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new RelayError(ErrorCode.INVALID_MESSAGE, `the "${key}" parameter must be true or false`);
+}
+
+function dashboardHtml(base: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>Sentiero</title>
+<link rel="stylesheet" href="${base}/assets/dashboard.css">
+</head>
+<body>
+<div id="app" data-base="${base}"></div>
+<script type="module" src="${base}/assets/dashboard.js"></script>
+</body>
+</html>
+`;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+async function sendFile(req: IncomingMessage, res: ServerResponse, file: string | undefined, cache: string): Promise<void> {
+  const info = file ? await stat(file).catch(() => undefined) : undefined;
+  if (!file || !info?.isFile()) {
+    sendError(res, new RelayError(ErrorCode.NOT_FOUND, 'not built: run `npm run build`'));
+    return;
+  }
+  const etag = `"${info.size.toString(36)}-${info.mtimeMs.toString(36)}"`;
+  const headers = {
+    'content-type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
+    'cache-control': cache,
+    etag,
+    'x-content-type-options': 'nosniff',
+    'cross-origin-resource-policy': 'cross-origin',
+  };
+  if (req.headers['if-none-match'] === etag) {
+    res.writeHead(304, headers);
+    res.end();
+    return;
+  }
+  res.writeHead(200, { ...headers, 'content-length': info.size });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  createReadStream(file).pipe(res);
+}
+
+/** Creates the request handler for paths under the base; it answers every request it is given. */
+export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: ServerResponse, pathname: string, query: URLSearchParams) => Promise<void> {
+  const { options, store, hub } = ctx;
+  const base = options.basePath;
+  const limits = options.limits;
+  const ingestLimiter = new KeyedRateLimiter(limits.maxMessagesPerSecond, limits.rateWindowMs);
+
+  const requireViewer = (req: IncomingMessage) => {
+    const token = bearer(req);
+    if (token === undefined || !safeEqual(token, options.token)) {
+      throw new RelayError(ErrorCode.UNAUTHORIZED, token === undefined ? 'send the viewer token as "Authorization: Bearer <token>"' : 'wrong viewer token');
+    }
+  };
+  const apiCors = (req: IncomingMessage): Record<string, string> =>
+    req.headers.origin ? { 'access-control-allow-origin': '*', vary: 'origin' } : {};
+
+  async function ingestPost(req: IncomingMessage, res: ServerResponse) {
+    const cors: Record<string, string> = req.headers.origin ? { 'access-control-allow-origin': req.headers.origin, vary: 'origin' } : {};
+    if (!originAllowed(req, options.allowedOrigins)) {
+      throw new RelayError(ErrorCode.ORIGIN_NOT_ALLOWED, `origin ${req.headers.origin} may not send events here`);
+    }
+    if (!ingestLimiter.take(req.socket.remoteAddress ?? '')) throw new RelayError(ErrorCode.RATE_LIMITED, 'too many requests; slow down');
+    const text = await readBody(req, limits.maxPayloadBytes);
+    const parsed = parseJson(text);
+    if (!parsed.ok) throw new RelayError(parsed.code, parsed.message);
+    const checked = validateIngestPost(parsed.value, limits);
+    if (!checked.ok) throw new RelayError(checked.code, checked.message);
+    const b = checked.value;
+    await ingestBatch(ctx, { ...b, meta: b.meta ?? metaFromRequest(req, b.events) });
+    sendJson(res, 200, { ack: b.seq }, cors);
+  }
+
+  async function listSessions(q: URLSearchParams, res: ServerResponse, cors: Record<string, string>) {
+    const opts: ListOptions = {};
+    const from = num(q, 'from');
+    if (from !== undefined) opts.from = from;
+    const to = num(q, 'to');
+    if (to !== undefined) opts.to = to;
+    const url = q.get('url');
+    if (url) opts.urlContains = url.slice(0, 512);
+    const hasErrors = bool(q, 'hasErrors');
+    if (hasErrors !== undefined) opts.hasErrors = hasErrors;
+    const minDuration = num(q, 'minDuration');
+    if (minDuration !== undefined) opts.minDurationMs = minDuration;
+    const limit = num(q, 'limit');
+    if (limit !== undefined) opts.limit = Math.max(1, Math.min(500, Math.floor(limit)));
+    const cursor = q.get('cursor');
+    if (cursor) opts.cursor = cursor.slice(0, 512);
+    const live = bool(q, 'live');
+    if (live) {
+      // Live sessions are few and known in memory: no need to page through the store.
+      const records = await Promise.all(hub.liveSessionIds().map((id) => store.getSession(id)));
+      const sessions = records
+        .filter((r): r is NonNullable<typeof r> => r !== undefined)
+        .map((r) => toSummary(r, true))
+        .filter((s) => (opts.urlContains ? s.pages.some((p) => p.toLowerCase().includes(opts.urlContains!.toLowerCase())) : true))
+        .sort((a, b) => b.startedAt - a.startedAt);
+      sendJson(res, 200, { sessions }, cors);
+      return;
+    }
+    const page = await store.listSessions(opts);
+    let sessions = page.sessions.map((r) => toSummary(r, hub.isLive(r.id)));
+    if (live === false) sessions = sessions.filter((s) => !s.live);
+    sendJson(res, 200, page.next ? { sessions, next: page.next } : { sessions }, cors);
+  }
+
+  async function streamEvents(id: string, req: IncomingMessage, res: ServerResponse, cors: Record<string, string>) {
+    if (!(await store.getSession(id))) throw new RelayError(ErrorCode.NOT_FOUND, `no session ${id}`);
+    res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...cors });
+    let aborted = false;
+    res.on('close', () => { aborted = !res.writableFinished; });
+    for await (const b of store.readBatches(id)) {
+      if (aborted) return;
+      const line = `{"windowId":${JSON.stringify(b.windowId)},"seq":${b.seq},"events":${JSON.stringify(b.events)}}\n`;
+      if (!res.write(line)) await new Promise((r) => { res.once('drain', r); res.once('close', r); });
+    }
+    res.end();
+  }
+
+  return async function route(req, res, pathname, query): Promise<void> {
+    const method = req.method ?? 'GET';
+    try {
+      if (ctx.isClosing()) throw new RelayError(ErrorCode.SHUTTING_DOWN, 'the relay is shutting down');
+      if (pathname === '' && (method === 'GET' || method === 'HEAD')) {
+        res.writeHead(301, { location: `${base}/` });
+        res.end();
+        return;
+      }
+      if (pathname === '/health') return sendJson(res, 200, { ok: true });
+      if (pathname === '/recorder.js' || pathname === '/recorder.js.map') {
+        const file = RECORDER_JS && (pathname.endsWith('.map') ? `${RECORDER_JS}.map` : RECORDER_JS);
+        return await sendFile(req, res, file, 'public, max-age=300');
+      }
+      if (pathname === '/ingest') {
+        if (method === 'OPTIONS') {
+          res.writeHead(204, {
+            'access-control-allow-origin': req.headers.origin ?? '*', 'access-control-allow-methods': 'POST',
+            'access-control-allow-headers': 'content-type', 'access-control-max-age': '600', vary: 'origin',
+          });
+          { res.end(); return; }
+        }
+        if (method !== 'POST') throw new RelayError(ErrorCode.METHOD_NOT_ALLOWED, 'POST a batch here, or open a WebSocket');
+        await ctx.ready;
+        return await ingestPost(req, res);
+      }
+      if (pathname.startsWith('/api/')) {
+        const cors = apiCors(req);
+        if (method === 'OPTIONS') {
+          res.writeHead(204, {
+            ...cors, 'access-control-allow-methods': 'GET, DELETE, POST, PATCH', 'access-control-allow-headers': 'authorization, content-type',
+            'access-control-max-age': '600',
+          });
+          { res.end(); return; }
+        }
+        try {
+          requireViewer(req);
+        } catch (err) {
+          return sendError(res, err as RelayError, { ...cors, 'www-authenticate': 'Bearer realm="sentiero"' });
+        }
+        await ctx.ready;
+        const parts = pathname.slice('/api/'.length).split('/');
+        if (parts[0] === 'sessions') {
+          if (parts.length === 1) {
+            if (method !== 'GET') throw new RelayError(ErrorCode.METHOD_NOT_ALLOWED, 'GET the sessions');
+            return await listSessions(query, res, cors);
+          }
+          const id = decodeURIComponent(parts[1] ?? '');
+          if (!isValidId(id)) throw new RelayError(ErrorCode.NOT_FOUND, 'no such session');
+          if (parts.length === 2) {
+            if (method === 'GET') {
+              const r = await store.getSession(id);
+              if (!r) throw new RelayError(ErrorCode.NOT_FOUND, `no session ${id}`);
+              return sendJson(res, 200, toSummary(r, hub.isLive(id)), cors);
+            }
+            if (method === 'DELETE') {
+              if (!(await ctx.deleteSession(id))) throw new RelayError(ErrorCode.NOT_FOUND, `no session ${id}`);
+              res.writeHead(204, cors);
+              { res.end(); return; }
+            }
+            throw new RelayError(ErrorCode.METHOD_NOT_ALLOWED, 'GET or DELETE a session');
+          }
+          if (parts.length === 3 && parts[2] === 'events') {
+            if (method !== 'GET') throw new RelayError(ErrorCode.METHOD_NOT_ALLOWED, 'GET the events');
+            return await streamEvents(id, req, res, cors);
+          }
+        }
+        throw new RelayError(ErrorCode.NOT_FOUND, `no route ${method} ${base}${pathname}`);
+      }
+      if (options.dashboard && (method === 'GET' || method === 'HEAD')) {
+        if (pathname === '/') {
+          const html = dashboardHtml(base);
+          res.writeHead(200, {
+            'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': DASHBOARD_CSP,
+            'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'SAMEORIGIN',
+          });
+          { res.end(method === 'HEAD' ? undefined : html); return; }
+        }
+        if (pathname.startsWith('/assets/')) {
+          const name = pathname.slice('/assets/'.length);
+          if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith('.')) throw new RelayError(ErrorCode.NOT_FOUND, 'no such asset');
+          return await sendFile(req, res, VIEWER_DIST && path.join(VIEWER_DIST, name), 'no-cache');
+        }
+      }
+      throw new RelayError(ErrorCode.NOT_FOUND, `no route ${method} ${base}${pathname}`);
+    } catch (err) {
+      if (err instanceof RelayError) return sendError(res, err);
+      options.logger.error(`${method} ${base}${pathname} failed`, err);
+      return sendError(res, new RelayError(ErrorCode.INTERNAL, 'the relay failed to answer; see its log'));
+    }
+  };
+}

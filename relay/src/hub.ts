@@ -1,0 +1,236 @@
+/**
+ * The live side of the relay: which sessions are being recorded now, and the fan-out of
+ * each newly stored batch to the watchers of its session, in seq order per window.
+ */
+import type { SessionRecord } from '@sentiero/storage';
+import type { RecordedEvent, SessionSummary } from '@sentiero/protocol';
+
+/** A newly stored batch, with its `events` message serialized once for every watcher. */
+export interface Published {
+  sessionId: string;
+  windowId: string;
+  seq: number;
+  /** The serialized `events` message. */
+  frame: string;
+}
+
+/** Something that follows one session (a watch socket's subscription). */
+export interface SessionListener {
+  /** A batch, in seq order per window (listeners drop what they already have). */
+  batch(p: Published): void;
+  /** The session has ended: no window recorded anything for `liveGraceMs`. */
+  end(): void;
+}
+
+/** Something that follows the sessions feed. */
+export interface FeedListener {
+  session(summary: SessionSummary): void;
+  deleted(sessionId: string): void;
+}
+
+interface WindowOrder {
+  /** The next seq to hand to listeners. */
+  next: number;
+  /** Batches that came ahead of `next`, held back up to `reorderWindowMs`. */
+  held: Map<number, Published>;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+interface LiveSession {
+  connections: number;
+  /** True from the first batch or connection until the grace period after the last one. */
+  live: boolean;
+  endTimer: ReturnType<typeof setTimeout> | undefined;
+  windows: Map<string, WindowOrder>;
+  listeners: Set<SessionListener>;
+}
+
+/** Serializes an `events` message. */
+export function eventsFrame(sessionId: string, windowId: string, seq: number, events: readonly RecordedEvent[]): string {
+  return `{"t":"events","sessionId":${JSON.stringify(sessionId)},"windowId":${JSON.stringify(windowId)},"seq":${seq},"events":${JSON.stringify(events)}}`;
+}
+
+/** Turns a stored session record into the API's summary. */
+export function toSummary(r: SessionRecord, live: boolean): SessionSummary {
+  const s: SessionSummary = {
+    id: r.id, startedAt: r.startedAt, lastEventAt: r.lastEventAt, live, eventCount: r.eventCount, windows: r.windows,
+    url: r.meta.url, pages: r.pages, userAgent: r.meta.userAgent, errorCount: r.errorCount, droppedEvents: r.droppedEvents,
+  };
+  if (r.meta.language) s.language = r.meta.language;
+  if (r.meta.viewport) s.viewport = r.meta.viewport;
+  return s;
+}
+
+/** Options of the hub. */
+export interface HubOptions {
+  liveGraceMs: number;
+  reorderWindowMs: number;
+  /** Called when a session turns live or stops being live. */
+  onLiveChange(sessionId: string, live: boolean): void;
+}
+
+/** Live sessions and their listeners. */
+export class Hub {
+  private readonly sessions = new Map<string, LiveSession>();
+  /** Listeners of the sessions feed. */
+  readonly feed = new Set<FeedListener>();
+
+  constructor(private readonly options: HubOptions) {}
+
+  private entry(sessionId: string): LiveSession {
+    let s = this.sessions.get(sessionId);
+    if (!s) {
+      s = { connections: 0, live: false, endTimer: undefined, windows: new Map(), listeners: new Set() };
+      this.sessions.set(sessionId, s);
+    }
+    return s;
+  }
+
+  private setLive(sessionId: string, s: LiveSession) {
+    if (s.endTimer) clearTimeout(s.endTimer);
+    s.endTimer = undefined;
+    if (!s.live) {
+      s.live = true;
+      this.options.onLiveChange(sessionId, true);
+    }
+  }
+
+  private scheduleEnd(sessionId: string, s: LiveSession) {
+    if (s.endTimer) clearTimeout(s.endTimer);
+    s.endTimer = setTimeout(() => this.end(sessionId), this.options.liveGraceMs);
+    s.endTimer.unref?.();
+  }
+
+  private end(sessionId: string) {
+    const s = this.sessions.get(sessionId);
+    if (!s || s.connections > 0) return;
+    s.endTimer = undefined;
+    for (const w of s.windows.values()) this.release(w, s, true);
+    s.windows.clear();
+    const wasLive = s.live;
+    s.live = false;
+    if (wasLive) {
+      for (const l of s.listeners) l.end();
+      this.options.onLiveChange(sessionId, false);
+    }
+    if (!s.listeners.size) this.sessions.delete(sessionId);
+  }
+
+  /** Whether a window of the session is recording now. */
+  isLive(sessionId: string): boolean {
+    return this.sessions.get(sessionId)?.live ?? false;
+  }
+
+  /** The ids of the sessions being recorded now. */
+  liveSessionIds(): string[] {
+    return [...this.sessions].filter(([, s]) => s.live).map(([id]) => id);
+  }
+
+  /** An ingest socket of the session said `hello`; `nextSeq` is the window's first seq not yet stored. */
+  connect(sessionId: string, windowId: string, nextSeq: number): void {
+    const s = this.entry(sessionId);
+    s.connections++;
+    if (!s.windows.has(windowId)) s.windows.set(windowId, { next: nextSeq, held: new Map(), timer: undefined });
+    this.setLive(sessionId, s);
+  }
+
+  /** An ingest socket of the session closed. */
+  disconnect(sessionId: string): void {
+    const s = this.sessions.get(sessionId);
+    if (!s) return;
+    s.connections = Math.max(0, s.connections - 1);
+    if (s.connections === 0) this.scheduleEnd(sessionId, s);
+  }
+
+  /** A batch was newly stored: hand it to the session's listeners, in seq order per window. */
+  publish(p: Published): void {
+    const s = this.entry(p.sessionId);
+    this.setLive(p.sessionId, s);
+    if (s.connections === 0) this.scheduleEnd(p.sessionId, s);
+    let w = s.windows.get(p.windowId);
+    if (!w) {
+      w = { next: p.seq, held: new Map(), timer: undefined };
+      s.windows.set(p.windowId, w);
+    }
+    if (p.seq < w.next) {
+      // A late arrival (its place was given up after reorderWindowMs): listeners that have a later one drop it.
+      this.deliver(s, p);
+      return;
+    }
+    if (p.seq > w.next) {
+      w.held.set(p.seq, p);
+      if (!w.timer) {
+        const win = w;
+        w.timer = setTimeout(() => this.release(win, s, true), this.options.reorderWindowMs);
+        w.timer.unref?.();
+      }
+      return;
+    }
+    this.deliver(s, p);
+    w.next = p.seq + 1;
+    this.release(w, s, false);
+  }
+
+  /** Hands over held batches that are now in order; with `force`, all of them, skipping the missing ones. */
+  private release(w: WindowOrder, s: LiveSession, force: boolean) {
+    if (force && w.held.size) {
+      for (const seq of [...w.held.keys()].sort((a, b) => a - b)) {
+        this.deliver(s, w.held.get(seq)!);
+        w.next = seq + 1;
+      }
+      w.held.clear();
+    }
+    let next = w.held.get(w.next);
+    while (next) {
+      w.held.delete(w.next);
+      this.deliver(s, next);
+      w.next++;
+      next = w.held.get(w.next);
+    }
+    if (!w.held.size && w.timer) {
+      clearTimeout(w.timer);
+      w.timer = undefined;
+    }
+  }
+
+  private deliver(s: LiveSession, p: Published) {
+    for (const l of s.listeners) l.batch(p);
+  }
+
+  /** Whether anyone follows the session (so the caller may skip serializing). */
+  hasListeners(sessionId: string): boolean {
+    return (this.sessions.get(sessionId)?.listeners.size ?? 0) > 0;
+  }
+
+  /** Starts following a session; returns the function that stops. */
+  listen(sessionId: string, l: SessionListener): () => void {
+    const s = this.entry(sessionId);
+    s.listeners.add(l);
+    return () => {
+      const cur = this.sessions.get(sessionId);
+      if (!cur) return;
+      cur.listeners.delete(l);
+      if (!cur.listeners.size && !cur.live && !cur.connections) this.sessions.delete(sessionId);
+    };
+  }
+
+  /** The session was deleted: tell its listeners it ended and forget it. */
+  forget(sessionId: string): void {
+    const s = this.sessions.get(sessionId);
+    if (!s) return;
+    if (s.endTimer) clearTimeout(s.endTimer);
+    for (const w of s.windows.values()) if (w.timer) clearTimeout(w.timer);
+    for (const l of s.listeners) l.end();
+    this.sessions.delete(sessionId);
+  }
+
+  /** Stops every timer (relay closing). */
+  close(): void {
+    for (const s of this.sessions.values()) {
+      if (s.endTimer) clearTimeout(s.endTimer);
+      for (const w of s.windows.values()) if (w.timer) clearTimeout(w.timer);
+    }
+    this.sessions.clear();
+    this.feed.clear();
+  }
+}

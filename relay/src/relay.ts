@@ -1,0 +1,241 @@
+/**
+ * `createRelay()`: the embeddable relay. It attaches to a Node `http.Server` it does not own
+ * (as `ws` does), answers the routes under its base path, passes every other request on to
+ * the app, and owns the store it writes to.
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ErrorCode } from '@sentiero/protocol';
+import { LevelStore, type Store } from '@sentiero/storage';
+import { originAllowed } from './auth.ts';
+import { createRoutes } from './http.ts';
+import { Hub, toSummary } from './hub.ts';
+import { serveIngest } from './ingest.ts';
+import { type RelayOptions, type ResolvedOptions, resolveOptions } from './options.ts';
+import { serveWatch } from './watch.ts';
+
+/** An Express/Connect-style `next`. */
+export type NextFunction = (err?: unknown) => void;
+
+/** Counters for monitoring and tests. */
+export interface RelayStats {
+  ingestSockets: number;
+  watchSockets: number;
+  liveSessions: number;
+}
+
+/** The relay. */
+export interface Relay {
+  /** The viewer token (generated when not given). */
+  readonly token: string;
+  /** The ingest key for server-side error reports (generated when not given). */
+  readonly ingestKey: string;
+  /** The base path, e.g. `/sentiero`. */
+  readonly basePath: string;
+  /** The store the relay writes to. */
+  readonly store: Store;
+  /** Resolves when the store is open; rejects if it cannot be opened. */
+  readonly ready: Promise<void>;
+  /** Takes over the server's upgrades and requests under the base path; returns the function that undoes it. */
+  attach(server: Server): () => void;
+  /** For hosts that route upgrades themselves: handles the upgrade if its path is ours and returns true. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /** Express/Connect/plain-Node middleware: answers paths under the base path, calls `next` (or 404s) otherwise. */
+  handler(req: IncomingMessage, res: ServerResponse, next?: NextFunction): void;
+  /** Socket and session counts. */
+  stats(): RelayStats;
+  /** Closes every socket (recorders reconnect elsewhere or later), waits for pending writes, and closes the store. */
+  close(): Promise<void>;
+}
+
+const FEED_THROTTLE_MS = 500;
+
+/** Creates a relay. Options are checked here; a wrong one throws a `TypeError` that names it. */
+export function createRelay(options: RelayOptions = {}): Relay {
+  const opts: ResolvedOptions = resolveOptions(options);
+  const store: Store = opts.store ?? new LevelStore({ location: opts.dataDir });
+  const base = opts.basePath;
+  const ingestSockets = new Set<WebSocket>();
+  const watchSockets = new Set<WebSocket>();
+  const inflight = new Set<Promise<unknown>>();
+  let closing: Promise<void> | undefined;
+
+  const ready = store.open();
+  ready.catch((err: unknown) => opts.logger.error(`the store could not be opened`, err));
+
+  // Sessions feed: at most one update per session every FEED_THROTTLE_MS, always ending on the latest state.
+  const feedTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  const feedDirty = new Set<string>();
+  const pushFeed = (sessionId: string) => {
+    if (!hub.feed.size) return;
+    store.getSession(sessionId).then((r) => {
+      if (!r) return;
+      const summary = toSummary(r, hub.isLive(sessionId));
+      for (const l of hub.feed) l.session(summary);
+    }, (err: unknown) => opts.logger.error('reading a session for the feed failed', err));
+  };
+  const changed = (sessionId: string) => {
+    if (!hub.feed.size) return;
+    if (feedTimers.has(sessionId)) {
+      feedDirty.add(sessionId);
+      return;
+    }
+    pushFeed(sessionId);
+    const t = setTimeout(function flush() {
+      if (feedDirty.delete(sessionId)) {
+        pushFeed(sessionId);
+        feedTimers.set(sessionId, setTimeout(flush, FEED_THROTTLE_MS));
+      } else feedTimers.delete(sessionId);
+    }, FEED_THROTTLE_MS);
+    t.unref?.();
+    feedTimers.set(sessionId, t);
+  };
+
+  const hub = new Hub({
+    liveGraceMs: opts.limits.liveGraceMs,
+    reorderWindowMs: opts.reorderWindowMs,
+    onLiveChange: (sessionId) => pushFeed(sessionId),
+  });
+
+  const ctx = {
+    options: opts,
+    store,
+    hub,
+    inflight,
+    changed,
+    ready,
+    isClosing: () => closing !== undefined,
+    async deleteSession(id: string) {
+      const existed = await store.deleteSession(id);
+      if (existed) {
+        hub.forget(id);
+        for (const l of hub.feed) l.deleted(id);
+      }
+      return existed;
+    },
+  };
+  const route = createRoutes(ctx);
+
+  const wsOptions = {
+    noServer: true,
+    maxPayload: opts.limits.maxPayloadBytes,
+    perMessageDeflate: { threshold: 1024, zlibDeflateOptions: { level: 1 }, concurrencyLimit: 10 },
+  } as const;
+  const ingestWss = new WebSocketServer(wsOptions);
+  const watchWss = new WebSocketServer(wsOptions);
+
+  function rejectUpgrade(socket: Duplex, status: number, code: string, message: string) {
+    const body = JSON.stringify({ code, message });
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : 'Service Unavailable'}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+
+  function pathOf(req: IncomingMessage): { pathname: string; query: URLSearchParams } {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    return { pathname: q < 0 ? url : url.slice(0, q), query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)) };
+  }
+
+  function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const { pathname } = pathOf(req);
+    const isIngest = pathname === `${base}/ingest`;
+    if (!isIngest && pathname !== `${base}/watch`) return false;
+    if (closing) {
+      rejectUpgrade(socket, 503, ErrorCode.SHUTTING_DOWN, 'the relay is shutting down');
+      return true;
+    }
+    if (isIngest && !originAllowed(req, opts.allowedOrigins)) {
+      rejectUpgrade(socket, 403, ErrorCode.ORIGIN_NOT_ALLOWED, `origin ${req.headers.origin} may not send events here`);
+      return true;
+    }
+    socket.on('error', () => { /* a reset before the handshake completes is not ours to report */ });
+    const wss = isIngest ? ingestWss : watchWss;
+    const set = isIngest ? ingestSockets : watchSockets;
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      set.add(ws);
+      ws.on('close', () => set.delete(ws));
+      ready.then(
+        () => (isIngest ? serveIngest(ws, ctx) : serveWatch(ws, { options: opts, store, hub, sockets: watchSockets })),
+        () => ws.close(4500, ErrorCode.STORE_FAILED),
+      );
+    });
+    return true;
+  }
+
+  function inBase(pathname: string): boolean {
+    return pathname === base || pathname.startsWith(`${base}/`) || base === '';
+  }
+
+  function handler(req: IncomingMessage, res: ServerResponse, next?: NextFunction): void {
+    const { pathname, query } = pathOf(req);
+    if (!inBase(pathname)) {
+      if (next) next();
+      else {
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        res.end('Not found');
+      }
+      return;
+    }
+    // Express sets `req.originalUrl` and strips its mount path from `req.url`: prefer the full path.
+    const full = (req as IncomingMessage & { originalUrl?: string }).originalUrl;
+    const p = full ? pathOf({ url: full } as IncomingMessage) : { pathname, query };
+    void route(req, res, p.pathname.slice(base.length), p.query);
+  }
+
+  return {
+    token: opts.token,
+    ingestKey: opts.ingestKey,
+    basePath: base,
+    store,
+    ready,
+    handleUpgrade,
+    handler,
+    attach(server: Server) {
+      const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        handleUpgrade(req, socket, head);
+      };
+      // Like socket.io's attach: take the app's request listeners, answer our paths, hand them everything else.
+      const appListeners = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+      server.removeAllListeners('request');
+      const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+        const { pathname } = pathOf(req);
+        if (inBase(pathname)) return handler(req, res);
+        if (!appListeners.length) {
+          res.writeHead(404, { 'content-type': 'text/plain' });
+          res.end('Not found');
+          return;
+        }
+        for (const l of appListeners) l.call(server, req, res);
+      };
+      server.on('request', onRequest);
+      server.on('upgrade', onUpgrade);
+      return () => {
+        server.off('upgrade', onUpgrade);
+        server.off('request', onRequest);
+        for (const l of appListeners) server.on('request', l);
+      };
+    },
+    stats() {
+      return { ingestSockets: ingestSockets.size, watchSockets: watchSockets.size, liveSessions: hub.liveSessionIds().length };
+    },
+    close() {
+      closing ??= (async () => {
+        for (const ws of ingestSockets) ws.close(1001, ErrorCode.SHUTTING_DOWN);
+        for (const ws of watchSockets) ws.close(1001, ErrorCode.SHUTTING_DOWN);
+        for (const t of feedTimers.values()) clearTimeout(t);
+        feedTimers.clear();
+        await ready.catch(() => undefined);
+        while (inflight.size) await Promise.allSettled([...inflight]);
+        hub.close();
+        ingestWss.close();
+        watchWss.close();
+        for (const ws of [...ingestSockets, ...watchSockets]) ws.terminate();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

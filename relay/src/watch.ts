@@ -1,0 +1,216 @@
+/**
+ * Watch sockets (`<base>/watch`): authenticate with the viewer token in the first message,
+ * then follow sessions (backlog from the store, then the live tail, with no gap and no
+ * duplicate at the seam) and the sessions feed. A watcher that falls too far behind is cut off.
+ */
+import type { WebSocket } from 'ws';
+import {
+  ErrorCode, type ResumePoint, type SessionSummary, type WatchServerMessage, closeCodeFor, parseJson,
+  validateWatchClientMessage,
+} from '@sentiero/protocol';
+import type { Store } from '@sentiero/storage';
+import { safeEqual } from './auth.ts';
+import { type FeedListener, type Hub, type Published, type SessionListener, eventsFrame } from './hub.ts';
+import type { ResolvedOptions } from './options.ts';
+
+/** Most sessions one watch socket may follow at once. */
+const MAX_SUBSCRIPTIONS = 64;
+/** While sending a backlog, wait for the socket to drain past this many buffered bytes. */
+const BACKLOG_HIGH_WATER = 1024 * 1024;
+/** How long a closed socket's peer has to answer the close before the connection is dropped. */
+const CLOSE_TIMEOUT_MS = 2000;
+
+interface Context {
+  options: ResolvedOptions;
+  store: Store;
+  hub: Hub;
+  /** Counts sockets for `relay.stats()`. */
+  sockets: Set<WebSocket>;
+}
+
+/** Serves one watch socket. */
+export function serveWatch(ws: WebSocket, ctx: Context): void {
+  const { options, store, hub } = ctx;
+  const limits = options.limits;
+  let authed = false;
+  const subs = new Map<string, Subscription>();
+  let unfeed: (() => void) | undefined;
+
+  const send = (m: WatchServerMessage) => sendRaw(JSON.stringify(m));
+  const sendRaw = (frame: string, cb?: (err?: Error) => void): void => {
+    if (ws.readyState !== ws.OPEN) return cb?.(new Error('socket closed'));
+    if (ws.bufferedAmount > limits.maxWatcherBufferedBytes) {
+      fail(ErrorCode.SLOW_CONSUMER, `the watcher fell more than ${limits.maxWatcherBufferedBytes} bytes behind`);
+      return cb?.(new Error('slow consumer'));
+    }
+    ws.send(frame, cb);
+  };
+  const fail = (code: ErrorCode, message: string) => {
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(JSON.stringify({ t: 'error', code, message }));
+    ws.close(closeCodeFor(code), code);
+    // A peer that does not read will not answer the close either: do not wait the 30 s ws would.
+    setTimeout(() => ws.terminate(), CLOSE_TIMEOUT_MS).unref?.();
+  };
+
+  const authTimer = setTimeout(() => fail(ErrorCode.AUTH_REQUIRED, `no "auth" message within ${limits.authTimeoutMs} ms`), limits.authTimeoutMs);
+  authTimer.unref?.();
+
+  ws.on('message', (data, isBinary) => {
+    const parsed = parseJson(isBinary ? '' : String(data));
+    if (!parsed.ok) return fail(parsed.code, parsed.message);
+    const checked = validateWatchClientMessage(parsed.value, { maxIdLength: limits.maxIdLength });
+    if (!checked.ok) return fail(checked.code, checked.message);
+    const m = checked.value;
+    if (!authed) {
+      if (m.t !== 'auth') return fail(ErrorCode.AUTH_REQUIRED, 'the first message must be "auth"');
+      clearTimeout(authTimer);
+      if (!safeEqual(m.token, options.token)) return fail(ErrorCode.UNAUTHORIZED, 'wrong viewer token');
+      authed = true;
+      send({ t: 'ready' });
+      return;
+    }
+    if (m.t === 'auth') return;
+    if ('feed' in m) {
+      if (m.feed !== 'sessions') return; // the errors feed arrives with error groups
+      if (m.t === 'subscribe' && !unfeed) {
+        const l: FeedListener = {
+          session: (s: SessionSummary) => send({ t: 'session', session: s }),
+          deleted: (sessionId: string) => send({ t: 'session-deleted', sessionId }),
+        };
+        hub.feed.add(l);
+        unfeed = () => hub.feed.delete(l);
+      } else if (m.t === 'unsubscribe') {
+        unfeed?.();
+        unfeed = undefined;
+      }
+      return;
+    }
+    if (m.t === 'unsubscribe') {
+      subs.get(m.sessionId!)?.stop();
+      subs.delete(m.sessionId!);
+      return;
+    }
+    if (m.t === 'subscribe') {
+      if (subs.has(m.sessionId)) subs.get(m.sessionId)!.stop();
+      else if (subs.size >= MAX_SUBSCRIPTIONS) {
+        send({ t: 'error', code: ErrorCode.RATE_LIMITED, message: `at most ${MAX_SUBSCRIPTIONS} sessions per socket` });
+        return;
+      }
+      const io: SubscriptionIo = {
+        store, hub, sendRaw, send, bufferedAmount: () => ws.bufferedAmount,
+        tooSlow: () => fail(ErrorCode.SLOW_CONSUMER, 'the session produced more than the watcher could take while its backlog was sent'),
+        limit: limits.maxWatcherBufferedBytes,
+      };
+      const sub = new Subscription(m.sessionId, m.from ?? {}, io);
+      subs.set(m.sessionId, sub);
+      sub.start().catch((err: unknown) => {
+        options.logger.error(`watch backlog of ${m.sessionId} failed`, err);
+        fail(ErrorCode.INTERNAL, 'reading the session failed');
+      });
+    }
+  });
+
+  ws.on('close', () => {
+    clearTimeout(authTimer);
+    for (const s of subs.values()) s.stop();
+    subs.clear();
+    unfeed?.();
+  });
+  ws.on('error', () => { /* 'close' follows */ });
+}
+
+interface SubscriptionIo {
+  store: Store;
+  hub: Hub;
+  sendRaw(frame: string, cb?: (err?: Error) => void): void;
+  send(m: WatchServerMessage): void;
+  bufferedAmount(): number;
+  /** Cuts the watcher off as a slow consumer. */
+  tooSlow(): void;
+  /** Most bytes of live batches to queue while the backlog is sent. */
+  limit: number;
+}
+
+/** One followed session: backlog first (live batches queue meanwhile), then the live tail. */
+class Subscription implements SessionListener {
+  private live = false;
+  private stopped = false;
+  private pending: Array<Published | 'end'> = [];
+  private pendingBytes = 0;
+  private readonly sent = new Map<string, number>();
+  private unlisten: (() => void) | undefined;
+
+  constructor(private readonly sessionId: string, from: ResumePoint, private readonly io: SubscriptionIo) {
+    for (const [w, seq] of Object.entries(from)) this.sent.set(w, seq);
+  }
+
+  async start(): Promise<void> {
+    const { store, hub } = this.io;
+    // Listen before reading the store, so nothing published meanwhile is missed; `sent` removes the overlap.
+    this.unlisten = hub.listen(this.sessionId, this);
+    const known = hub.isLive(this.sessionId) || (await store.getSession(this.sessionId)) !== undefined;
+    if (this.stopped) return;
+    if (!known) {
+      this.io.send({ t: 'error', code: ErrorCode.NOT_FOUND, message: `no session ${this.sessionId}` });
+      this.stop();
+      return;
+    }
+    const after = Object.fromEntries(this.sent);
+    for await (const b of store.readBatches(this.sessionId, { after })) {
+      if (this.stopped) return;
+      if ((this.sent.get(b.windowId) ?? 0) >= b.seq) continue;
+      this.sent.set(b.windowId, b.seq);
+      await this.sendPaced(eventsFrame(this.sessionId, b.windowId, b.seq, b.events));
+    }
+    if (this.stopped) return;
+    const queued = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.live = true;
+    let ended = false;
+    for (const p of queued) {
+      if (p === 'end') ended = true;
+      else this.batch(p);
+    }
+    this.io.send({ t: 'live', sessionId: this.sessionId, active: !ended && hub.isLive(this.sessionId) });
+    if (ended) this.io.send({ t: 'end', sessionId: this.sessionId });
+  }
+
+  /** Sends a backlog frame; past the high-water mark, waits until this frame is written before reading on. */
+  private sendPaced(frame: string): Promise<void> {
+    if (this.io.bufferedAmount() < BACKLOG_HIGH_WATER) {
+      this.io.sendRaw(frame);
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.io.sendRaw(frame, () => resolve()));
+  }
+
+  batch(p: Published): void {
+    if (this.stopped) return;
+    if (!this.live) {
+      this.pending.push(p);
+      this.pendingBytes += p.frame.length;
+      if (this.pendingBytes > this.io.limit) {
+        this.stop();
+        this.io.tooSlow();
+      }
+      return;
+    }
+    if ((this.sent.get(p.windowId) ?? 0) >= p.seq) return;
+    this.sent.set(p.windowId, p.seq);
+    this.io.sendRaw(p.frame);
+  }
+
+  end(): void {
+    if (this.stopped) return;
+    if (!this.live) this.pending.push('end');
+    else this.io.send({ t: 'end', sessionId: this.sessionId });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.unlisten?.();
+    this.pending = [];
+  }
+}

@@ -1,0 +1,719 @@
+/**
+ * The conformance suite every `Store` backend runs, in the way abstract-level's suite is run
+ * by every level implementation:
+ *
+ *   runStoreConformance('LevelStore', () => new LevelStore({ location: tempDir() }), { reopen });
+ *
+ * It registers mocha tests through the globals `describe`, `it` and `afterEach`, so it is
+ * imported from a test file that mocha runs. It imports the package by its own name so that
+ * its `StoreError` is the one the backend throws, also from the built `dist/`.
+ */
+import assert from 'node:assert/strict';
+import type { RecordedEvent, SessionMeta } from '@sentiero/protocol';
+import { StoreError, StoreErrorCode } from '@sentiero/storage';
+import type { BatchInput, ListOptions, SessionRecord, Store, StoredBatch } from '@sentiero/storage';
+
+/** Options of `runStoreConformance`. */
+export interface ConformanceOptions {
+  /**
+   * Returns a new instance over the data of `old` (which the suite has closed), as a new
+   * process would. Given only for backends whose `supports.persistence` is true; it is what
+   * registers the persistence tests.
+   */
+  reopen?: (old: Store) => Store | Promise<Store>;
+}
+
+const META: SessionMeta = { url: 'https://shop.test/home', userAgent: 'Mozilla/5.0 (conformance)', startedAt: 1_000, language: 'en' };
+const OTHER_META: SessionMeta = { url: 'https://shop.test/other', userAgent: 'Other/1.0', startedAt: 2_000 };
+
+function events(timestamps: number[], tag = ''): RecordedEvent[] {
+  return timestamps.map((timestamp, i) => ({ type: 3, timestamp, data: { source: 1, tag, i } }));
+}
+
+/** A batch whose events have the given timestamps; received 10 ms after its last event. */
+function batch(sessionId: string, windowId: string, seq: number, timestamps: number[], extra: Partial<BatchInput> = {}): BatchInput {
+  return { sessionId, windowId, seq, events: events(timestamps, `${windowId}:${seq}`), receivedAt: Math.max(0, ...timestamps) + 10, ...extra };
+}
+
+async function collect(stream: AsyncIterable<StoredBatch>): Promise<StoredBatch[]> {
+  const out: StoredBatch[] = [];
+  for await (const b of stream) out.push(b);
+  return out;
+}
+
+const order = (batches: StoredBatch[]): string[] => batches.map((b) => `${b.windowId}:${b.seq}`);
+
+async function rejectsWith(action: Promise<unknown> | (() => Promise<unknown>), code: string, label = ''): Promise<void> {
+  await assert.rejects(action, (err: unknown) => {
+    assert.ok(err instanceof StoreError, `${label}: expected a StoreError, got ${String(err)}`);
+    assert.equal(err.code, code, `${label}: ${err.message}`);
+    return true;
+  });
+}
+
+/** A deterministic shuffle, so that a failure reproduces. */
+function shuffle<T>(items: T[], seed: number): T[] {
+  const out = [...items];
+  let s = seed;
+  for (let i = out.length - 1; i > 0; i--) {
+    s = (s * 1_103_515_245 + 12_345) % 2_147_483_648;
+    const j = s % (i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+/** Every public call once, with valid arguments, for the `STORE_NOT_OPEN` tests. */
+function everyCall(store: Store): [string, () => Promise<unknown>][] {
+  return [
+    ['append', () => store.append(batch('s1', 'w1', 1, [1]))],
+    ['ackedSeq', () => store.ackedSeq('s1', 'w1')],
+    ['getSession', () => store.getSession('s1')],
+    ['listSessions', () => store.listSessions({})],
+    ['readBatches', () => collect(store.readBatches('s1'))],
+    ['deleteSession', () => store.deleteSession('s1')],
+  ];
+}
+
+interface SessionSpec {
+  id: string;
+  start: number;
+  end: number;
+  url?: string;
+  errors?: number;
+}
+
+/** Stores one session of two batches spanning `start`…`end`. */
+async function seed(store: Store, spec: SessionSpec): Promise<void> {
+  const meta = { ...META, url: spec.url ?? META.url, startedAt: spec.start };
+  await store.append(batch(spec.id, 'w1', 1, [spec.start], { meta, digest: { pages: [meta.url], errors: spec.errors ?? 0 } }));
+  await store.append(batch(spec.id, 'w1', 2, [spec.end]));
+}
+
+async function listAll(store: Store, options: ListOptions): Promise<{ ids: string[]; pages: number }> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const page = await store.listSessions({ ...options, cursor });
+    pages++;
+    assert.ok(page.sessions.length <= (options.limit ?? 50), `page ${pages} has ${page.sessions.length} sessions, more than the limit`);
+    ids.push(...page.sessions.map((s) => s.id));
+    cursor = page.next;
+    assert.ok(pages < 1000, 'the cursor never ends');
+  } while (cursor !== undefined);
+  return { ids, pages };
+}
+
+/** Registers the conformance suite for a backend; `factory` returns a new store that is not open yet. */
+export function runStoreConformance(name: string, factory: () => Store | Promise<Store>, options: ConformanceOptions = {}): void {
+  describe(`${name}: Store conformance`, () => {
+    const created: Store[] = [];
+    const fresh = async (): Promise<Store> => {
+      const store = await factory();
+      created.push(store);
+      return store;
+    };
+    const opened = async (): Promise<Store> => {
+      const store = await fresh();
+      await store.open();
+      return store;
+    };
+
+    afterEach(async () => {
+      await Promise.allSettled(created.splice(0).map((s) => s.close()));
+    });
+
+    describe('lifecycle', () => {
+      it('starts closed, opens and closes', async () => {
+        const store = await fresh();
+        assert.equal(store.status, 'closed', 'the factory must return a store that is not open yet');
+        const opening = store.open();
+        assert.equal(store.status, 'opening');
+        await opening;
+        assert.equal(store.status, 'open');
+        const closing = store.close();
+        assert.equal(store.status, 'closing');
+        await closing;
+        assert.equal(store.status, 'closed');
+      });
+
+      it('open() and close() are idempotent, also when called concurrently', async () => {
+        const store = await fresh();
+        await Promise.all([store.open(), store.open(), store.open()]);
+        assert.equal(store.status, 'open');
+        await store.open();
+        assert.equal(store.status, 'open');
+        await store.append(batch('s1', 'w1', 1, [1]));
+        await Promise.all([store.close(), store.close()]);
+        assert.equal(store.status, 'closed');
+        await store.close();
+        assert.equal(store.status, 'closed');
+      });
+
+      it('close() during open() and open() during close() end in the state asked for last', async () => {
+        const store = await fresh();
+        await Promise.all([store.open(), store.close()]);
+        assert.equal(store.status, 'closed');
+        await store.open();
+        await Promise.all([store.close(), store.open()]);
+        assert.equal(store.status, 'open');
+        assert.deepEqual(await store.append(batch('s1', 'w1', 1, [1])), { stored: true, ackedSeq: 1 });
+      });
+
+      it('the same instance opens again after close', async () => {
+        const store = await opened();
+        await store.close();
+        await store.open();
+        assert.equal(store.status, 'open');
+        assert.deepEqual(await store.append(batch('again', 'w1', 1, [5])), { stored: true, ackedSeq: 1 });
+        assert.equal((await store.getSession('again'))?.eventCount, 1);
+      });
+
+      it('close() waits for appends in flight', async () => {
+        const store = await opened();
+        const appends = [1, 2, 3].map((seq) => store.append(batch('s1', 'w1', seq, [seq])));
+        const closing = store.close();
+        const results = await Promise.all(appends);
+        assert.ok(results.every((r) => r.stored), 'an append in flight was not stored');
+        assert.equal(Math.max(...results.map((r) => r.ackedSeq)), 3);
+        await closing;
+        assert.equal(store.status, 'closed');
+      });
+
+      it('every call rejects with STORE_NOT_OPEN before open()', async () => {
+        const store = await fresh();
+        for (const [label, call] of everyCall(store)) await rejectsWith(call, StoreErrorCode.NOT_OPEN, label);
+      });
+
+      it('every call rejects with STORE_NOT_OPEN after close()', async () => {
+        const store = await opened();
+        await store.append(batch('s1', 'w1', 1, [1]));
+        await store.close();
+        for (const [label, call] of everyCall(store)) await rejectsWith(call, StoreErrorCode.NOT_OPEN, label);
+      });
+
+      it('a stream rejects its next step with STORE_NOT_OPEN once the store is closed', async () => {
+        const store = await opened();
+        for (const seq of [1, 2, 3]) await store.append(batch('s1', 'w1', seq, [seq]));
+        const iterator = store.readBatches('s1')[Symbol.asyncIterator]();
+        const first = await iterator.next();
+        assert.equal(first.done, false);
+        await store.close();
+        await rejectsWith(iterator.next(), StoreErrorCode.NOT_OPEN);
+      });
+
+      it('declares what it supports', async () => {
+        const store = await fresh();
+        assert.equal(typeof store.supports.persistence, 'boolean');
+      });
+    });
+
+    describe('append and read back', () => {
+      it('reads a window\'s batches back in seq order, as appended', async () => {
+        const store = await opened();
+        const input = [1, 2, 3, 4, 5].map((seq) => batch('s1', 'w1', seq, [seq * 100, seq * 100 + 1]));
+        for (const b of input) assert.deepEqual(await store.append(b), { stored: true, ackedSeq: b.seq });
+        const read = await collect(store.readBatches('s1'));
+        assert.deepEqual(read, input.map((b) => ({ sessionId: 's1', windowId: 'w1', seq: b.seq, events: b.events, receivedAt: b.receivedAt })));
+      });
+
+      it('keeps the session record: times, counts, windows in first-seen order, meta', async () => {
+        const store = await opened();
+        await store.append(batch('s1', 'wB', 1, [2_000, 2_500], { meta: META, receivedAt: 3_000 }));
+        await store.append(batch('s1', 'wA', 1, [1_500], { meta: OTHER_META, receivedAt: 2_900 }));
+        await store.append(batch('s1', 'wB', 2, [4_000, 4_100, 4_200], { receivedAt: 4_300 }));
+        const record = await store.getSession('s1');
+        assert.deepEqual(record, {
+          id: 's1', startedAt: 1_500, lastEventAt: 4_200, lastReceivedAt: 4_300, eventCount: 6, batchCount: 3,
+          windows: ['wB', 'wA'], meta: META, pages: [], errorCount: 0, droppedEvents: 0,
+        } satisfies SessionRecord);
+        assert.equal(await store.getSession('nope'), undefined);
+      });
+
+      it('takes meta from the first batch that carries one', async () => {
+        const store = await opened();
+        await store.append(batch('s1', 'w1', 1, [10]));
+        const before = await store.getSession('s1');
+        assert.equal(before?.meta.url, '');
+        assert.equal(before?.meta.userAgent, '');
+        await store.append(batch('s1', 'w1', 2, [20], { meta: META }));
+        await store.append(batch('s1', 'w2', 1, [30], { meta: OTHER_META }));
+        assert.deepEqual((await store.getSession('s1'))?.meta, META);
+      });
+
+      it('collects pages from digests: consecutive repeats collapsed, at most 100', async () => {
+        const store = await opened();
+        await store.append(batch('s1', 'w1', 1, [1], { digest: { pages: ['/a', '/a', '/b'] } }));
+        await store.append(batch('s1', 'w1', 2, [2], { digest: { pages: ['/b', '/c', '/a'] } }));
+        assert.deepEqual((await store.getSession('s1'))?.pages, ['/a', '/b', '/c', '/a']);
+        const many = Array.from({ length: 120 }, (_, i) => `/p${i}`);
+        await store.append(batch('s1', 'w1', 3, [3], { digest: { pages: many } }));
+        const pages = (await store.getSession('s1'))?.pages ?? [];
+        assert.equal(pages.length, 100);
+        assert.deepEqual(pages.slice(0, 5), ['/a', '/b', '/c', '/a', '/p0']);
+        assert.equal(pages[99], '/p95');
+      });
+
+      it('sums errors and dropped events from digests', async () => {
+        const store = await opened();
+        await store.append(batch('s1', 'w1', 1, [1], { digest: { errors: 2, dropped: 10 } }));
+        await store.append(batch('s1', 'w2', 1, [2], { digest: { errors: 1 } }));
+        await store.append(batch('s1', 'w2', 2, [3], { digest: { dropped: 5 } }));
+        const record = await store.getSession('s1');
+        assert.equal(record?.errorCount, 3);
+        assert.equal(record?.droppedEvents, 15);
+      });
+
+      it('stores and counts a batch without events', async () => {
+        const store = await opened();
+        await store.append(batch('s1', 'w1', 1, [100, 200]));
+        assert.deepEqual(await store.append({ sessionId: 's1', windowId: 'w1', seq: 2, events: [], receivedAt: 900 }), { stored: true, ackedSeq: 2 });
+        const record = await store.getSession('s1');
+        assert.equal(record?.eventCount, 2);
+        assert.equal(record?.batchCount, 2);
+        assert.equal(record?.startedAt, 100);
+        assert.equal(record?.lastEventAt, 200);
+        assert.equal(record?.lastReceivedAt, 900);
+        assert.deepEqual(order(await collect(store.readBatches('s1'))), ['w1:1', 'w1:2']);
+      });
+
+      it('hands out copies: changing what was appended or returned changes nothing stored', async () => {
+        const store = await opened();
+        const input = batch('s1', 'w1', 1, [10, 20], { meta: { ...META }, digest: { pages: ['/x'] } });
+        await store.append(input);
+        input.events[0].timestamp = 999;
+        (input.meta as SessionMeta).url = 'changed';
+        const record = await store.getSession('s1') as SessionRecord;
+        record.windows.push('w9');
+        record.pages.push('/y');
+        record.meta.url = 'changed';
+        const again = await store.getSession('s1');
+        assert.deepEqual(again?.windows, ['w1']);
+        assert.deepEqual(again?.pages, ['/x']);
+        assert.equal(again?.meta.url, META.url);
+        const [read] = await collect(store.readBatches('s1'));
+        assert.equal(read.events[0].timestamp, 10);
+      });
+    });
+
+    describe('idempotency', () => {
+      it('re-appending a stored batch returns stored:false and changes nothing', async () => {
+        const store = await opened();
+        const first = batch('s1', 'w1', 1, [10, 20], { meta: META, digest: { pages: ['/a'], errors: 1 } });
+        await store.append(first);
+        await store.append(batch('s1', 'w1', 2, [30]));
+        const before = await store.getSession('s1');
+        const resent = batch('s1', 'w1', 1, [5, 6, 7], { receivedAt: 99_999, meta: OTHER_META, digest: { pages: ['/z'], errors: 4, dropped: 3 } });
+        assert.deepEqual(await store.append(resent), { stored: false, ackedSeq: 2 });
+        assert.deepEqual(await store.append(batch('s1', 'w1', 2, [30])), { stored: false, ackedSeq: 2 });
+        assert.deepEqual(await store.getSession('s1'), before);
+        const read = await collect(store.readBatches('s1'));
+        assert.deepEqual(order(read), ['w1:1', 'w1:2']);
+        assert.deepEqual(read[0].events, first.events);
+      });
+
+      it('re-appending a batch stored above a hole is also a no-op', async () => {
+        const store = await opened();
+        await store.append(batch('s1', 'w1', 3, [30]));
+        assert.deepEqual(await store.append(batch('s1', 'w1', 3, [31])), { stored: false, ackedSeq: 0 });
+        assert.equal((await store.getSession('s1'))?.batchCount, 1);
+      });
+
+      it('concurrent appends of the same batch store it once', async () => {
+        const store = await opened();
+        const results = await Promise.all(Array.from({ length: 6 }, () => store.append(batch('s1', 'w1', 1, [10, 11]))));
+        assert.equal(results.filter((r) => r.stored).length, 1);
+        assert.ok(results.every((r) => r.ackedSeq === 1));
+        const record = await store.getSession('s1');
+        assert.equal(record?.batchCount, 1);
+        assert.equal(record?.eventCount, 2);
+        assert.equal((await collect(store.readBatches('s1'))).length, 1);
+      });
+    });
+
+    describe('out-of-order seqs and ackedSeq', () => {
+      it('accepts seqs out of order; ackedSeq is the contiguous prefix', async () => {
+        const store = await opened();
+        const acked = async (seq: number) => (await store.append(batch('s1', 'w1', seq, [seq * 10]))).ackedSeq;
+        assert.equal(await acked(1), 1);
+        assert.equal(await acked(3), 1);
+        assert.equal(await acked(5), 1);
+        assert.equal(await store.ackedSeq('s1', 'w1'), 1);
+        assert.equal(await acked(2), 3);
+        assert.equal(await store.ackedSeq('s1', 'w1'), 3);
+        assert.equal(await acked(4), 5);
+        assert.equal(await store.ackedSeq('s1', 'w1'), 5);
+        assert.deepEqual(order(await collect(store.readBatches('s1'))), ['w1:1', 'w1:2', 'w1:3', 'w1:4', 'w1:5']);
+        assert.equal((await store.getSession('s1'))?.batchCount, 5);
+      });
+
+      it('keeps a hole: batches above it are stored and read, ackedSeq stays below it', async () => {
+        const store = await opened();
+        await store.append(batch('s1', 'w1', 2, [20]));
+        await store.append(batch('s1', 'w1', 4, [40]));
+        assert.equal(await store.ackedSeq('s1', 'w1'), 0);
+        assert.deepEqual(order(await collect(store.readBatches('s1'))), ['w1:2', 'w1:4']);
+      });
+
+      it('ackedSeq is 0 for an unknown session or window, and windows are independent', async () => {
+        const store = await opened();
+        assert.equal(await store.ackedSeq('nobody', 'w1'), 0);
+        await store.append(batch('s1', 'w1', 1, [1]));
+        await store.append(batch('s1', 'w1', 2, [2]));
+        await store.append(batch('s1', 'w2', 1, [3]));
+        assert.equal(await store.ackedSeq('s1', 'w1'), 2);
+        assert.equal(await store.ackedSeq('s1', 'w2'), 1);
+        assert.equal(await store.ackedSeq('s1', 'w3'), 0);
+        assert.equal(await store.ackedSeq('s2', 'w1'), 0);
+      });
+    });
+
+    describe('concurrency', () => {
+      it('concurrent appends across sessions and windows lose no update', async () => {
+        const store = await opened();
+        const sessions = ['c1', 'c2', 'c3', 'c4'];
+        const windows = ['wa', 'wb', 'wc'];
+        const seqs = 15;
+        const all: BatchInput[] = [];
+        for (const s of sessions) for (const w of windows) for (let q = 1; q <= seqs; q++) {
+          all.push(batch(s, w, q, [q * 1_000, q * 1_000 + 1], { digest: { errors: 1, dropped: 2, pages: [`/${w}`] } }));
+        }
+        const results = await Promise.all(shuffle(all, 7).map((b) => store.append(b)));
+        assert.ok(results.every((r) => r.stored));
+        for (const s of sessions) {
+          const record = await store.getSession(s) as SessionRecord;
+          assert.equal(record.batchCount, windows.length * seqs, `${s} batchCount`);
+          assert.equal(record.eventCount, windows.length * seqs * 2, `${s} eventCount`);
+          assert.equal(record.errorCount, windows.length * seqs, `${s} errorCount`);
+          assert.equal(record.droppedEvents, windows.length * seqs * 2, `${s} droppedEvents`);
+          assert.deepEqual([...record.windows].sort(), windows);
+          assert.equal(record.startedAt, 1_000);
+          assert.equal(record.lastEventAt, seqs * 1_000 + 1);
+          for (const w of windows) assert.equal(await store.ackedSeq(s, w), seqs, `${s}/${w} ackedSeq`);
+          const read = await collect(store.readBatches(s));
+          assert.equal(read.length, windows.length * seqs);
+          for (const w of windows) {
+            assert.deepEqual(read.filter((b) => b.windowId === w).map((b) => b.seq), Array.from({ length: seqs }, (_, i) => i + 1));
+          }
+        }
+        const listed = await listAll(store, { limit: 3 });
+        assert.deepEqual([...listed.ids].sort(), sessions);
+      });
+    });
+
+    describe('readBatches', () => {
+      async function twoWindows(store: Store): Promise<void> {
+        await store.append(batch('s1', 'w1', 1, [100, 110]));
+        await store.append(batch('s1', 'w1', 2, [300, 310]));
+        await store.append(batch('s1', 'w2', 1, [200, 210]));
+        await store.append(batch('s1', 'w2', 2, [400]));
+      }
+
+      it('merges windows by each batch\'s first event timestamp', async () => {
+        const store = await opened();
+        await twoWindows(store);
+        assert.deepEqual(order(await collect(store.readBatches('s1'))), ['w1:1', 'w2:1', 'w1:2', 'w2:2']);
+      });
+
+      it('keeps each window in seq order even when its timestamps go back', async () => {
+        const store = await opened();
+        await store.append(batch('s1', 'w1', 1, [500]));
+        await store.append(batch('s1', 'w1', 2, [100]));
+        await store.append(batch('s1', 'w2', 1, [300]));
+        assert.deepEqual(order(await collect(store.readBatches('s1'))), ['w2:1', 'w1:1', 'w1:2']);
+      });
+
+      it('sorts a batch without events by its receivedAt', async () => {
+        const store = await opened();
+        await store.append(batch('s1', 'w1', 1, [100]));
+        await store.append(batch('s1', 'w1', 2, [200]));
+        await store.append({ sessionId: 's1', windowId: 'w2', seq: 1, events: [], receivedAt: 150 });
+        assert.deepEqual(order(await collect(store.readBatches('s1'))), ['w1:1', 'w2:1', 'w1:2']);
+      });
+
+      it('`after` skips the seqs up to the given one, per window', async () => {
+        const store = await opened();
+        await twoWindows(store);
+        assert.deepEqual(order(await collect(store.readBatches('s1', { after: { w1: 1 } }))), ['w2:1', 'w1:2', 'w2:2']);
+        assert.deepEqual(order(await collect(store.readBatches('s1', { after: { w1: 2, w2: 1 } }))), ['w2:2']);
+        assert.deepEqual(order(await collect(store.readBatches('s1', { after: { w1: 9, w2: 9 } }))), []);
+        assert.deepEqual(order(await collect(store.readBatches('s1', { after: { other: 5 } }))), ['w1:1', 'w2:1', 'w1:2', 'w2:2']);
+      });
+
+      it('`windowId` reads one window, also with `after`', async () => {
+        const store = await opened();
+        await twoWindows(store);
+        assert.deepEqual(order(await collect(store.readBatches('s1', { windowId: 'w2' }))), ['w2:1', 'w2:2']);
+        assert.deepEqual(order(await collect(store.readBatches('s1', { windowId: 'w1', after: { w1: 1, w2: 0 } }))), ['w1:2']);
+        assert.deepEqual(order(await collect(store.readBatches('s1', { windowId: 'w3' }))), []);
+      });
+
+      it('reads nothing for an unknown session', async () => {
+        const store = await opened();
+        await twoWindows(store);
+        assert.deepEqual(await collect(store.readBatches('s2')), []);
+      });
+
+      it('reads across many seqs in order (past any one read-ahead chunk)', async () => {
+        const store = await opened();
+        const seqs = 300;
+        await Promise.all(Array.from({ length: seqs }, (_, i) => store.append(batch('long', 'w1', i + 1, [i * 10, i * 10 + 5]))));
+        const read = await collect(store.readBatches('long'));
+        assert.deepEqual(read.map((b) => b.seq), Array.from({ length: seqs }, (_, i) => i + 1));
+        assert.deepEqual(read[seqs - 1].events, events([(seqs - 1) * 10, (seqs - 1) * 10 + 5], `w1:${seqs}`));
+      });
+
+      it('a consumer may stop early; the store stays usable and closes', async () => {
+        const store = await opened();
+        await twoWindows(store);
+        for await (const b of store.readBatches('s1')) {
+          assert.equal(b.seq, 1);
+          break;
+        }
+        assert.equal((await collect(store.readBatches('s1'))).length, 4);
+        await store.close();
+        assert.equal(store.status, 'closed');
+      });
+    });
+
+    describe('listSessions', () => {
+      const specs: SessionSpec[] = [
+        { id: 'alpha', start: 10_000, end: 70_000, url: 'https://shop.test/Checkout', errors: 2 },
+        { id: 'bravo', start: 20_000, end: 21_000, url: 'https://shop.test/home' },
+        { id: 'charlie', start: 30_000, end: 200_000, url: 'https://shop.test/cart', errors: 1 },
+        { id: 'delta', start: 40_000, end: 40_500, url: 'https://blog.test/post' },
+        { id: 'echo', start: 40_000, end: 90_000, url: 'https://shop.test/checkout/pay' },
+      ];
+      const seeded = async (): Promise<Store> => {
+        const store = await opened();
+        for (const spec of specs) await seed(store, spec);
+        return store;
+      };
+      const ids = async (store: Store, options: ListOptions = {}): Promise<string[]> => (await store.listSessions(options)).sessions.map((s) => s.id);
+
+      it('lists newest startedAt first, ties by id, with full records', async () => {
+        const store = await seeded();
+        const page = await store.listSessions({});
+        assert.deepEqual(page.sessions.map((s) => s.id), ['delta', 'echo', 'charlie', 'bravo', 'alpha']);
+        assert.equal(page.next, undefined);
+        assert.deepEqual(page.sessions[4], await store.getSession('alpha'));
+      });
+
+      it('lists nothing when empty', async () => {
+        const store = await opened();
+        assert.deepEqual(await store.listSessions({}), { sessions: [] });
+        assert.deepEqual(await store.listSessions(), { sessions: [] });
+      });
+
+      it('filters by time: `from` on lastEventAt, `to` on startedAt', async () => {
+        const store = await seeded();
+        assert.deepEqual(await ids(store, { from: 80_000 }), ['echo', 'charlie']);
+        assert.deepEqual(await ids(store, { to: 30_000 }), ['charlie', 'bravo', 'alpha']);
+        assert.deepEqual(await ids(store, { from: 21_001, to: 39_999 }), ['charlie', 'alpha']);
+        assert.deepEqual(await ids(store, { to: 9_999 }), []);
+      });
+
+      it('filters by url text, case-insensitively', async () => {
+        const store = await seeded();
+        assert.deepEqual(await ids(store, { urlContains: 'CHECKOUT' }), ['echo', 'alpha']);
+        assert.deepEqual(await ids(store, { urlContains: 'blog.test' }), ['delta']);
+        assert.deepEqual(await ids(store, { urlContains: 'nowhere' }), []);
+      });
+
+      it('filters by hasErrors', async () => {
+        const store = await seeded();
+        assert.deepEqual(await ids(store, { hasErrors: true }), ['charlie', 'alpha']);
+        assert.deepEqual(await ids(store, { hasErrors: false }), ['delta', 'echo', 'bravo']);
+      });
+
+      it('filters by minDurationMs', async () => {
+        const store = await seeded();
+        assert.deepEqual(await ids(store, { minDurationMs: 50_000 }), ['echo', 'charlie', 'alpha']);
+        assert.deepEqual(await ids(store, { minDurationMs: 60_000 }), ['charlie', 'alpha']);
+        assert.deepEqual(await ids(store, { minDurationMs: 1_000, hasErrors: false }), ['echo', 'bravo']);
+      });
+
+      it('pages with limit and cursor, with no duplicate and no miss', async () => {
+        const store = await opened();
+        const all = Array.from({ length: 23 }, (_, i) => ({ id: `p${String(i).padStart(2, '0')}`, start: 1_000 + (i % 7) * 100, end: 5_000 + i, errors: i % 3 === 0 ? 1 : 0 }));
+        for (const spec of shuffle(all, 3)) await seed(store, spec);
+        const expected = [...all].sort((a, b) => b.start - a.start || (a.id < b.id ? -1 : 1)).map((s) => s.id);
+        const paged = await listAll(store, { limit: 5 });
+        assert.deepEqual(paged.ids, expected);
+        assert.equal(paged.pages, 5);
+        const withErrors = await listAll(store, { limit: 2, hasErrors: true });
+        assert.deepEqual(withErrors.ids, expected.filter((id) => Number(id.slice(1)) % 3 === 0));
+        const one = await listAll(store, { limit: 1, to: 1_300 });
+        assert.deepEqual(one.ids, expected.filter((id) => all.find((s) => s.id === id)!.start <= 1_300));
+      });
+
+      it('a page is 50 by default and at most 500', async () => {
+        const store = await opened();
+        await Promise.all(Array.from({ length: 501 }, (_, i) => store.append(batch(`m${i}`, 'w1', 1, [i]))));
+        const first = await store.listSessions({});
+        assert.equal(first.sessions.length, 50);
+        assert.equal(typeof first.next, 'string');
+        const big = await store.listSessions({ limit: 10_000 });
+        assert.equal(big.sessions.length, 500);
+        assert.equal(typeof big.next, 'string');
+        const rest = await store.listSessions({ limit: 10_000, cursor: big.next });
+        assert.deepEqual(rest.sessions.map((s) => s.id), ['m0']);
+        assert.equal(rest.next, undefined);
+      });
+
+      it('follows startedAt when an earlier batch arrives later', async () => {
+        const store = await opened();
+        await store.append(batch('late', 'w1', 2, [50_000]));
+        await store.append(batch('mid', 'w1', 1, [30_000]));
+        assert.deepEqual(await ids(store), ['late', 'mid']);
+        await store.append(batch('late', 'w1', 1, [10_000]));
+        assert.equal((await store.getSession('late'))?.startedAt, 10_000);
+        assert.deepEqual(await ids(store), ['mid', 'late']);
+        assert.deepEqual(await ids(store, { to: 20_000 }), ['late']);
+      });
+    });
+
+    describe('deleteSession', () => {
+      it('removes the session, its batches, its listing and its acked state', async () => {
+        const store = await opened();
+        for (const seq of [1, 2, 4]) await store.append(batch('gone', 'w1', seq, [seq * 10]));
+        await store.append(batch('gone', 'w2', 1, [15]));
+        await store.append(batch('kept', 'w1', 1, [5]));
+        const kept = await store.getSession('kept');
+        assert.equal(await store.deleteSession('gone'), true);
+        assert.equal(await store.getSession('gone'), undefined);
+        assert.deepEqual(await collect(store.readBatches('gone')), []);
+        assert.deepEqual(await collect(store.readBatches('gone', { windowId: 'w1' })), []);
+        assert.deepEqual((await store.listSessions({})).sessions.map((s) => s.id), ['kept']);
+        assert.equal(await store.ackedSeq('gone', 'w1'), 0);
+        assert.equal(await store.ackedSeq('gone', 'w2'), 0);
+        assert.deepEqual(await store.getSession('kept'), kept);
+        assert.equal((await collect(store.readBatches('kept'))).length, 1);
+        assert.equal(await store.deleteSession('gone'), false);
+      });
+
+      it('returns false for an unknown session', async () => {
+        const store = await opened();
+        assert.equal(await store.deleteSession('never'), false);
+      });
+
+      it('a deleted session is recorded again from scratch', async () => {
+        const store = await opened();
+        await store.append(batch('s1', 'w1', 1, [10], { digest: { errors: 3 } }));
+        await store.append(batch('s1', 'w1', 2, [20]));
+        await store.deleteSession('s1');
+        assert.deepEqual(await store.append(batch('s1', 'w1', 2, [500])), { stored: true, ackedSeq: 0 });
+        const record = await store.getSession('s1');
+        assert.equal(record?.batchCount, 1);
+        assert.equal(record?.errorCount, 0);
+        assert.equal(record?.startedAt, 500);
+        assert.deepEqual(order(await collect(store.readBatches('s1'))), ['w1:2']);
+      });
+
+      it('does not touch a session whose id starts with the deleted one\'s', async () => {
+        const store = await opened();
+        await store.append(batch('ab', 'w1', 1, [1]));
+        await store.append(batch('ab-c', 'w1', 1, [2]));
+        await store.append(batch('abc', 'w1', 1, [3]));
+        await store.deleteSession('ab');
+        assert.equal((await collect(store.readBatches('ab-c'))).length, 1);
+        assert.equal((await collect(store.readBatches('abc'))).length, 1);
+        assert.equal(await store.ackedSeq('abc', 'w1'), 1);
+      });
+    });
+
+    describe('invalid arguments', () => {
+      it('every call rejects bad arguments with STORE_INVALID_ARGUMENT and stores nothing', async () => {
+        const store = await opened();
+        const ok = batch('s1', 'w1', 1, [1]);
+        const bad = (v: unknown) => v as never;
+        const cases: [string, () => Promise<unknown>][] = [
+          ['append(null)', () => store.append(bad(null))],
+          ['append: bad sessionId', () => store.append({ ...ok, sessionId: 'a b' })],
+          ['append: empty windowId', () => store.append({ ...ok, windowId: '' })],
+          ['append: windowId too long', () => store.append({ ...ok, windowId: 'w'.repeat(65) })],
+          ['append: seq 0', () => store.append({ ...ok, seq: 0 })],
+          ['append: seq 1.5', () => store.append({ ...ok, seq: 1.5 })],
+          ['append: events not an array', () => store.append({ ...ok, events: bad({}) })],
+          ['append: event without timestamp', () => store.append({ ...ok, events: bad([{ type: 3 }]) })],
+          ['append: event with a string type', () => store.append({ ...ok, events: bad([{ type: 'x', timestamp: 1 }]) })],
+          ['append: receivedAt NaN', () => store.append({ ...ok, receivedAt: Number.NaN })],
+          ['append: meta without userAgent', () => store.append({ ...ok, meta: bad({ url: 'u', startedAt: 1 }) })],
+          ['append: digest errors -1', () => store.append({ ...ok, digest: { errors: -1 } })],
+          ['append: digest pages not strings', () => store.append({ ...ok, digest: bad({ pages: [1] }) })],
+          ['ackedSeq: bad sessionId', () => store.ackedSeq('../x', 'w1')],
+          ['ackedSeq: missing windowId', () => store.ackedSeq('s1', bad(undefined))],
+          ['getSession: number', () => store.getSession(bad(5))],
+          ['listSessions: not an object', () => store.listSessions(bad('all'))],
+          ['listSessions: limit 0', () => store.listSessions({ limit: 0 })],
+          ['listSessions: limit 2.5', () => store.listSessions({ limit: 2.5 })],
+          ['listSessions: from a string', () => store.listSessions({ from: bad('yesterday') })],
+          ['listSessions: hasErrors a string', () => store.listSessions({ hasErrors: bad('yes') })],
+          ['listSessions: minDurationMs negative', () => store.listSessions({ minDurationMs: -1 })],
+          ['listSessions: cursor garbage', () => store.listSessions({ cursor: '%%not-a-cursor%%' })],
+          ['listSessions: empty cursor', () => store.listSessions({ cursor: '' })],
+          ['readBatches: bad sessionId', () => collect(store.readBatches('a/b'))],
+          ['readBatches: after negative', () => collect(store.readBatches('s1', { after: { w1: -1 } }))],
+          ['readBatches: after with a bad window id', () => collect(store.readBatches('s1', { after: { 'a b': 1 } }))],
+          ['readBatches: bad windowId', () => collect(store.readBatches('s1', { windowId: 'x y' }))],
+          ['deleteSession: bad id', () => store.deleteSession('a b')],
+        ];
+        for (const [label, call] of cases) await rejectsWith(call, StoreErrorCode.INVALID_ARGUMENT, label);
+        assert.deepEqual(await store.listSessions({}), { sessions: [] });
+      });
+
+      it('names the wrong argument in the message', async () => {
+        const store = await opened();
+        await assert.rejects(store.append({ ...batch('s1', 'w1', 1, [1]), seq: -3 }), /batch\.seq/);
+        await assert.rejects(store.listSessions({ limit: -1 }), /options\.limit/);
+      });
+
+      it('accepts any valid id, `__proto__` included', async () => {
+        const store = await opened();
+        await store.append(batch('__proto__', '__proto__', 1, [1]));
+        await store.append(batch('__proto__', 'constructor', 1, [2]));
+        assert.equal(await store.ackedSeq('__proto__', '__proto__'), 1);
+        assert.equal(await store.ackedSeq('__proto__', 'toString'), 0);
+        const after = JSON.parse('{"__proto__": 1}') as Record<string, number>;
+        assert.deepEqual(order(await collect(store.readBatches('__proto__', { after }))), ['constructor:1']);
+        assert.equal(await store.deleteSession('__proto__'), true);
+      });
+    });
+
+    const reopen = options.reopen;
+    if (reopen) {
+      describe('persistence', () => {
+        it('keeps sessions, batches, holes and the listing across close and reopen', async () => {
+          const store = await opened();
+          assert.equal(store.supports.persistence, true, 'a reopen option was given, so supports.persistence must be true');
+          await store.append(batch('p1', 'w1', 1, [100, 110], { meta: META, digest: { pages: ['/a'], errors: 1 } }));
+          await store.append(batch('p1', 'w1', 3, [300]));
+          await store.append(batch('p1', 'w2', 1, [200]));
+          await store.append(batch('p2', 'w1', 1, [50]));
+          const records = [await store.getSession('p1'), await store.getSession('p2')];
+          const list = await store.listSessions({});
+          const read = await collect(store.readBatches('p1'));
+          await store.close();
+          const again = await reopen(store);
+          created.push(again);
+          await again.open();
+          assert.deepEqual([await again.getSession('p1'), await again.getSession('p2')], records);
+          assert.deepEqual(await again.listSessions({}), list);
+          assert.deepEqual(await collect(again.readBatches('p1')), read);
+          assert.equal(await again.ackedSeq('p1', 'w1'), 1);
+          assert.deepEqual(await again.append(batch('p1', 'w1', 3, [999])), { stored: false, ackedSeq: 1 });
+          assert.deepEqual(await again.append(batch('p1', 'w1', 2, [250])), { stored: true, ackedSeq: 3 });
+          assert.equal((await again.getSession('p1'))?.batchCount, 4);
+          assert.equal(await again.deleteSession('p2'), true);
+          assert.deepEqual((await again.listSessions({})).sessions.map((s) => s.id), ['p1']);
+        });
+      });
+    } else {
+      it('persistence tests not registered (no reopen option): the backend must declare supports.persistence false', async () => {
+        const store = await fresh();
+        assert.equal(store.supports.persistence, false);
+      });
+    }
+  });
+}

@@ -1,0 +1,8 @@
+export * from './errors.ts';
+export * from './types.ts';
+export { Store } from './store.ts';
+export { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from './validate.ts';
+export { Compression, BROTLI_QUALITY, GZIP_LEVEL } from './codec.ts';
+export { LevelStore, LEVEL_STORE_DEFAULTS, LEVEL_FORMAT_VERSION } from './level-store.ts';
+export type { LevelStoreOptions } from './level-store.ts';
+export { MemoryStore } from './memory-store.ts';

@@ -1,0 +1,90 @@
+/**
+ * `MemoryStore`: everything in the process's memory, for tests and demos. Batches are kept
+ * as JSON text, so that what reads back is what a persistent backend would give (and a
+ * caller changing its objects afterwards changes nothing stored). Data lives as long as the
+ * instance, across close and open, but not beyond the process.
+ */
+import type { RecordedEvent } from '@sentiero/protocol';
+import { pageOf } from './list.ts';
+import { mergeByTime } from './merge.ts';
+import { EMPTY_WINDOW, addSeq, applyBatch, hasSeq } from './session-record.ts';
+import type { WindowState } from './session-record.ts';
+import { Store } from './store.ts';
+import type {
+  AppendResult, BatchInput, ListQuery, ReadQuery, SessionPage, SessionRecord, StoredBatch, StoreSupports,
+} from './types.ts';
+
+interface MemoryWindow {
+  state: WindowState;
+  /** seq → `{"r": receivedAt, "e": events}` as JSON. */
+  batches: Map<number, string>;
+}
+
+interface MemorySession {
+  record: SessionRecord;
+  windows: Map<string, MemoryWindow>;
+}
+
+/** A `Store` in memory (`supports.persistence` is false). */
+export class MemoryStore extends Store {
+  /** Memory does not outlive the process. */
+  readonly supports: StoreSupports = Object.freeze({ persistence: false });
+
+  readonly #sessions = new Map<string, MemorySession>();
+
+  protected override async _append(batch: BatchInput): Promise<AppendResult> {
+    const session = this.#sessions.get(batch.sessionId);
+    const window = session?.windows.get(batch.windowId);
+    const state = window?.state ?? EMPTY_WINDOW;
+    if (hasSeq(state, batch.seq)) return { stored: false, ackedSeq: state.acked };
+    const body = JSON.stringify({ r: batch.receivedAt, e: batch.events });
+    const record = applyBatch(session?.record, batch);
+    const next = addSeq(state, batch.seq);
+    const target = session ?? { record, windows: new Map<string, MemoryWindow>() };
+    target.record = record;
+    const win = window ?? { state: next, batches: new Map<number, string>() };
+    win.state = next;
+    win.batches.set(batch.seq, body);
+    target.windows.set(batch.windowId, win);
+    this.#sessions.set(batch.sessionId, target);
+    return { stored: true, ackedSeq: next.acked };
+  }
+
+  protected override async _ackedSeq(sessionId: string, windowId: string): Promise<number> {
+    return this.#sessions.get(sessionId)?.windows.get(windowId)?.state.acked ?? 0;
+  }
+
+  protected override async _getSession(id: string): Promise<SessionRecord | undefined> {
+    const session = this.#sessions.get(id);
+    return session ? structuredClone(session.record) : undefined;
+  }
+
+  protected override async _listSessions(query: ListQuery): Promise<SessionPage> {
+    const page = pageOf([...this.#sessions.values()].map((s) => s.record), query);
+    return { ...page, sessions: page.sessions.map((r) => structuredClone(r)) };
+  }
+
+  protected override async *_readBatches(sessionId: string, query: ReadQuery): AsyncIterable<StoredBatch> {
+    const session = this.#sessions.get(sessionId);
+    if (!session) return;
+    const windowIds = session.record.windows.filter((w) => query.windowId === undefined || w === query.windowId);
+    const sources = windowIds.map((windowId) => {
+      const window = session.windows.get(windowId) as MemoryWindow;
+      const after = query.after.get(windowId) ?? 0;
+      const seqs = [...window.batches.keys()].filter((s) => s > after).sort((a, b) => a - b);
+      return readWindow(sessionId, windowId, seqs.map((seq) => [seq, window.batches.get(seq) as string] as const));
+    });
+    yield* mergeByTime(sources);
+  }
+
+  protected override async _deleteSession(id: string): Promise<boolean> {
+    return this.#sessions.delete(id);
+  }
+}
+
+async function* readWindow(sessionId: string, windowId: string, entries: (readonly [number, string])[]): AsyncGenerator<StoredBatch> {
+  for (const [seq, body] of entries) {
+    const { r, e } = JSON.parse(body) as { r: number; e: RecordedEvent[] };
+    yield { sessionId, windowId, seq, events: e, receivedAt: r };
+  }
+}

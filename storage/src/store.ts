@@ -1,0 +1,222 @@
+/**
+ * The abstract `Store`, in the manner of abstract-level: public methods check the lifecycle
+ * and their arguments, then call a protected hook (`append()` → `_append()`); a backend
+ * overrides only the hooks and declares what it `supports`. Every rejection is a
+ * `StoreError` with a documented code.
+ */
+import { StoreError, StoreErrorCode } from './errors.ts';
+import type {
+  AppendResult, BatchInput, ListOptions, ListQuery, ReadOptions, ReadQuery, SessionPage, SessionRecord, StoreStatus,
+  StoredBatch, StoreSupports,
+} from './types.ts';
+import { checkBatch, checkId, checkListOptions, checkReadOptions } from './validate.ts';
+
+function notOpen(cause?: unknown): StoreError {
+  return new StoreError(StoreErrorCode.NOT_OPEN, 'the store is not open', cause === undefined ? undefined : { cause });
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function backendFailed(what: string, err: unknown): StoreError {
+  if (err instanceof StoreError) return err;
+  return new StoreError(StoreErrorCode.BACKEND_FAILED, `${what} failed: ${messageOf(err)}`, { cause: err });
+}
+
+const ignore = (): void => {};
+
+/**
+ * A store of sessions and their event batches. Construct a backend, `await open()`, use it,
+ * `await close()`. Calls made while it is not open (including while it is opening) reject
+ * with `STORE_NOT_OPEN`; `close()` waits for the calls in flight to settle.
+ */
+export abstract class Store {
+  /** What this backend supports; the conformance suite skips what is declared unsupported. */
+  abstract readonly supports: StoreSupports;
+
+  #status: StoreStatus = 'closed';
+  #transition: Promise<void> | undefined;
+  #generation = 0;
+  readonly #inflight = new Set<Promise<unknown>>();
+
+  /** The lifecycle status: `'opening'`, `'open'`, `'closing'` or `'closed'` (the initial one). */
+  get status(): StoreStatus {
+    return this.#status;
+  }
+
+  /**
+   * Opens the store. Idempotent: resolves at once when open, joins an open in progress, and
+   * waits for a close in progress before opening again. Rejects with `STORE_OPEN_FAILED`
+   * (the status is then `'closed'`).
+   */
+  async open(): Promise<void> {
+    for (;;) {
+      const status = this.#status;
+      if (status === 'open') return;
+      if (status === 'opening') return this.#transition;
+      if (status === 'closing') {
+        await this.#transition?.catch(ignore);
+        continue;
+      }
+      this.#status = 'opening';
+      this.#transition = this.#doOpen();
+      return this.#transition;
+    }
+  }
+
+  async #doOpen(): Promise<void> {
+    try {
+      await this._open();
+    } catch (err) {
+      this.#status = 'closed';
+      if (err instanceof StoreError && err.code === StoreErrorCode.OPEN_FAILED) throw err;
+      throw new StoreError(StoreErrorCode.OPEN_FAILED, `the store could not be opened: ${messageOf(err)}`, { cause: err });
+    }
+    this.#generation++;
+    this.#status = 'open';
+  }
+
+  /**
+   * Closes the store once the calls in flight have settled. Idempotent: resolves at once when
+   * closed, joins a close in progress, and waits for an open in progress before closing.
+   * Streams from `readBatches` end with `STORE_NOT_OPEN` on their next step.
+   */
+  async close(): Promise<void> {
+    for (;;) {
+      const status = this.#status;
+      if (status === 'closed') return;
+      if (status === 'closing') return this.#transition;
+      if (status === 'opening') {
+        await this.#transition?.catch(ignore);
+        continue;
+      }
+      this.#status = 'closing';
+      this.#transition = this.#doClose();
+      return this.#transition;
+    }
+  }
+
+  async #doClose(): Promise<void> {
+    await Promise.allSettled(this.#inflight);
+    try {
+      await this._close();
+    } catch (err) {
+      throw backendFailed('close', err);
+    } finally {
+      this.#status = 'closed';
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#status !== 'open') throw notOpen();
+  }
+
+  #track<T>(what: string, op: () => Promise<T>): Promise<T> {
+    const p = (async () => {
+      try {
+        return await op();
+      } catch (err) {
+        throw backendFailed(what, err);
+      }
+    })();
+    this.#inflight.add(p);
+    const drop = (): void => { this.#inflight.delete(p); };
+    p.then(drop, drop);
+    return p;
+  }
+
+  /**
+   * Stores a batch, idempotently on `(sessionId, windowId, seq)`: a batch already stored is
+   * not stored again (`stored: false`) and changes nothing. Seqs may arrive out of order;
+   * `ackedSeq` in the result is the window's contiguous prefix after this call.
+   */
+  async append(batch: BatchInput): Promise<AppendResult> {
+    this.#assertOpen();
+    const input = checkBatch(batch);
+    return this.#track('append', () => this._append(input));
+  }
+
+  /** The highest seq of the window such that every seq from 1 to it is stored; 0 when none is. */
+  async ackedSeq(sessionId: string, windowId: string): Promise<number> {
+    this.#assertOpen();
+    const sid = checkId(sessionId, 'sessionId');
+    const wid = checkId(windowId, 'windowId');
+    return this.#track('ackedSeq', () => this._ackedSeq(sid, wid));
+  }
+
+  /** The session's record, or undefined when there is no such session. */
+  async getSession(id: string): Promise<SessionRecord | undefined> {
+    this.#assertOpen();
+    const sid = checkId(id, 'id');
+    return this.#track('getSession', () => this._getSession(sid));
+  }
+
+  /** A page of sessions matching the filters, newest `startedAt` first (ties by id); default limit 50, at most 500. */
+  async listSessions(options?: ListOptions): Promise<SessionPage> {
+    this.#assertOpen();
+    const query = checkListOptions(options);
+    return this.#track('listSessions', () => this._listSessions(query));
+  }
+
+  /**
+   * The session's batches as a stream: each window's in seq order, windows merged by each
+   * batch's first event timestamp (`receivedAt` for a batch without events). Nothing for an
+   * unknown session. Errors, including `STORE_NOT_OPEN`, reject the stream's next step.
+   */
+  async *readBatches(sessionId: string, options?: ReadOptions): AsyncIterable<StoredBatch> {
+    this.#assertOpen();
+    const sid = checkId(sessionId, 'sessionId');
+    const query = checkReadOptions(options);
+    const generation = this.#generation;
+    const current = (): boolean => this.#status === 'open' && this.#generation === generation;
+    const source = this._readBatches(sid, query)[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        let step: IteratorResult<StoredBatch>;
+        try {
+          step = await source.next();
+        } catch (err) {
+          throw current() ? backendFailed('readBatches', err) : notOpen(err);
+        }
+        if (step.done) return;
+        if (!current()) throw notOpen();
+        yield step.value;
+      }
+    } finally {
+      // The stream is over either way; a backend that fails to release it after a close has nothing left to release.
+      await Promise.resolve(source.return?.()).catch(ignore);
+    }
+  }
+
+  /** Removes the session, its batches and its index entries; resolves to whether it existed. */
+  async deleteSession(id: string): Promise<boolean> {
+    this.#assertOpen();
+    const sid = checkId(id, 'id');
+    return this.#track('deleteSession', () => this._deleteSession(sid));
+  }
+
+  /** Opens the backend's resources. The default does nothing. */
+  protected async _open(): Promise<void> {}
+
+  /** Releases the backend's resources; called once the calls in flight have settled. The default does nothing. */
+  protected async _close(): Promise<void> {}
+
+  /** Stores a validated batch (see `append`); must be idempotent and must not lose concurrent updates of a session. */
+  protected abstract _append(batch: BatchInput): Promise<AppendResult>;
+
+  /** See `ackedSeq`; the ids are valid. */
+  protected abstract _ackedSeq(sessionId: string, windowId: string): Promise<number>;
+
+  /** See `getSession`; returns a copy the caller may change. */
+  protected abstract _getSession(id: string): Promise<SessionRecord | undefined>;
+
+  /** See `listSessions`; `query.limit` is filled in, the cursor is the backend's own (or `STORE_INVALID_ARGUMENT`). */
+  protected abstract _listSessions(query: ListQuery): Promise<SessionPage>;
+
+  /** See `readBatches`; must stream, and release its resources when the consumer stops early. */
+  protected abstract _readBatches(sessionId: string, query: ReadQuery): AsyncIterable<StoredBatch>;
+
+  /** See `deleteSession`. */
+  protected abstract _deleteSession(id: string): Promise<boolean>;
+}

@@ -1,0 +1,130 @@
+/**
+ * Argument checks of the public `Store` methods. Each returns a normalized copy or throws a
+ * `StoreError` with code `STORE_INVALID_ARGUMENT` whose message names the argument.
+ */
+import { isValidId, sessionMeta } from '@sentiero/protocol';
+import type { RecordedEvent } from '@sentiero/protocol';
+import { StoreError, StoreErrorCode } from './errors.ts';
+import type { BatchDigest, BatchInput, ListOptions, ListQuery, ReadOptions, ReadQuery } from './types.ts';
+
+/** The page size of `listSessions` when none is given. */
+export const DEFAULT_LIST_LIMIT = 50;
+/** The largest page size of `listSessions`; larger limits are clamped to it. */
+export const MAX_LIST_LIMIT = 500;
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function invalid(path: string, expected: string): never {
+  throw new StoreError(StoreErrorCode.INVALID_ARGUMENT, `${path} must be ${expected}`);
+}
+
+/** Checks a session or window id: 1–64 letters, digits, `_` or `-` (the protocol's ids). */
+export function checkId(v: unknown, path: string): string {
+  return isValidId(v) ? v : invalid(path, 'an id of 1–64 letters, digits, "_" or "-"');
+}
+
+function finite(v: unknown, path: string): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : invalid(path, 'a finite number');
+}
+
+function count(v: unknown, path: string): number {
+  return Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : invalid(path, 'an integer ≥ 0');
+}
+
+function checkEvents(v: unknown, path: string): RecordedEvent[] {
+  if (!Array.isArray(v)) return invalid(path, 'an array of rrweb events');
+  for (let i = 0; i < v.length; i++) {
+    const e: unknown = v[i];
+    if (!isObj(e)) invalid(`${path}[${i}]`, 'an object');
+    if (!Number.isInteger(e.type) || (e.type as number) < 0) invalid(`${path}[${i}].type`, 'an rrweb event type (integer ≥ 0)');
+    finite(e.timestamp, `${path}[${i}].timestamp`);
+  }
+  return v as RecordedEvent[];
+}
+
+function checkDigest(v: unknown, path: string): BatchDigest {
+  if (!isObj(v)) return invalid(path, 'an object');
+  const digest: BatchDigest = {};
+  if (v.pages !== undefined) {
+    if (!Array.isArray(v.pages) || !v.pages.every((p) => typeof p === 'string')) invalid(`${path}.pages`, 'an array of strings');
+    digest.pages = [...(v.pages as string[])];
+  }
+  if (v.errors !== undefined) digest.errors = count(v.errors, `${path}.errors`);
+  if (v.dropped !== undefined) digest.dropped = count(v.dropped, `${path}.dropped`);
+  return digest;
+}
+
+/** Checks `append`'s argument; `meta` is re-validated by the protocol's validator, which drops unknown fields. */
+export function checkBatch(v: unknown): BatchInput {
+  if (!isObj(v)) return invalid('batch', 'an object');
+  const seq = v.seq;
+  if (!Number.isSafeInteger(seq) || (seq as number) < 1) invalid('batch.seq', 'an integer ≥ 1');
+  const batch: BatchInput = {
+    sessionId: checkId(v.sessionId, 'batch.sessionId'),
+    windowId: checkId(v.windowId, 'batch.windowId'),
+    seq: seq as number,
+    events: checkEvents(v.events, 'batch.events'),
+    receivedAt: finite(v.receivedAt, 'batch.receivedAt'),
+  };
+  if (v.meta !== undefined) {
+    try {
+      batch.meta = sessionMeta(v.meta, 'batch.meta');
+    } catch (err) {
+      throw new StoreError(StoreErrorCode.INVALID_ARGUMENT, err instanceof Error ? err.message : 'batch.meta is not a valid session meta');
+    }
+  }
+  if (v.digest !== undefined) batch.digest = checkDigest(v.digest, 'batch.digest');
+  return batch;
+}
+
+/** Checks `listSessions`' options and fills in the default limit (clamping it to `MAX_LIST_LIMIT`). */
+export function checkListOptions(v: unknown): ListQuery {
+  if (v === undefined) return { limit: DEFAULT_LIST_LIMIT };
+  if (!isObj(v)) return invalid('options', 'an object');
+  const o = v as ListOptions & Obj;
+  let limit = DEFAULT_LIST_LIMIT;
+  if (o.limit !== undefined) {
+    if (!Number.isSafeInteger(o.limit) || o.limit < 1) invalid('options.limit', 'an integer ≥ 1');
+    limit = Math.min(o.limit, MAX_LIST_LIMIT);
+  }
+  const query: ListQuery = { limit };
+  if (o.from !== undefined) query.from = finite(o.from, 'options.from');
+  if (o.to !== undefined) query.to = finite(o.to, 'options.to');
+  if (o.urlContains !== undefined) {
+    if (typeof o.urlContains !== 'string' || o.urlContains.length > 4096) invalid('options.urlContains', 'a string of at most 4096 characters');
+    query.urlContains = o.urlContains;
+  }
+  if (o.hasErrors !== undefined) {
+    if (typeof o.hasErrors !== 'boolean') invalid('options.hasErrors', 'a boolean');
+    query.hasErrors = o.hasErrors;
+  }
+  if (o.minDurationMs !== undefined) {
+    const ms = finite(o.minDurationMs, 'options.minDurationMs');
+    if (ms < 0) invalid('options.minDurationMs', 'a number ≥ 0');
+    query.minDurationMs = ms;
+  }
+  if (o.cursor !== undefined) {
+    if (typeof o.cursor !== 'string' || o.cursor === '') invalid('options.cursor', 'the non-empty `next` of a previous page');
+    query.cursor = o.cursor;
+  }
+  return query;
+}
+
+/** Checks `readBatches`' options; `after` becomes a Map so that no window id can reach an object's prototype. */
+export function checkReadOptions(v: unknown): ReadQuery {
+  if (v === undefined) return { after: new Map() };
+  if (!isObj(v)) return invalid('options', 'an object');
+  const o = v as ReadOptions & Obj;
+  const after = new Map<string, number>();
+  if (o.after !== undefined) {
+    if (!isObj(o.after)) invalid('options.after', 'an object of window id → seq');
+    for (const [windowId, seq] of Object.entries(o.after)) {
+      checkId(windowId, 'a window id in options.after');
+      after.set(windowId, count(seq, `options.after.${windowId}`));
+    }
+  }
+  const query: ReadQuery = { after };
+  if (o.windowId !== undefined) query.windowId = checkId(o.windowId, 'options.windowId');
+  return query;
+}

@@ -1,0 +1,268 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { RecordedEvent } from '@sentiero/protocol';
+import { LevelStore, StoreError, StoreErrorCode } from '@sentiero/storage';
+import type { Compression, StoredBatch } from '@sentiero/storage';
+import { runStoreConformance } from '@sentiero/storage/conformance';
+import { Level } from 'level';
+
+/** The shared fixture: 854 rrweb events (~1 MB of JSON) recorded from the Acme CRM demo page. */
+const FIXTURE = process.env.SENTIERO_FIXTURE ?? '/work/shared/fixtures/acme-crm-45s.rrweb.json';
+const BATCH_EVENTS = 50;
+const MAX_RATIO = 0.15;
+
+let root = '';
+let n = 0;
+const tempDir = (): string => path.join(root, `db-${n++}`);
+
+before(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'sentiero-level-store-'));
+});
+
+after(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+runStoreConformance('LevelStore', () => new LevelStore({ location: tempDir() }), {
+  reopen: (old) => new LevelStore({ location: (old as LevelStore).location }),
+});
+
+async function collect(stream: AsyncIterable<StoredBatch>): Promise<StoredBatch[]> {
+  const out: StoredBatch[] = [];
+  for await (const b of stream) out.push(b);
+  return out;
+}
+
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const name of await readdir(dir)) total += (await stat(path.join(dir, name))).size;
+  return total;
+}
+
+/** Opens the store's folder directly, as a foreign writer would. */
+async function raw(location: string) {
+  const db = new Level<string, string>(location, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+  await db.open();
+  return {
+    db,
+    batches: db.sublevel<string, Uint8Array>('batches', { valueEncoding: 'view' }),
+    sessions: db.sublevel<string, string>('sessions', { valueEncoding: 'utf8' }),
+    meta: db.sublevel<string, string>('meta', { valueEncoding: 'utf8' }),
+  };
+}
+
+async function rejectsWith(action: Promise<unknown>, code: string): Promise<void> {
+  await assert.rejects(action, (err: unknown) => {
+    assert.ok(err instanceof StoreError, String(err));
+    assert.equal(err.code, code, err.message);
+    return true;
+  });
+}
+
+const event = (timestamp: number): RecordedEvent => ({ type: 3, timestamp, data: { source: 2, x: timestamp } });
+
+describe('LevelStore', () => {
+  describe('compression of the shared fixture', () => {
+    let rawJson: Buffer;
+    let fixture: RecordedEvent[];
+
+    before(async () => {
+      rawJson = await readFile(FIXTURE);
+      fixture = JSON.parse(rawJson.toString('utf8')) as RecordedEvent[];
+      assert.equal(fixture.length, 854);
+    });
+
+    /** Stores the fixture in batches of 50, closes, and returns stored value bytes, folder bytes and what reads back. */
+    async function store(compression: Compression | undefined) {
+      const location = tempDir();
+      const s = new LevelStore(compression === undefined ? { location } : { location, compression });
+      await s.open();
+      for (let i = 0, seq = 1; i < fixture.length; i += BATCH_EVENTS, seq++) {
+        await s.append({ sessionId: 'acme', windowId: 'w1', seq, events: fixture.slice(i, i + BATCH_EVENTS), receivedAt: 1_000 + seq });
+      }
+      const read = await collect(s.readBatches('acme'));
+      await s.close();
+      const folder = await folderBytes(location);
+      const r = await raw(location);
+      let values = 0;
+      let count = 0;
+      for await (const value of r.batches.values()) {
+        values += value.length;
+        count++;
+      }
+      await r.db.close();
+      return { values, count, folder, read };
+    }
+
+    it(`brotli (the default) stores the fixture in at most ${MAX_RATIO} of its JSON size, and reads it back intact`, async () => {
+      const { values, count, folder, read } = await store(undefined);
+      assert.equal(count, Math.ceil(854 / BATCH_EVENTS));
+      assert.ok(values / rawJson.length <= MAX_RATIO, `stored values are ${(values / rawJson.length).toFixed(4)} of the raw JSON`);
+      assert.ok(folder / rawJson.length <= MAX_RATIO, `the LevelDB folder is ${(folder / rawJson.length).toFixed(4)} of the raw JSON`);
+      assert.deepEqual(read.flatMap((b) => b.events), fixture);
+    });
+
+    it(`gzip also stays within ${MAX_RATIO}; 'none' stores the JSON as is`, async () => {
+      const gz = await store('gzip');
+      assert.ok(gz.values / rawJson.length <= MAX_RATIO, `gzip: ${(gz.values / rawJson.length).toFixed(4)}`);
+      assert.deepEqual(gz.read.flatMap((b) => b.events), fixture);
+      const none = await store('none');
+      assert.ok(none.values / rawJson.length > 0.9, `none: ${(none.values / rawJson.length).toFixed(4)}`);
+      assert.deepEqual(none.read.flatMap((b) => b.events), fixture);
+    });
+  });
+
+  it('reads values written with any compression, whatever its own option', async () => {
+    const location = tempDir();
+    const codecs: Compression[] = ['none', 'gzip', 'brotli'];
+    for (const [i, compression] of codecs.entries()) {
+      const s = new LevelStore({ location, compression });
+      await s.open();
+      await s.append({ sessionId: 's1', windowId: 'w1', seq: i + 1, events: [event(i)], receivedAt: 10 + i });
+      await s.close();
+    }
+    const s = new LevelStore({ location, compression: 'gzip' });
+    await s.open();
+    const read = await collect(s.readBatches('s1'));
+    assert.deepEqual(read.map((b) => [b.seq, b.events[0].timestamp, b.receivedAt]), [[1, 0, 10], [2, 1, 11], [3, 2, 12]]);
+    await s.close();
+  });
+
+  it('a new instance on the same folder continues a session and its holes', async () => {
+    const location = tempDir();
+    const a = new LevelStore({ location });
+    await a.open();
+    await a.append({ sessionId: 's1', windowId: 'w1', seq: 1, events: [event(1)], receivedAt: 1 });
+    await a.append({ sessionId: 's1', windowId: 'w1', seq: 3, events: [event(3)], receivedAt: 3 });
+    await a.close();
+    const b = new LevelStore({ location });
+    await b.open();
+    assert.deepEqual(await b.append({ sessionId: 's1', windowId: 'w1', seq: 3, events: [event(3)], receivedAt: 3 }), { stored: false, ackedSeq: 1 });
+    assert.deepEqual(await b.append({ sessionId: 's1', windowId: 'w1', seq: 2, events: [event(2)], receivedAt: 2 }), { stored: true, ackedSeq: 3 });
+    assert.equal((await b.getSession('s1'))?.eventCount, 3);
+    await b.close();
+  });
+
+  it('the same instance reopens with its data', async () => {
+    const s = new LevelStore({ location: tempDir() });
+    await s.open();
+    await s.append({ sessionId: 's1', windowId: 'w1', seq: 1, events: [event(1)], receivedAt: 1 });
+    await s.close();
+    await s.open();
+    assert.equal(await s.ackedSeq('s1', 'w1'), 1);
+    assert.deepEqual((await s.listSessions()).sessions.map((r) => r.id), ['s1']);
+    await s.close();
+  });
+
+  it('loses no update when sessions fall out of the session cache', async () => {
+    const s = new LevelStore({ location: tempDir(), sessionCacheSize: 1 });
+    await s.open();
+    const appends = [];
+    for (let seq = 1; seq <= 6; seq++) {
+      for (const sessionId of ['a', 'b', 'c', 'd']) {
+        for (const windowId of ['w1', 'w2']) appends.push(s.append({ sessionId, windowId, seq, events: [event(seq), event(seq + 1)], receivedAt: seq }));
+      }
+    }
+    await Promise.all(appends);
+    for (const id of ['a', 'b', 'c', 'd']) {
+      const record = await s.getSession(id);
+      assert.equal(record?.batchCount, 12, id);
+      assert.equal(record?.eventCount, 24, id);
+      assert.equal(await s.ackedSeq(id, 'w2'), 6);
+    }
+    await s.close();
+  });
+
+  it('deleting a session leaves no key of it in any sublevel', async () => {
+    const location = tempDir();
+    const s = new LevelStore({ location });
+    await s.open();
+    for (let seq = 1; seq <= 40; seq++) await s.append({ sessionId: 'gone', windowId: `w${seq % 3}`, seq, events: [event(seq)], receivedAt: seq });
+    await s.append({ sessionId: 'kept', windowId: 'w1', seq: 1, events: [event(1)], receivedAt: 1 });
+    assert.equal(await s.deleteSession('gone'), true);
+    await s.close();
+    const r = await raw(location);
+    const keys: string[] = [];
+    for await (const key of r.db.keys()) keys.push(key);
+    await r.db.close();
+    assert.deepEqual(keys.filter((k) => k.includes('gone')), []);
+    assert.ok(keys.some((k) => k.includes('kept')));
+  });
+
+  describe('damaged data', () => {
+    async function damaged(change: (r: Awaited<ReturnType<typeof raw>>) => Promise<void>): Promise<LevelStore> {
+      const location = tempDir();
+      const s = new LevelStore({ location });
+      await s.open();
+      await s.append({ sessionId: 's1', windowId: 'w1', seq: 1, events: [event(1)], receivedAt: 1 });
+      await s.append({ sessionId: 's1', windowId: 'w1', seq: 2, events: [event(2)], receivedAt: 2 });
+      await s.close();
+      const folder = await folderBytes(location);
+      const r = await raw(location);
+      await change(r);
+      await r.db.close();
+      await s.open();
+      return s;
+    }
+    const firstKey = async (sub: { keys(): AsyncIterable<string> }): Promise<string> => {
+      for await (const key of sub.keys()) return key;
+      throw new Error('no key');
+    };
+
+    for (const [label, bytes] of [
+      ['brotli bytes that are not brotli', Uint8Array.from([2, 1, 2, 3, 4, 5])],
+      ['an unknown codec byte', Uint8Array.from([99, 123, 125])],
+      ['JSON that is not a batch', Uint8Array.from([0, ...Buffer.from('{"x":1}')])],
+      ['an empty value', new Uint8Array(0)],
+    ] as const) {
+      it(`a batch value holding ${label} rejects the stream with STORE_CORRUPT`, async () => {
+        const s = await damaged(async (r) => r.batches.put(await firstKey(r.batches), bytes));
+        await rejectsWith(collect(s.readBatches('s1')), StoreErrorCode.CORRUPT);
+        assert.equal((await s.getSession('s1'))?.batchCount, 2);
+        await s.close();
+      });
+    }
+
+    it('a damaged session record rejects getSession and listSessions with STORE_CORRUPT', async () => {
+      const s = await damaged((r) => r.sessions.put('s1', '{not json'));
+      await rejectsWith(s.getSession('s1'), StoreErrorCode.CORRUPT);
+      await rejectsWith(s.listSessions({}), StoreErrorCode.CORRUPT);
+      await s.close();
+    });
+  });
+
+  it('a second store on a folder in use fails to open with STORE_OPEN_FAILED and stays closed', async () => {
+    const location = tempDir();
+    const a = new LevelStore({ location });
+    await a.open();
+    const b = new LevelStore({ location });
+    await rejectsWith(b.open(), StoreErrorCode.OPEN_FAILED);
+    assert.equal(b.status, 'closed');
+    await a.close();
+    await b.open();
+    assert.equal(b.status, 'open');
+    await b.close();
+  });
+
+  it('refuses a folder written in another on-disk format', async () => {
+    const location = tempDir();
+    const r = await raw(location);
+    await r.meta.put('format', '2');
+    await r.db.close();
+    const s = new LevelStore({ location });
+    await assert.rejects(s.open(), (err: unknown) => err instanceof StoreError && err.code === StoreErrorCode.OPEN_FAILED && /format 2/.test(err.message));
+    assert.equal(s.status, 'closed');
+  });
+
+  it('checks its options at construction with a TypeError that names the option', () => {
+    assert.throws(() => new LevelStore(undefined as never), TypeError);
+    assert.throws(() => new LevelStore({ location: '' }), /options\.location/);
+    assert.throws(() => new LevelStore({ location: 'x', compression: 'zstd' as never }), /options\.compression/);
+    assert.throws(() => new LevelStore({ location: 'x', sessionCacheSize: 0 }), /options\.sessionCacheSize/);
+    const s = new LevelStore({ location: 'x' });
+    assert.equal(s.compression, 'brotli');
+    assert.equal(s.status, 'closed');
+  });
+});

@@ -1,0 +1,56 @@
+/** The demo app with a real relay (LevelDB in a temp folder), plus test-only routes to replay events with rrweb in the browser. */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Page } from 'playwright-core';
+import type { RelayOptions } from '@sentiero/relay';
+import { createApp } from '../../examples/demo/src/app.ts';
+import { type TestRelay, startRelay } from './relay.ts';
+
+const require = createRequire(import.meta.url);
+/** rrweb's UMD build (its exports map hides the file, so find it beside the main entry). */
+export const RRWEB_UMD_PATH = path.join(path.dirname(require.resolve('rrweb')), 'rrweb.umd.min.cjs');
+const RRWEB_UMD = readFileSync(RRWEB_UMD_PATH, 'utf8');
+const REPLAY_HTML = '<!doctype html><html><head><meta charset="utf-8"></head><body><div id="root"></div><script src="/__rrweb.js"></script></body></html>';
+
+/** Starts the demo app with a relay attached; `/__replay` is a blank page with rrweb loaded. */
+export function startDemo(options: RelayOptions = {}): Promise<TestRelay> {
+  const app = createApp();
+  return startRelay(options, (req: IncomingMessage, res: ServerResponse) => {
+    if (req.url === '/__rrweb.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript' });
+      return res.end(RRWEB_UMD);
+    }
+    if (req.url === '/__replay') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      return res.end(REPLAY_HTML);
+    }
+    app(req, res);
+  });
+}
+
+/** A stored batch as the events API streams it. */
+export interface Line { windowId: string; seq: number; events: Array<{ type: number; timestamp: number; data: any }> }
+
+/** Reads a session's stored batches through the REST API. */
+export async function storedBatches(t: TestRelay, sessionId: string): Promise<Line[]> {
+  const res = await t.api(`/api/sessions/${sessionId}/events`);
+  if (res.status !== 200) throw new Error(`events of ${sessionId}: ${res.status}`);
+  return (await res.text()).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
+}
+
+/**
+ * Replays events with rrweb's own Replayer in a real page and returns the `textContent` of
+ * `selector` in the replayed document at the end of the events.
+ */
+export async function replayText(page: Page, origin: string, events: Line['events'], selector: string): Promise<string | null> {
+  await page.goto(`${origin}/__replay`);
+  return page.evaluate(async ({ events, selector }) => {
+    const w = window as unknown as { rrweb: { Replayer: new (e: unknown[], o: unknown) => { pause(t: number): void; iframe: HTMLIFrameElement } } };
+    const r = new w.rrweb.Replayer(events, { root: document.getElementById('root'), mouseTail: false });
+    r.pause(events[events.length - 1]!.timestamp - events[0]!.timestamp);
+    await new Promise((res) => setTimeout(res, 50));
+    return r.iframe.contentDocument?.querySelector(selector)?.textContent ?? null;
+  }, { events, selector });
+}
