@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Level } from 'level';
 import { WebSocketServer } from 'ws';
-import { createRelay } from '@sentiero/relay';
+import { LevelStore, createRelay } from '@sentiero/relay';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const FIXTURE = path.resolve(HERE, '../../shared/fixtures/acme-crm-45s.rrweb.json');
@@ -51,7 +51,7 @@ function duKb(dir: string): number {
 
 function drive(url: string, frames: string[], hello: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(new URL('./ingest-client.ts', import.meta.url), { workerData: { url, frames, window: WINDOW, hello }, execArgv: ['--conditions=development', '--import', 'tsx'] });
+    const w = new Worker(new URL('./ingest-client.js', import.meta.url), { workerData: { url, frames, window: WINDOW, hello } });
     w.once('message', (m: { ms: number }) => resolve(m.ms));
     w.once('error', reject);
   });
@@ -87,7 +87,11 @@ async function raw(frames: string[]): Promise<{ ms: number; kb: number }> {
 /** The relay with its LevelStore, through the real ingest socket. */
 async function product(frames: string[], round: number): Promise<{ ms: number; kb: number }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-relay-'));
-  const relay = createRelay({ dataDir: dir, limits: { maxMessagesPerSecond: 1_000_000 } });
+  const compression = process.env.BENCH_COMPRESSION as 'brotli' | 'gzip' | 'none' | undefined;
+  const relay = createRelay({
+    ...(compression ? { store: new LevelStore({ location: dir, compression }) } : { dataDir: dir }),
+    limits: { maxMessagesPerSecond: 1_000_000 },
+  });
   const server = createServer();
   relay.attach(server);
   await relay.ready;

@@ -1,20 +1,19 @@
 /**
  * The load side of the ingest benchmark, run in a worker thread so that it does not share
- * the server's event loop: one recorder-like socket that says hello, then sends every batch
+ * the server's event loop (plain JavaScript: workers do not get tsx's loader): one recorder-like socket that says hello, then sends every batch
  * with up to `window` unacknowledged at once, and reports when the last ack arrived.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { WebSocket } from 'ws';
 
-interface Job { url: string; frames: string[]; window: number; hello: string }
-
-const { url, frames, window, hello } = workerData as Job;
+/** @type {{ url: string, frames: string[], window: number, hello: string }} */
+const { url, frames, window, hello } = workerData;
 const ws = new WebSocket(url, { perMessageDeflate: { threshold: 1024, zlibDeflateOptions: { level: 1 } } });
 let next = 0;
 let acked = 0;
 let started = 0;
 const pump = () => {
-  while (next < frames.length && next - acked < window) ws.send(frames[next++]!);
+  while (next < frames.length && next - acked < window) ws.send(frames[next++]);
 };
 ws.on('open', () => {
   started = performance.now();
@@ -22,12 +21,12 @@ ws.on('open', () => {
   else pump();
 });
 ws.on('message', (data) => {
-  const m = JSON.parse(String(data)) as { t: string };
+  const m = JSON.parse(String(data));
   if (m.t === 'welcome') return pump();
   if (m.t !== 'ack') throw new Error(`unexpected ${String(data)}`);
   acked++;
   if (acked === frames.length) {
-    parentPort!.postMessage({ ms: performance.now() - started });
+    parentPort.postMessage({ ms: performance.now() - started });
     ws.close();
   } else pump();
 });
