@@ -23,8 +23,6 @@ export const ErrorCode = {
   ORIGIN_NOT_ALLOWED: 'SENTIERO_ORIGIN_NOT_ALLOWED',
   /** Too many messages or requests in the rate window. */
   RATE_LIMITED: 'SENTIERO_RATE_LIMITED',
-  /** A batch's `seq` skips ahead of what the relay has stored for the window. */
-  SEQ_OUT_OF_ORDER: 'SENTIERO_SEQ_OUT_OF_ORDER',
   /** No viewer token, or a wrong one. */
   UNAUTHORIZED: 'SENTIERO_UNAUTHORIZED',
   /** The watch socket's first message was not `auth`, or `auth` did not come in time. */
@@ -59,7 +57,6 @@ export const CloseCode = {
   UNKNOWN_MESSAGE: 4402,
   HELLO_REQUIRED: 4403,
   UNSUPPORTED_VERSION: 4404,
-  SEQ_OUT_OF_ORDER: 4409,
   PAYLOAD_TOO_LARGE: 4413,
   RATE_LIMITED: 4429,
   UNAUTHORIZED: 4001,
@@ -82,7 +79,6 @@ export function closeCodeFor(code: ErrorCode): CloseCode {
     case ErrorCode.HELLO_REQUIRED:
     case ErrorCode.HELLO_TWICE: return CloseCode.HELLO_REQUIRED;
     case ErrorCode.UNSUPPORTED_VERSION: return CloseCode.UNSUPPORTED_VERSION;
-    case ErrorCode.SEQ_OUT_OF_ORDER: return CloseCode.SEQ_OUT_OF_ORDER;
     case ErrorCode.RATE_LIMITED: return CloseCode.RATE_LIMITED;
     case ErrorCode.UNAUTHORIZED: return CloseCode.UNAUTHORIZED;
     case ErrorCode.AUTH_REQUIRED: return CloseCode.AUTH_REQUIRED;
@@ -108,7 +104,6 @@ export function httpStatusFor(code: ErrorCode): number {
     case ErrorCode.ORIGIN_NOT_ALLOWED: return 403;
     case ErrorCode.NOT_FOUND: return 404;
     case ErrorCode.METHOD_NOT_ALLOWED: return 405;
-    case ErrorCode.SEQ_OUT_OF_ORDER: return 409;
     case ErrorCode.PAYLOAD_TOO_LARGE: return 413;
     case ErrorCode.RATE_LIMITED: return 429;
     case ErrorCode.SHUTTING_DOWN:

@@ -41,6 +41,32 @@ export const CustomTag = {
   ERROR: 'sentiero/error@1',
 } as const;
 
+/** Why events are missing, as written in a gap marker's `reason`. */
+export const GapReason = {
+  /** The recorder's buffer was full (the relay was unreachable or slow to acknowledge). */
+  BUFFER_FULL: 'buffer-full',
+  /** One event was larger than the protocol's payload limit. */
+  TOO_LARGE: 'too-large',
+  /** The relay rejected a batch for good. */
+  REJECTED: 'rejected',
+  /** Batches of an earlier page of this tab never reached the relay. */
+  BATCHES_LOST: 'batches-lost',
+} as const;
+
+/** One of the gap reasons. */
+export type GapReason = (typeof GapReason)[keyof typeof GapReason];
+
+/** The payload of a gap marker (`CustomTag.GAP`): how many events were lost, and between which times (ms). */
+export interface GapPayload {
+  dropped: number;
+  from: number;
+  to: number;
+  reason: GapReason;
+  /** For lost or rejected batches: their seqs. */
+  seqFrom?: number;
+  seqTo?: number;
+}
+
 /** What a recorder says about the page and browser when a window starts. */
 export interface SessionMeta {
   /** The page's URL when the window started (with query, without hash). */
@@ -93,7 +119,7 @@ export interface WelcomeMessage {
   config: RecorderConfig;
 }
 
-/** The batch `seq` (and every one before it) is durably stored. */
+/** The batch `seq` is durably stored. Acks are per batch: they may come out of order, and one says nothing of other seqs. */
 export interface AckMessage {
   t: 'ack';
   seq: number;
@@ -117,6 +143,11 @@ export interface IngestPost {
   events: RecordedEvent[];
   /** Sent when the window has not said `hello` over a socket yet. */
   meta?: SessionMeta;
+}
+
+/** The HTTP fallback's answer: the batch `seq` is durably stored. */
+export interface IngestPostAck {
+  ack: number;
 }
 
 // ───── Watch (tooling → relay) ─────

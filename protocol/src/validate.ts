@@ -8,7 +8,7 @@ import { ErrorCode } from './errors.ts';
 import { isValidId } from './ids.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
 import type {
-  AuthMessage, BatchMessage, HelloMessage, IngestClientMessage, IngestPost, IngestServerMessage,
+  AuthMessage, BatchMessage, HelloMessage, IngestClientMessage, IngestPost, IngestPostAck, IngestServerMessage,
   RecordedEvent, ResumePoint, SessionMeta, SessionSummary, WatchClientMessage, WatchServerMessage,
 } from './messages.ts';
 
@@ -150,6 +150,11 @@ export function validateIngestPost(v: unknown, opts: ValidateOptions = {}): Resu
     if (o.meta !== undefined) post.meta = sessionMeta(o.meta, 'body.meta');
     return post;
   });
+}
+
+/** Validates the relay's answer to `POST <base>/ingest` (used by recorders). */
+export function validateIngestPostAck(v: unknown): Result<IngestPostAck> {
+  return run(() => ({ ack: int(obj(v, 'body').ack, 'body.ack', 1) }));
 }
 
 /** Validates a message a relay sends on an ingest socket (used by recorders). */

@@ -1,5 +1,5 @@
 /** What the relay derives from a batch's events as they arrive, so the session record stays current without reading events back. */
-import { CustomTag, EventType, type RecordedEvent } from '@sentiero/protocol';
+import { CustomTag, EventType, type GapPayload, type RecordedEvent } from '@sentiero/protocol';
 import type { BatchDigest } from '@sentiero/storage';
 
 /** Pages entered, errors, and events reported lost, in one pass over the batch. */
@@ -10,7 +10,7 @@ export function digestBatch(events: readonly RecordedEvent[]): BatchDigest {
       const href = (e.data as { href?: unknown } | undefined)?.href;
       if (typeof href === 'string') (digest.pages ??= []).push(href.slice(0, 2048));
     } else if (e.type === EventType.Custom) {
-      const data = e.data as { tag?: unknown; payload?: { dropped?: unknown } } | undefined;
+      const data = e.data as { tag?: unknown; payload?: Partial<GapPayload> } | undefined;
       if (data?.tag === CustomTag.ERROR) digest.errors = (digest.errors ?? 0) + 1;
       else if (data?.tag === CustomTag.GAP && typeof data.payload?.dropped === 'number') {
         digest.dropped = (digest.dropped ?? 0) + data.payload.dropped;

@@ -5,8 +5,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ErrorCode, isValidId, parseJson, validateIngestPost } from '@sentiero/protocol';
 import type { ListOptions, Store } from '@sentiero/storage';
 import { bearer, originAllowed, safeEqual } from './auth.ts';
@@ -34,10 +34,12 @@ const JSON_HEADERS = {
   'x-content-type-options': 'nosniff',
 };
 
+const require = createRequire(import.meta.url);
+
 /** Resolves a file of a workspace package's `dist/` folder, or undefined when it is not built. */
 function distFile(specifier: string): string | undefined {
   try {
-    return fileURLToPath(import.meta.resolve(specifier));
+    return require.resolve(specifier);
   } catch {
     return undefined;
   }

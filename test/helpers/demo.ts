@@ -49,7 +49,8 @@ export async function replayText(page: Page, origin: string, events: Line['event
   return page.evaluate(async ({ events, selector }) => {
     const w = window as unknown as { rrweb: { Replayer: new (e: unknown[], o: unknown) => { pause(t: number): void; iframe: HTMLIFrameElement } } };
     const r = new w.rrweb.Replayer(events, { root: document.getElementById('root'), mouseTail: false });
-    r.pause(events[events.length - 1]!.timestamp - events[0]!.timestamp);
+    // Past the last event: rrweb applies events strictly before the pause point.
+    r.pause(events[events.length - 1]!.timestamp - events[0]!.timestamp + 1000);
     await new Promise((res) => setTimeout(res, 50));
     return r.iframe.contentDocument?.querySelector(selector)?.textContent ?? null;
   }, { events, selector });

@@ -1,0 +1,76 @@
+/**
+ * The rrweb capture. Only rrweb's recorder is imported (`@rrweb/record`, a build of rrweb's
+ * record entry alone), so no replay code ships to the page. Every event goes through `emit`;
+ * rrweb's own failures and any failure in `emit` go to the report, never to the page.
+ */
+import { record } from '@rrweb/record';
+import type { RecordedEvent } from '@sentiero/protocol';
+import { RecorderErrorCode, describe, type Report } from './errors.ts';
+import type { PrivacyRecordOptions } from './privacy.ts';
+
+/** A running capture. */
+export interface Capture {
+  /** Records a new full snapshot (a no-op until rrweb has taken its first one). */
+  takeFullSnapshot(): void;
+  /** Stops rrweb and removes every listener it added. */
+  stop(): void;
+}
+
+/** Options of `startCapture`. */
+export interface CaptureOptions {
+  privacy: PrivacyRecordOptions;
+  emit(event: RecordedEvent): void;
+  report: Report;
+}
+
+/** Starts rrweb; `undefined` when it could not start (reported). */
+export function startCapture({ privacy, emit, report }: CaptureOptions): Capture | undefined {
+  let stopped = false;
+  let stopRecord: (() => void) | undefined;
+  try {
+    stopRecord = record({
+      emit(event) {
+        if (stopped) return;
+        try {
+          emit(event as unknown as RecordedEvent);
+        } catch (err) {
+          report(RecorderErrorCode.INTERNAL, `buffering an event failed: ${describe(err)}`, err);
+        }
+      },
+      ...privacy,
+      recordCanvas: false,
+      collectFonts: false,
+      inlineImages: false,
+      recordCrossOriginIframes: false,
+      errorHandler(err: unknown) {
+        report(RecorderErrorCode.CAPTURE, `rrweb failed: ${describe(err)}`, err);
+        return true;
+      },
+    });
+  } catch (err) {
+    report(RecorderErrorCode.CAPTURE, `rrweb could not start: ${describe(err)}`, err);
+    return undefined;
+  }
+  if (!stopRecord) {
+    report(RecorderErrorCode.CAPTURE, 'rrweb could not start');
+    return undefined;
+  }
+  const stopFn = stopRecord;
+  return {
+    takeFullSnapshot() {
+      if (stopped) return;
+      try {
+        record.takeFullSnapshot();
+      } catch { /* rrweb has not recorded its first snapshot yet, which will come on its own */ }
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      try {
+        stopFn();
+      } catch (err) {
+        report(RecorderErrorCode.CAPTURE, `rrweb failed to stop: ${describe(err)}`, err);
+      }
+    },
+  };
+}

@@ -1,0 +1,181 @@
+/**
+ * The recorder's options, their defaults, and their validation. A wrong value never throws:
+ * it is reported to `onError` and replaced by its default.
+ */
+import { DEFAULT_LIMITS, DEFAULT_RECORDER_CONFIG } from '@sentiero/protocol';
+import { RecorderErrorCode, createDefaultOnError, createReport, type RecorderError, type Report } from './errors.ts';
+import { PRIVACY_SELECTORS, withDefaultSelector, type PrivacySettings } from './privacy.ts';
+
+/** Options of `start()`; every one is optional. */
+export interface RecorderOptions {
+  /** The relay's base URL, e.g. `https://app.example/sentiero`. Default: derived from the script's `src`, else `location.origin + '/sentiero'`. */
+  relay?: string;
+  /** Mask the value of every input, textarea and select (default `true`). Password fields are masked regardless. */
+  maskAllInputs?: boolean;
+  /** Extra selector whose text is masked, added to `[data-rr-mask]` and `.rr-mask`. */
+  maskTextSelector?: string;
+  /** Extra selector of elements not recorded at all, added to `[data-rr-block]` and `.rr-block`. */
+  blockSelector?: string;
+  /** Extra selector of inputs whose input events are not recorded, added to `[data-rr-ignore]` and `.rr-ignore`. */
+  ignoreSelector?: string;
+  /** Record nothing when the browser sends Global Privacy Control (default `true`). */
+  respectGlobalPrivacyControl?: boolean;
+  /** A session rolls over after this long without user activity, in ms (default 30 minutes). */
+  sessionTimeoutMs?: number;
+  /** Send a batch at least this often, in ms (default: the relay's `welcome`, else 1000). */
+  flushIntervalMs?: number;
+  /** Largest batch, in bytes of JSON (default: the relay's `welcome`, else 512 KiB; the smaller of the two wins). */
+  maxBatchBytes?: number;
+  /** Most bytes of unacknowledged and pending events held in memory before new events are dropped (default 8 MiB). */
+  maxBufferBytes?: number;
+  /** Called with each of the recorder's own failures (default: the first one goes to `console.debug`). */
+  onError?: (error: RecorderError) => void;
+}
+
+/** Defaults of the options that have one. */
+export const DEFAULT_OPTIONS = {
+  maskAllInputs: true,
+  respectGlobalPrivacyControl: true,
+  sessionTimeoutMs: 30 * 60 * 1000,
+  flushIntervalMs: DEFAULT_RECORDER_CONFIG.flushIntervalMs,
+  maxBatchBytes: DEFAULT_RECORDER_CONFIG.maxBatchBytes,
+  maxBufferBytes: 8 * 1024 * 1024,
+  basePath: '/sentiero',
+} as const;
+
+/** Accepted ranges of the numeric options (inclusive). */
+export const OPTION_RANGES = {
+  sessionTimeoutMs: [1000, 7 * 24 * 60 * 60 * 1000],
+  flushIntervalMs: [50, 60_000],
+  maxBatchBytes: [1024, DEFAULT_LIMITS.maxPayloadBytes / 2],
+  maxBufferBytes: [4096, 512 * 1024 * 1024],
+} as const;
+
+/** The options after validation. */
+export interface ResolvedOptions extends PrivacySettings {
+  /** Absolute http(s) base URL without a trailing slash. */
+  relay: string;
+  respectGlobalPrivacyControl: boolean;
+  sessionTimeoutMs: number;
+  flushIntervalMs: number;
+  maxBatchBytes: number;
+  maxBufferBytes: number;
+  /** Which batching options the page set itself (those win over the relay's advice). */
+  explicit: { flushIntervalMs: boolean; maxBatchBytes: boolean };
+  report: Report;
+}
+
+const KNOWN = new Set([
+  'relay', 'maskAllInputs', 'maskTextSelector', 'blockSelector', 'ignoreSelector', 'respectGlobalPrivacyControl',
+  'sessionTimeoutMs', 'flushIntervalMs', 'maxBatchBytes', 'maxBufferBytes', 'onError',
+]);
+
+/** The `src` of the script element that evaluated this bundle (only meaningful for the IIFE). */
+const loadedFrom: string | undefined = (() => {
+  try {
+    const s = typeof document === 'undefined' ? null : document.currentScript;
+    return s && typeof (s as HTMLScriptElement).src === 'string' ? (s as HTMLScriptElement).src : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+/** The relay base a script URL implies: `<base>/recorder.js` → `<base>`; `undefined` for any other script. */
+export function relayFromScriptSrc(src: string | undefined): string | undefined {
+  if (!src) return undefined;
+  const m = /^(https?:\/\/[^?#]*?)\/recorder(?:\.iife)?(?:\.min)?\.js(?:[?#].*)?$/.exec(src);
+  return m ? m[1] : undefined;
+}
+
+/** Normalises a relay URL: absolute, http(s), no trailing slash; `undefined` when it cannot be one. */
+export function normalizeRelay(value: string): string | undefined {
+  try {
+    const url = new URL(value, location.href);
+    if (url.protocol === 'ws:') url.protocol = 'http:';
+    else if (url.protocol === 'wss:') url.protocol = 'https:';
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+    url.hash = '';
+    url.search = '';
+    return url.href.replace(/\/+$/, '');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The relay used when the page names none. */
+export function defaultRelay(): string {
+  return relayFromScriptSrc(loadedFrom) ?? `${location.origin}${DEFAULT_OPTIONS.basePath}`;
+}
+
+function validSelector(sel: string): boolean {
+  try {
+    document.createDocumentFragment().querySelector(sel);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Validates `start()`'s options; every wrong value is reported and replaced by its default. */
+export function resolveOptions(input: unknown): ResolvedOptions {
+  const given = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+  const onError = typeof given.onError === 'function' ? (given.onError as (e: RecorderError) => void) : createDefaultOnError();
+  const report = createReport(onError);
+  const bad = (name: string, expected: string): void =>
+    report(RecorderErrorCode.BAD_OPTION, `option "${name}" must be ${expected}; using its default`);
+
+  if (input !== undefined && (typeof input !== 'object' || input === null)) bad('options', 'an object');
+  if (given.onError !== undefined && typeof given.onError !== 'function') bad('onError', 'a function');
+  for (const key of Object.keys(given)) {
+    if (!KNOWN.has(key)) report(RecorderErrorCode.BAD_OPTION, `unknown option "${key}" ignored`);
+  }
+
+  const bool = (name: 'maskAllInputs' | 'respectGlobalPrivacyControl'): boolean => {
+    const v = given[name];
+    if (v === undefined) return DEFAULT_OPTIONS[name];
+    if (typeof v === 'boolean') return v;
+    bad(name, 'true or false');
+    return DEFAULT_OPTIONS[name];
+  };
+  const explicit = { flushIntervalMs: false, maxBatchBytes: false };
+  const number = (name: keyof typeof OPTION_RANGES): number => {
+    const v = given[name];
+    const [min, max] = OPTION_RANGES[name];
+    if (v === undefined) return DEFAULT_OPTIONS[name];
+    if (typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max) {
+      if (name === 'flushIntervalMs' || name === 'maxBatchBytes') explicit[name] = true;
+      return Math.floor(v);
+    }
+    bad(name, `a number from ${min} to ${max}`);
+    return DEFAULT_OPTIONS[name];
+  };
+  const selector = (name: 'maskTextSelector' | 'blockSelector' | 'ignoreSelector', always: string): string => {
+    const v = given[name];
+    if (v === undefined) return always;
+    if (typeof v === 'string' && validSelector(v)) return withDefaultSelector(always, v);
+    bad(name, 'a valid CSS selector');
+    return always;
+  };
+
+  let relay: string | undefined;
+  if (given.relay !== undefined) {
+    relay = typeof given.relay === 'string' ? normalizeRelay(given.relay) : undefined;
+    if (!relay) bad('relay', 'an http(s) URL');
+  }
+  relay ??= normalizeRelay(defaultRelay()) ?? '';
+
+  return {
+    relay,
+    maskAllInputs: bool('maskAllInputs'),
+    maskTextSelector: selector('maskTextSelector', PRIVACY_SELECTORS.mask),
+    blockSelector: selector('blockSelector', PRIVACY_SELECTORS.block),
+    ignoreSelector: selector('ignoreSelector', PRIVACY_SELECTORS.ignore),
+    respectGlobalPrivacyControl: bool('respectGlobalPrivacyControl'),
+    sessionTimeoutMs: number('sessionTimeoutMs'),
+    flushIntervalMs: number('flushIntervalMs'),
+    maxBatchBytes: number('maxBatchBytes'),
+    maxBufferBytes: number('maxBufferBytes'),
+    explicit,
+    report,
+  };
+}

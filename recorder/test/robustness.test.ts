@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../../test/helpers/browser.ts';
+import { waitFor } from '../../test/helpers/net.ts';
+import { RECORDER_VERSION } from '../src/meta.ts';
+import { ensureBuilt, pageQuery, startHarness, type Harness } from './harness.ts';
+
+const BREAK_STORAGE = `
+  for (const name of ['localStorage', 'sessionStorage']) {
+    Object.defineProperty(window, name, { configurable: true, get() { throw new DOMException('storage is disabled', 'SecurityError'); } });
+  }`;
+
+describe('recorder: never breaks the page (real Chromium)', () => {
+  let browser: Browser;
+  let h: Harness;
+  let context: BrowserContext;
+  let page: Page;
+  let pageErrors: Error[];
+
+  before(async () => {
+    await ensureBuilt();
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  beforeEach(async () => {
+    h = await startHarness();
+    context = await browser.newContext();
+    page = await context.newPage();
+    pageErrors = [];
+    page.on('pageerror', (err) => pageErrors.push(err));
+  });
+  afterEach(async () => {
+    await context?.close();
+    await h?.close();
+  });
+
+  it('sends the version of package.json in meta', async () => {
+    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    assert.equal(RECORDER_VERSION, pkg.version);
+  });
+
+  it('records with broken storage and a throwing onError, and no call throws into the page', async () => {
+    await context.addInitScript({ content: BREAK_STORAGE });
+    await page.goto(`${h.origin}/page${pageQuery({ maxBufferBytes: 'lots', blockSelector: '[[[', unknownOption: 1 }, { onError: 'throw' })}`);
+    await waitFor(() => h.connections.find((c) => c.hello), { what: 'hello despite broken storage' });
+    const outcome = await page.evaluate(() => {
+      const s = (window as unknown as { Sentiero: Record<string, (...a: unknown[]) => unknown> }).Sentiero;
+      const circular: Record<string, unknown> = {};
+      circular.self = circular;
+      const calls: [string, unknown[]][] = [
+        ['addEvent', [42]], ['addEvent', ['ok', circular]], ['addEvent', ['ok', 'not-an-object']], ['addEvent', ['fine', { a: 1 }]],
+        ['start', [{ relay: 12 }]], ['getStats', []], ['getSessionId', []], ['optIn', []], ['optOut', []], ['stop', []], ['start', [null]], ['stop', []],
+      ];
+      const thrown: string[] = [];
+      for (const [name, args] of calls) {
+        try {
+          s[name](...args);
+        } catch (err) {
+          thrown.push(`${name}: ${String(err)}`);
+        }
+      }
+      return { thrown, errors: (window as unknown as { __errors: string[] }).__errors };
+    });
+    assert.deepEqual(outcome.thrown, []);
+    for (const code of ['SENTIERO_RECORDER_BAD_OPTION', 'SENTIERO_RECORDER_STORAGE', 'SENTIERO_RECORDER_BAD_EVENT']) {
+      assert.ok(outcome.errors.includes(code), `${code} reported (got ${outcome.errors.join(', ')})`);
+    }
+    await page.mouse.move(10, 10);
+    await page.keyboard.press('Tab');
+    await page.reload();
+    await page.waitForTimeout(500);
+    assert.deepEqual(pageErrors.map(String), [], 'no error reached the page');
+  });
+
+  it('reports a bad relay option and uses the default relay derived from the script URL', async () => {
+    await page.goto(`${h.origin}/page${pageQuery({ relay: 'ftp://nowhere' })}`);
+    await waitFor(() => h.connections.find((c) => c.hello), { what: 'hello on the default relay' });
+    const errors = await page.evaluate(() => (window as unknown as { __errors: string[] }).__errors);
+    assert.ok(errors.some((e) => e.startsWith('SENTIERO_RECORDER_BAD_OPTION') && e.includes('"relay"')));
+    assert.deepEqual(pageErrors.map(String), []);
+  });
+});
