@@ -1,135 +1,20 @@
 /**
- * `npm run bench`: Sentiero's figures beside the raw limits measured in the same run.
- *
- * 1. Ingest throughput: events per second through the relay into LevelDB with acks, beside
- *    plain `ws` + `JSON.parse` + LevelDB batch writes with no other logic (goal ratio ≥ 0.7).
- * 2. Storage: bytes on disk beside the raw JSON bytes of the same events (goal ≤ 0.15).
- *
- * The events are the shared fixture (a real 45 s rrweb recording) repeated with shifted
- * timestamps, batched as the recorder batches them (≤ 50 events or 1 s per batch).
+ * `npm run bench`: runs every benchmark in `bench/` in turn. Each prints Sentiero's figure
+ * beside the raw limit measured in the same run, and their ratio. `npm run bench -- ingest`
+ * runs only the named ones.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { Level } from 'level';
-import { WebSocketServer } from 'ws';
-import { LevelStore, createRelay } from '@sentiero/relay';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const FIXTURE = path.resolve(HERE, '../../shared/fixtures/acme-crm-45s.rrweb.json');
-const REPEAT = Number(process.env.BENCH_REPEAT ?? 12);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const WINDOW = 16;
-
-type Ev = { type: number; timestamp: number; data: unknown };
-
-function loadBatches(): { batches: Ev[][]; rawBytes: number; events: number } {
-  const base = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Ev[];
-  const span = base[base.length - 1]!.timestamp - base[0]!.timestamp + 1000;
-  const all: Ev[] = [];
-  for (let r = 0; r < REPEAT; r++) for (const e of base) all.push({ ...e, timestamp: e.timestamp + r * span });
-  const batches: Ev[][] = [];
-  let cur: Ev[] = [];
-  for (const e of all) {
-    if (cur.length && (cur.length >= 50 || e.timestamp - cur[0]!.timestamp >= 1000)) {
-      batches.push(cur);
-      cur = [];
-    }
-    cur.push(e);
-  }
-  if (cur.length) batches.push(cur);
-  return { batches, rawBytes: Buffer.byteLength(JSON.stringify(all)), events: all.length };
+const only = process.argv.slice(2);
+const benches = readdirSync(HERE)
+  .filter((f) => f.endsWith('.ts') && f !== 'run.ts' && !f.startsWith('_'))
+  .map((f) => f.slice(0, -3))
+  .filter((name) => !only.length || only.includes(name))
+  .sort();
+for (const name of benches) {
+  console.log(`\n## ${name}\n`);
+  await import(pathToFileURL(path.join(HERE, `${name}.ts`)).href);
 }
-
-function duKb(dir: string): number {
-  return Number(execFileSync('du', ['-sk', dir], { encoding: 'utf8' }).split('\t')[0]);
-}
-
-function drive(url: string, frames: string[], hello: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(new URL('./ingest-client.js', import.meta.url), { workerData: { url, frames, window: WINDOW, hello } });
-    w.once('message', (m: { ms: number }) => resolve(m.ms));
-    w.once('error', reject);
-  });
-}
-
-const wsOptions = { perMessageDeflate: { threshold: 1024, zlibDeflateOptions: { level: 1 }, concurrencyLimit: 10 } } as const;
-
-/** Plain ws + JSON.parse + one LevelDB batch write per message, ack after the write. */
-async function raw(frames: string[]): Promise<{ ms: number; kb: number }> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'bench-raw-'));
-  const db = new Level<string, string>(dir);
-  await db.open();
-  const server = createServer();
-  const wss = new WebSocketServer({ server, ...wsOptions, maxPayload: 8 * 1024 * 1024 });
-  wss.on('connection', (ws) => {
-    ws.on('message', (data) => {
-      const m = JSON.parse(String(data)) as { seq: number; events: unknown[] };
-      const key = `s!w!${String(m.seq).padStart(10, '0')}`;
-      db.batch([{ type: 'put', key, value: JSON.stringify(m.events) }]).then(() => ws.send(`{"t":"ack","seq":${m.seq}}`));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  const ms = await drive(`ws://127.0.0.1:${port}/`, frames, '');
-  wss.close();
-  server.close();
-  await db.close();
-  const kb = duKb(dir);
-  rmSync(dir, { recursive: true, force: true });
-  return { ms, kb };
-}
-
-/** The relay with its LevelStore, through the real ingest socket. */
-async function product(frames: string[], round: number): Promise<{ ms: number; kb: number }> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'bench-relay-'));
-  const compression = process.env.BENCH_COMPRESSION as 'brotli' | 'gzip' | 'none' | undefined;
-  const relay = createRelay({
-    ...(compression ? { store: new LevelStore({ location: dir, compression }) } : { dataDir: dir }),
-    limits: { maxMessagesPerSecond: 1_000_000 },
-  });
-  const server = createServer();
-  relay.attach(server);
-  await relay.ready;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  const hello = JSON.stringify({ t: 'hello', v: 1, sessionId: `bench-${round}`, windowId: 'w1', lastSeq: 0, meta: { url: 'http://bench/', userAgent: 'bench', startedAt: 0 } });
-  const ms = await drive(`ws://127.0.0.1:${port}/sentiero/ingest`, frames, hello);
-  server.close();
-  await relay.close();
-  const kb = duKb(dir);
-  rmSync(dir, { recursive: true, force: true });
-  return { ms, kb };
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-const { batches, rawBytes, events } = loadBatches();
-const rawFrames = batches.map((events, i) => JSON.stringify({ seq: i + 1, events }));
-const relayFrames = batches.map((events, i) => JSON.stringify({ t: 'batch', seq: i + 1, events }));
-console.log(`ingest: ${events} events in ${batches.length} batches (${(rawBytes / 1e6).toFixed(1)} MB of JSON), ${ROUNDS} rounds, up to ${WINDOW} batches in flight`);
-
-const rawMs: number[] = [];
-const relayMs: number[] = [];
-let rawKb = 0;
-let relayKb = 0;
-for (let r = 0; r < ROUNDS; r++) {
-  const a = await raw(rawFrames);
-  const b = await product(relayFrames, r);
-  rawMs.push(a.ms);
-  relayMs.push(b.ms);
-  rawKb = a.kb;
-  relayKb = b.kb;
-}
-const rawRate = events / (median(rawMs) / 1000);
-const relayRate = events / (median(relayMs) / 1000);
-console.log('');
-console.log('| measure | Sentiero relay | raw limit | ratio | goal |');
-console.log('| --- | --- | --- | --- | --- |');
-console.log(`| events/s into LevelDB with acks | ${Math.round(relayRate)} | ${Math.round(rawRate)} (ws + JSON.parse + level batch) | ${(relayRate / rawRate).toFixed(2)} | ≥ 0.70 |`);
-console.log(`| bytes on disk | ${relayKb * 1024} | ${rawBytes} (raw JSON) | ${((relayKb * 1024) / rawBytes).toFixed(3)} | ≤ 0.15 |`);
-console.log(`| (raw baseline's own LevelDB folder) | | ${rawKb * 1024} | ${((rawKb * 1024) / rawBytes).toFixed(3)} | |`);
