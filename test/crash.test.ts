@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.ts';
-import { type Line, RRWEB_UMD_PATH, replayText } from './helpers/demo.ts';
+import { type Line, RRWEB_UMD_PATH, replayText, startTicker, stopTicker } from './helpers/demo.ts';
 import { waitFor } from './helpers/net.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -72,15 +72,7 @@ describe('reliability: relay killed with SIGKILL mid-visit', function () {
     });
     await page.goto(`${origin}/`);
     const { sessionId } = await waitFor(() => page.evaluate(() => (window as unknown as { __SENTIERO__?: { sessionId: string } }).__SENTIERO__), { what: 'the recorder' });
-    await page.evaluate(() => {
-      let n = 0;
-      (window as unknown as { __ticker: number }).__ticker = window.setInterval(() => {
-        const li = document.createElement('li');
-        li.textContent = `tick ${++n}`;
-        document.getElementById('tasks')!.append(li);
-        (window as unknown as { __ticks: number }).__ticks = n;
-      }, 25);
-    });
+    await startTicker(page, 25);
     await waitFor(() => acked.length >= 5, { what: '5 acknowledged batches' });
 
     child.kill('SIGKILL');
@@ -92,10 +84,7 @@ describe('reliability: relay killed with SIGKILL mid-visit', function () {
     const maxBefore = Math.max(...ackedBeforeKill);
     await waitFor(() => acked.some((s) => s > maxBefore + 1), { timeoutMs: 60_000, what: 'acks after the restart' });
 
-    const ticks = await page.evaluate(() => {
-      window.clearInterval((window as unknown as { __ticker: number }).__ticker);
-      return (window as unknown as { __ticks: number }).__ticks;
-    });
+    const ticks = await stopTicker(page);
     const api = (p: string) => fetch(`${origin}/sentiero/api${p}`, { headers: { authorization: `Bearer ${TOKEN}` } });
     const read = async (): Promise<Line[]> => (await (await api(`/sessions/${sessionId}/events`)).text()).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
     // Wait until the last tick the page made is stored.

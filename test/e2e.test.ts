@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.ts';
-import { type Line, replayText, startDemo, storedBatches } from './helpers/demo.ts';
+import { type Line, replayText, startDemo, startTicker, stopTicker, storedBatches } from './helpers/demo.ts';
 import { waitFor } from './helpers/net.ts';
 import { Inbox, type TestRelay } from './helpers/relay.ts';
 
@@ -122,14 +122,7 @@ describe('end to end: the demo in real Chromium', function () {
     await page.goto(`${t.origin}/`);
     const { sessionId, windowId } = await sentiero(page);
     // The page keeps changing: one new list item every 20 ms, numbered.
-    await page.evaluate(() => {
-      let n = 0;
-      (window as unknown as { __ticker: number }).__ticker = window.setInterval(() => {
-        const li = document.createElement('li');
-        li.textContent = `tick ${++n}`;
-        document.getElementById('tasks')!.append(li);
-      }, 20);
-    });
+    await startTicker(page, 20);
     await waitFor(async () => ((await (await t.api(`/api/sessions/${sessionId}`)).json()) as { eventCount?: number }).eventCount! > 30, { what: 'a backlog' });
 
     const w = new Inbox(await t.socket('/watch'));
@@ -139,7 +132,7 @@ describe('end to end: the demo in real Chromium', function () {
     await w.next((m) => m.t === 'live');
     const seamCount = w.messages.filter((m) => m.t === 'events').length;
     await waitFor(() => w.messages.filter((m) => m.t === 'events').length > seamCount + 5, { what: 'live batches after the seam' });
-    await page.evaluate(() => window.clearInterval((window as unknown as { __ticker: number }).__ticker));
+    await stopTicker(page);
     await page.close();
     await w.next((m) => m.t === 'end', 20_000);
 

@@ -1,36 +1,16 @@
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { CustomTag, EventType, PROTOCOL_VERSION } from '@sentiero/protocol';
-import { launchChromium } from '../../test/helpers/browser.ts';
 import { waitFor } from '../../test/helpers/net.ts';
-import { customEvents, ensureBuilt, isFullSnapshot, pageQuery, startHarness, type Harness, type PageGlobal } from './harness.ts';
+import { customEvents, isFullSnapshot, pageQuery, type Harness, type PageGlobal, usePage } from './harness.ts';
 
 describe('recorder: capture and privacy (real Chromium)', () => {
-  let browser: Browser;
+  const env = usePage();
   let h: Harness;
   let context: BrowserContext;
   let page: Page;
   let pageErrors: Error[];
-
-  before(async () => {
-    await ensureBuilt();
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    h = await startHarness();
-    context = await browser.newContext();
-    page = await context.newPage();
-    pageErrors = [];
-    page.on('pageerror', (err) => pageErrors.push(err));
-  });
-  afterEach(async () => {
-    await context?.close();
-    await h?.close();
-    assert.deepEqual(pageErrors.map(String), [], 'no error reached the page');
-  });
+  beforeEach(() => ({ h, context, page, pageErrors } = env));
 
   const pageGlobal = (p: Page = page): Promise<PageGlobal | undefined> =>
     p.evaluate(() => (window as unknown as { __SENTIERO__?: PageGlobal }).__SENTIERO__);

@@ -4,6 +4,7 @@
  * and plays the relay's ingest socket with a real `ws` server. Every message is checked with
  * the protocol's validators; behaviour (acks, refusals, failures) is switched per test.
  */
+import assert from 'node:assert/strict';
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -15,6 +16,8 @@ import {
   DEFAULT_RECORDER_CONFIG, EventType, validateIngestClientMessage, validateIngestPost,
   type HelloMessage, type IngestPost, type RecordedEvent, type RecorderConfig,
 } from '@sentiero/protocol';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../../test/helpers/browser.ts';
 import { listen } from '../../test/helpers/net.ts';
 
 const recorderDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -302,3 +305,42 @@ export function pageQuery(opts: Record<string, unknown> = {}, extra: Record<stri
 
 /** What the page publishes while recording. */
 export interface PageGlobal { sessionId: string; windowId: string; relay: string }
+
+/** What `usePage` gives each test: a fresh fake relay, browser context and page. */
+export interface PageEnv {
+  h: Harness;
+  context: BrowserContext;
+  page: Page;
+  /** Errors thrown in the test's pages (the recorder must never throw into a page). */
+  pageErrors: Error[];
+}
+
+/**
+ * Registers the hooks every recorder browser test shares: the bundle built and Chromium up
+ * once, a fresh fake relay, context and page per test, and (unless `allowPageErrors`) a
+ * check after each test that no error reached any of its pages.
+ */
+export function usePage(options: { allowPageErrors?: boolean } = {}): PageEnv {
+  let browser: Browser;
+  const env = {} as PageEnv;
+  before(async () => {
+    await ensureBuilt();
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  beforeEach(async () => {
+    env.h = await startHarness();
+    env.context = await browser.newContext();
+    env.pageErrors = [];
+    env.context.on('page', (p) => p.on('pageerror', (err) => env.pageErrors.push(err)));
+    env.page = await env.context.newPage();
+  });
+  afterEach(async () => {
+    await env.context?.close();
+    await env.h?.close();
+    if (!options.allowPageErrors) assert.deepEqual(env.pageErrors.map(String), [], 'no error reached the page');
+  });
+  return env;
+}

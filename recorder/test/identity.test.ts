@@ -1,37 +1,16 @@
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { EventType } from '@sentiero/protocol';
-import { launchChromium } from '../../test/helpers/browser.ts';
 import { waitFor } from '../../test/helpers/net.ts';
-import { ensureBuilt, isFullSnapshot, pageQuery, startHarness, type Harness, type PageGlobal } from './harness.ts';
+import { isFullSnapshot, pageQuery, type Harness, type PageGlobal, usePage } from './harness.ts';
 
 describe('recorder: sessions and windows (real Chromium)', () => {
-  let browser: Browser;
+  const env = usePage();
   let h: Harness;
   let context: BrowserContext;
   let page: Page;
   let pageErrors: Error[];
-
-  before(async () => {
-    await ensureBuilt();
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    h = await startHarness();
-    context = await browser.newContext();
-    page = await context.newPage();
-    pageErrors = [];
-    context.on('page', (p) => p.on('pageerror', (err) => pageErrors.push(err)));
-    page.on('pageerror', (err) => pageErrors.push(err));
-  });
-  afterEach(async () => {
-    await context?.close();
-    await h?.close();
-    assert.deepEqual(pageErrors.map(String), [], 'no error reached the page');
-  });
+  beforeEach(() => ({ h, context, page, pageErrors } = env));
 
   const pageGlobal = (p: Page): Promise<PageGlobal> =>
     waitFor(() => p.evaluate(() => (window as unknown as { __SENTIERO__?: PageGlobal }).__SENTIERO__), { what: '__SENTIERO__' });

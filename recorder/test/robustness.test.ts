@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../../test/helpers/browser.ts';
+import type { BrowserContext, Page } from 'playwright-core';
 import { waitFor } from '../../test/helpers/net.ts';
 import { RECORDER_VERSION } from '../src/meta.ts';
-import { ensureBuilt, pageQuery, startHarness, type Harness } from './harness.ts';
+import { pageQuery, type Harness, usePage } from './harness.ts';
 
 const BREAK_STORAGE = `
   for (const name of ['localStorage', 'sessionStorage']) {
@@ -12,30 +11,12 @@ const BREAK_STORAGE = `
   }`;
 
 describe('recorder: never breaks the page (real Chromium)', () => {
-  let browser: Browser;
+  const env = usePage({ allowPageErrors: true });
   let h: Harness;
   let context: BrowserContext;
   let page: Page;
   let pageErrors: Error[];
-
-  before(async () => {
-    await ensureBuilt();
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    h = await startHarness();
-    context = await browser.newContext();
-    page = await context.newPage();
-    pageErrors = [];
-    page.on('pageerror', (err) => pageErrors.push(err));
-  });
-  afterEach(async () => {
-    await context?.close();
-    await h?.close();
-  });
+  beforeEach(() => ({ h, context, page, pageErrors } = env));
 
   it('sends the version of package.json in meta', async () => {
     const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };

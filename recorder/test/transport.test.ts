@@ -1,38 +1,18 @@
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { CustomTag, EventType } from '@sentiero/protocol';
-import { launchChromium } from '../../test/helpers/browser.ts';
 import { waitFor } from '../../test/helpers/net.ts';
-import { customEvents, ensureBuilt, isFullSnapshot, pageQuery, startHarness, type Connection, type Harness } from './harness.ts';
+import { customEvents, isFullSnapshot, pageQuery, type Connection, type Harness, usePage } from './harness.ts';
 
 interface Stats { nextSeq: number; queued: number; acked: number; dropped: number; sent: number; state: string; mode: string; bufferedBytes: number }
 
 describe('recorder: transport (real Chromium, fake relay)', () => {
-  let browser: Browser;
+  const env = usePage();
   let h: Harness;
   let context: BrowserContext;
   let page: Page;
   let pageErrors: Error[];
-
-  before(async () => {
-    await ensureBuilt();
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    h = await startHarness();
-    context = await browser.newContext();
-    page = await context.newPage();
-    pageErrors = [];
-    page.on('pageerror', (err) => pageErrors.push(err));
-  });
-  afterEach(async () => {
-    await context?.close();
-    await h?.close();
-    assert.deepEqual(pageErrors.map(String), [], 'no error reached the page');
-  });
+  beforeEach(() => ({ h, context, page, pageErrors } = env));
 
   const stats = (): Promise<Stats> => page.evaluate(() => (window as unknown as { Sentiero: { getStats(): Stats } }).Sentiero.getStats());
   const errors = (): Promise<string[]> => page.evaluate(() => (window as unknown as { __errors: string[] }).__errors);

@@ -55,3 +55,25 @@ export async function replayText(page: Page, origin: string, events: Line['event
     return r.iframe.contentDocument?.querySelector(selector)?.textContent ?? null;
   }, { events, selector });
 }
+
+/** Keeps the demo page changing: a numbered list item (`tick N`) appended to `#tasks` every `everyMs`. */
+export async function startTicker(page: Page, everyMs: number): Promise<void> {
+  await page.evaluate((ms) => {
+    const w = window as unknown as { __ticker: number; __ticks: number };
+    w.__ticks = 0;
+    w.__ticker = window.setInterval(() => {
+      const li = document.createElement('li');
+      li.textContent = `tick ${++w.__ticks}`;
+      document.getElementById('tasks')!.append(li);
+    }, ms);
+  }, everyMs);
+}
+
+/** Stops the ticker and returns the number of the last tick. */
+export function stopTicker(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const w = window as unknown as { __ticker: number; __ticks: number };
+    window.clearInterval(w.__ticker);
+    return w.__ticks;
+  });
+}
