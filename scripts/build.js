@@ -8,12 +8,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const { workspaces } = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
-const extra = ['extension-devtools', 'extension-vscode'];
 const only = process.argv.slice(2);
 
 const started = Date.now();
 const jobs = [];
-for (const ws of [...workspaces, ...extra]) {
+for (const ws of workspaces) {
   if (only.length && !only.includes(ws)) continue;
   const dir = path.join(root, ws);
   const config = path.join(dir, 'build.config.js');
