@@ -3,6 +3,9 @@
  * from `ws` on Node 20) and in browsers, and is the only way the viewer and the extensions
  * talk to a relay.
  */
+import type {
+  ErrorGroup, ErrorGroupDetail, ErrorGroupListResponse, ErrorOccurrence, SessionErrorsResponse, SettableErrorStatus,
+} from './error-groups.ts';
 import { ErrorCode, SentieroError } from './errors.ts';
 import type {
   EventsMessage, ResumePoint, SessionListResponse, SessionSummary, StoredBatchLine, WatchClientMessage,
@@ -60,6 +63,28 @@ export interface SessionFilters {
   cursor?: string;
 }
 
+/** Filters of `listErrorGroups`. */
+export interface ErrorGroupFilters {
+  /** Only groups with this status. */
+  status?: ErrorGroup['status'];
+  /** Only groups that happened in this session. */
+  sessionId?: string;
+  /** Only groups whose type, message or culprit contains this text (case-insensitive). */
+  q?: string;
+  /** Page size (default 50, at most 500). */
+  limit?: number;
+  /** The `next` of the previous page. */
+  cursor?: string;
+}
+
+/** Callbacks of the errors feed. */
+export interface ErrorFeedHandlers {
+  /** A group appeared, or its status changed (by a person, or by a regression). */
+  onGroup?(group: ErrorGroup): void;
+  /** A new occurrence, with its group as it is after it. */
+  onOccurrence?(occurrence: ErrorOccurrence, group: ErrorGroup): void;
+}
+
 /** Callbacks of a session subscription. */
 export interface SessionHandlers {
   /** A stored batch, from the backlog or live, each exactly once and in seq order per window. */
@@ -76,9 +101,16 @@ export type WatchState = 'connecting' | 'open' | 'closed' | 'unauthorized';
 /** A live connection to `<base>/watch` that re-subscribes (with resume points) after reconnecting. */
 export interface Watch {
   /** Follows one session; returns a function that stops following it. */
-  subscribe(sessionId: string, handlers: SessionHandlers): () => void;
+  /**
+   * Follows one session; returns a function that stops following it. `from` is where to resume
+   * (window id → last seq already held, e.g. after reading the events over REST): batches up to
+   * it are not sent again.
+   */
+  subscribe(sessionId: string, handlers: SessionHandlers, from?: ResumePoint): () => void;
   /** Follows the sessions feed; returns a function that stops following it. */
   onSession(fn: (session: SessionSummary) => void, onDeleted?: (sessionId: string) => void): () => void;
+  /** Follows the errors feed (new groups, status changes, new occurrences); returns a function that stops following it. */
+  onErrors(handlers: ErrorFeedHandlers): () => void;
   /** Called whenever the connection's state changes. */
   onState(fn: (state: WatchState, detail?: { code: number; reason: string }) => void): () => void;
   /** The current state. */
@@ -97,6 +129,14 @@ export interface Client {
   getEvents(id: string): AsyncGenerator<StoredBatchLine>;
   /** `DELETE <base>/api/sessions/:id`. */
   deleteSession(id: string): Promise<void>;
+  /** `GET <base>/api/sessions/:id/errors`: the session's error groups, in the order they first happened. */
+  getSessionErrors(id: string): Promise<SessionErrorsResponse>;
+  /** `GET <base>/api/errors` with filters, most recently seen first. */
+  listErrorGroups(filters?: ErrorGroupFilters): Promise<ErrorGroupListResponse>;
+  /** `GET <base>/api/errors/:id`: the group, its sessions and its recent occurrences (`occurrences`: how many, default 20, at most 100). Throws `SENTIERO_NOT_FOUND` when unknown. */
+  getErrorGroup(id: string, options?: { occurrences?: number }): Promise<ErrorGroupDetail>;
+  /** `PATCH <base>/api/errors/:id`: sets the status; resolves to the group as it is after. */
+  setErrorStatus(id: string, status: SettableErrorStatus): Promise<ErrorGroup>;
   /** Opens the watch socket. */
   watch(): Watch;
 }
@@ -158,6 +198,25 @@ export function createClient(options: ClientOptions): Client {
     async deleteSession(id) {
       await request(`/api/sessions/${encodeURIComponent(id)}`, { method: 'DELETE' });
     },
+    async getSessionErrors(id) {
+      return (await (await request(`/api/sessions/${encodeURIComponent(id)}/errors`)).json()) as SessionErrorsResponse;
+    },
+    async listErrorGroups(filters = {}) {
+      const q = new URLSearchParams();
+      for (const [k, v] of Object.entries(filters)) if (v !== undefined) q.set(k, String(v));
+      const qs = q.toString();
+      return (await (await request(`/api/errors${qs ? `?${qs}` : ''}`)).json()) as ErrorGroupListResponse;
+    },
+    async getErrorGroup(id, options = {}) {
+      const qs = options.occurrences === undefined ? '' : `?occurrences=${options.occurrences}`;
+      return (await (await request(`/api/errors/${encodeURIComponent(id)}${qs}`)).json()) as ErrorGroupDetail;
+    },
+    async setErrorStatus(id, status) {
+      const res = await request(`/api/errors/${encodeURIComponent(id)}`, {
+        method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status }),
+      });
+      return (await res.json()) as ErrorGroup;
+    },
     watch() {
       return createWatch(base, options);
     },
@@ -176,6 +235,7 @@ function createWatch(base: string, options: ClientOptions): Watch {
 
   const sessions = new Map<string, SessionSub>();
   const sessionFeed = new Set<{ fn: (s: SessionSummary) => void; onDeleted?: (id: string) => void }>();
+  const errorFeed = new Set<ErrorFeedHandlers>();
   const stateListeners = new Set<(state: WatchState, detail?: { code: number; reason: string }) => void>();
   let state: WatchState = 'connecting';
   let ws: WebSocketLike | undefined;
@@ -231,6 +291,7 @@ function createWatch(base: string, options: ClientOptions): Watch {
         delay = firstDelay;
         setState('open');
         if (sessionFeed.size) send({ t: 'subscribe', feed: 'sessions' });
+        if (errorFeed.size) send({ t: 'subscribe', feed: 'errors' });
         for (const [id, sub] of sessions) send(subscribeMessage(id, sub));
         break;
       case 'events': {
@@ -245,6 +306,8 @@ function createWatch(base: string, options: ClientOptions): Watch {
       case 'end': for (const h of sessions.get(m.sessionId)?.handlers ?? []) h.onEnd?.(); break;
       case 'session': for (const f of sessionFeed) f.fn(m.session); break;
       case 'session-deleted': for (const f of sessionFeed) f.onDeleted?.(m.sessionId); break;
+      case 'error-group': for (const f of errorFeed) f.onGroup?.(m.group); break;
+      case 'error-occurrence': for (const f of errorFeed) f.onOccurrence?.(m.occurrence, m.group); break;
       case 'error': break;
     }
   }
@@ -253,10 +316,10 @@ function createWatch(base: string, options: ClientOptions): Watch {
 
   return {
     get state() { return state; },
-    subscribe(sessionId, handlers) {
+    subscribe(sessionId, handlers, from) {
       let sub = sessions.get(sessionId);
       if (!sub) {
-        sub = { handlers: new Set(), resume: {} };
+        sub = { handlers: new Set(), resume: { ...from } };
         sessions.set(sessionId, sub);
         send(subscribeMessage(sessionId, sub));
       }
@@ -278,6 +341,15 @@ function createWatch(base: string, options: ClientOptions): Watch {
       return () => {
         sessionFeed.delete(entry);
         if (!sessionFeed.size) send({ t: 'unsubscribe', feed: 'sessions' });
+      };
+    },
+    onErrors(handlers) {
+      const entry = { ...handlers };
+      if (!errorFeed.size) send({ t: 'subscribe', feed: 'errors' });
+      errorFeed.add(entry);
+      return () => {
+        errorFeed.delete(entry);
+        if (!errorFeed.size) send({ t: 'unsubscribe', feed: 'errors' });
       };
     },
     onState(fn) {

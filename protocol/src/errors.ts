@@ -37,6 +37,14 @@ export const ErrorCode = {
   SHUTTING_DOWN: 'SENTIERO_SHUTTING_DOWN',
   /** An HTTP method that the route does not answer. */
   METHOD_NOT_ALLOWED: 'SENTIERO_METHOD_NOT_ALLOWED',
+  /** A credential was given but it is not the ingest key (a wrong key, or the viewer token on an ingest route). */
+  FORBIDDEN: 'SENTIERO_FORBIDDEN',
+  /** A Sentry envelope that cannot be parsed (bad header line, item length past the end, an item that is not JSON). */
+  BAD_ENVELOPE: 'SENTIERO_BAD_ENVELOPE',
+  /** A compressed body (`Content-Encoding`) that does not decompress. */
+  BAD_ENCODING: 'SENTIERO_BAD_ENCODING',
+  /** A `Content-Encoding` other than gzip, deflate, br or identity. */
+  UNSUPPORTED_ENCODING: 'SENTIERO_UNSUPPORTED_ENCODING',
   /** An unexpected failure inside the relay. */
   INTERNAL: 'SENTIERO_INTERNAL',
 } as const;
@@ -87,7 +95,11 @@ export function closeCodeFor(code: ErrorCode): CloseCode {
     case ErrorCode.SHUTTING_DOWN: return CloseCode.SHUTTING_DOWN;
     case ErrorCode.NOT_FOUND:
     case ErrorCode.METHOD_NOT_ALLOWED: return CloseCode.INVALID_MESSAGE;
-    case ErrorCode.ORIGIN_NOT_ALLOWED: return CloseCode.UNAUTHORIZED;
+    case ErrorCode.ORIGIN_NOT_ALLOWED:
+    case ErrorCode.FORBIDDEN: return CloseCode.UNAUTHORIZED;
+    case ErrorCode.BAD_ENVELOPE:
+    case ErrorCode.BAD_ENCODING:
+    case ErrorCode.UNSUPPORTED_ENCODING: return CloseCode.INVALID_MESSAGE;
     default: return CloseCode.INTERNAL;
   }
 }
@@ -98,13 +110,17 @@ export function httpStatusFor(code: ErrorCode): number {
     case ErrorCode.BAD_JSON:
     case ErrorCode.UNKNOWN_MESSAGE:
     case ErrorCode.INVALID_MESSAGE:
-    case ErrorCode.UNSUPPORTED_VERSION: return 400;
+    case ErrorCode.UNSUPPORTED_VERSION:
+    case ErrorCode.BAD_ENVELOPE:
+    case ErrorCode.BAD_ENCODING: return 400;
     case ErrorCode.UNAUTHORIZED:
     case ErrorCode.AUTH_REQUIRED: return 401;
-    case ErrorCode.ORIGIN_NOT_ALLOWED: return 403;
+    case ErrorCode.ORIGIN_NOT_ALLOWED:
+    case ErrorCode.FORBIDDEN: return 403;
     case ErrorCode.NOT_FOUND: return 404;
     case ErrorCode.METHOD_NOT_ALLOWED: return 405;
     case ErrorCode.PAYLOAD_TOO_LARGE: return 413;
+    case ErrorCode.UNSUPPORTED_ENCODING: return 415;
     case ErrorCode.RATE_LIMITED: return 429;
     case ErrorCode.SHUTTING_DOWN:
     case ErrorCode.STORE_FAILED: return 503;

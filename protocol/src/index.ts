@@ -4,3 +4,4 @@ export * from './limits.ts';
 export * from './messages.ts';
 export * from './validate.ts';
 export * from './client.ts';
+export * from './error-groups.ts';

@@ -16,6 +16,12 @@ export const DEFAULT_LIMITS = {
   liveGraceMs: 15_000,
   /** Largest id (session or window), in characters. */
   maxIdLength: 64,
+  /** Largest error report or Sentry envelope, in bytes, both as sent and after decompression (a gzip bomb stops here). */
+  maxErrorBodyBytes: 16 * 1024 * 1024,
+  /** Error reports and envelopes one client address may send per second, averaged over `rateWindowMs`. */
+  maxErrorsPerSecond: 20,
+  /** Largest uploaded source map, in bytes. */
+  maxSourceMapBytes: 32 * 1024 * 1024,
 } as const;
 
 /** The limits a relay runs with. */

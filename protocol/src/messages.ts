@@ -2,6 +2,7 @@
  * The v1 wire messages as discriminated unions on `t`, and the shapes the REST API answers with.
  * Validators for each live in `validate.ts`; nothing else parses these shapes.
  */
+import type { ErrorGroup, ErrorOccurrence } from './error-groups.ts';
 import type { RecorderConfig } from './limits.ts';
 
 /** The protocol version this package speaks. */
@@ -37,7 +38,7 @@ export const CustomTag = {
   PAGE: 'sentiero/page@1',
   /** An application's own custom event: `{ name, props }`. */
   EVENT: 'sentiero/event@1',
-  /** A browser error: `{ name, message, stack }`. */
+  /** A browser error: `ErrorEventPayload` (`{ name, message, stack, frames?, groupId? }`). */
   ERROR: 'sentiero/error@1',
 } as const;
 
@@ -168,7 +169,7 @@ export interface SubscribeSessionMessage {
   from?: ResumePoint;
 }
 
-/** Follow a feed of updates. `errors` is reserved for the error groups. */
+/** Follow a feed of updates: `sessions` (session changes) or `errors` (new groups, status changes, new occurrences). */
 export interface SubscribeFeedMessage {
   t: 'subscribe';
   feed: 'sessions' | 'errors';
@@ -224,6 +225,19 @@ export interface SessionDeletedMessage {
   sessionId: string;
 }
 
+/** An error group appeared or its status changed, by a person or by a regression (errors feed). */
+export interface ErrorGroupMessage {
+  t: 'error-group';
+  group: ErrorGroup;
+}
+
+/** A new occurrence, with its group as it is after it (errors feed). */
+export interface ErrorOccurrenceMessage {
+  t: 'error-occurrence';
+  group: ErrorGroup;
+  occurrence: ErrorOccurrence;
+}
+
 /** Any message a relay sends on a watch socket. */
 export type WatchServerMessage =
   | ReadyMessage
@@ -232,6 +246,8 @@ export type WatchServerMessage =
   | EndMessage
   | SessionUpdateMessage
   | SessionDeletedMessage
+  | ErrorGroupMessage
+  | ErrorOccurrenceMessage
   | ErrorMessage;
 
 // ───── REST shapes ─────

@@ -4,6 +4,11 @@
  * envelope and every field the relay or a client relies on; an event's `data` is carried
  * as is (it is only ever replayed inside rrweb's sandbox).
  */
+import { ERROR_LIMITS, ErrorStatus } from './error-groups.ts';
+import type {
+  ErrorEventPayload, ErrorFrame, ErrorGroup, ErrorOccurrence, ErrorOrigin, ErrorReport, ErrorStatusChange, ErrorUser,
+  ErrorVia, OriginalPosition,
+} from './error-groups.ts';
 import { ErrorCode } from './errors.ts';
 import { isValidId } from './ids.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
@@ -237,8 +242,185 @@ export function validateWatchServerMessage(v: unknown): Result<WatchServerMessag
       case 'end': return { t, sessionId: str(o.sessionId, 'end.sessionId', 64) };
       case 'session': return { t, session: summary(o.session, 'session.session') };
       case 'session-deleted': return { t, sessionId: str(o.sessionId, 'session-deleted.sessionId', 64) };
+      case 'error-group': return { t, group: errorGroup(o.group, 'error-group.group') };
+      case 'error-occurrence':
+        return { t, group: errorGroup(o.group, 'error-occurrence.group'), occurrence: errorOccurrence(o.occurrence, 'error-occurrence.occurrence') };
       case 'error': return { t, code: str(o.code, 'error.code', 64), message: str(o.message, 'error.message') };
       default: throw new Invalid(ErrorCode.UNKNOWN_MESSAGE, `unknown message kind "${t.slice(0, 32)}"`);
     }
   });
+}
+
+// ───── Error tracking ─────
+// Error payloads come from pages and servers we do not control: over-long strings are cut and
+// extra frames or tags dropped rather than rejected, so that one verbose error is still recorded.
+
+/** A string, cut to `max` characters. */
+function cut(v: unknown, path: string, max: number): string {
+  if (typeof v !== 'string') return fail(path, 'a string');
+  return v.length > max ? v.slice(0, max) : v;
+}
+function optCut(v: unknown, path: string, max: number): string | undefined {
+  return v === undefined || v === null ? undefined : cut(v, path, max);
+}
+function optInt(v: unknown, path: string, min: number): number | undefined {
+  return v === undefined || v === null ? undefined : int(v, path, min);
+}
+
+function originalPosition(v: unknown, path: string): OriginalPosition {
+  const o = obj(v, path);
+  const pos: OriginalPosition = {
+    file: cut(o.file, `${path}.file`, ERROR_LIMITS.maxPath), line: int(o.line, `${path}.line`, 1), column: int(o.column, `${path}.column`, 0),
+  };
+  const name = optCut(o.name, `${path}.name`, ERROR_LIMITS.maxFunction);
+  if (name !== undefined) pos.name = name;
+  return pos;
+}
+
+/** Validates stack frames (innermost first); frames past `ERROR_LIMITS.maxFrames` are dropped. */
+export function errorFrames(v: unknown, path = 'frames'): ErrorFrame[] {
+  if (!Array.isArray(v)) return fail(path, 'an array of stack frames');
+  const out: ErrorFrame[] = [];
+  for (let i = 0; i < v.length && i < ERROR_LIMITS.maxFrames; i++) {
+    const o = obj(v[i], `${path}[${i}]`);
+    const frame: ErrorFrame = { inApp: o.inApp === true };
+    const fn = optCut(o.function, `${path}[${i}].function`, ERROR_LIMITS.maxFunction);
+    if (fn !== undefined) frame.function = fn;
+    const file = optCut(o.file, `${path}[${i}].file`, ERROR_LIMITS.maxPath);
+    if (file !== undefined) frame.file = file;
+    const line = optInt(o.line, `${path}[${i}].line`, 0);
+    if (line !== undefined) frame.line = line;
+    const column = optInt(o.column, `${path}[${i}].column`, 0);
+    if (column !== undefined) frame.column = column;
+    if (o.original !== undefined && o.original !== null) frame.original = originalPosition(o.original, `${path}[${i}].original`);
+    out.push(frame);
+  }
+  return out;
+}
+
+function errorUser(v: unknown, path: string): ErrorUser | undefined {
+  if (v === undefined || v === null) return undefined;
+  const o = obj(v, path);
+  const user: ErrorUser = {};
+  for (const key of ['id', 'email', 'username'] as const) {
+    const value = typeof o[key] === 'number' ? String(o[key]) : o[key];
+    const s = optCut(value, `${path}.${key}`, 256);
+    if (s !== undefined) user[key] = s;
+  }
+  return Object.keys(user).length ? user : undefined;
+}
+
+/** Tags as strings; numbers and booleans are turned into text, other values and tags past `ERROR_LIMITS.maxTags` dropped. */
+export function errorTags(v: unknown, path = 'tags'): Record<string, string> | undefined {
+  if (v === undefined || v === null) return undefined;
+  const o = obj(v, path);
+  const tags: Record<string, string> = Object.create(null) as Record<string, string>;
+  let n = 0;
+  for (const [k, value] of Object.entries(o)) {
+    if (n >= ERROR_LIMITS.maxTags) break;
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') continue;
+    const key = k.slice(0, ERROR_LIMITS.maxTagKey);
+    if (!key) continue;
+    tags[key] = String(value).slice(0, ERROR_LIMITS.maxTagValue);
+    n++;
+  }
+  return n ? { ...tags } : undefined;
+}
+
+const ORIGINS = /* @__PURE__ */ new Set<ErrorOrigin>(['browser', 'server']);
+const VIAS = /* @__PURE__ */ new Set<ErrorVia>(['recorder', 'api', 'capture', 'middleware', 'sentry']);
+const STATUSES = /* @__PURE__ */ new Set<string>(Object.values(ErrorStatus));
+const SETTABLE = /* @__PURE__ */ new Set<string>([ErrorStatus.UNRESOLVED, ErrorStatus.RESOLVED, ErrorStatus.IGNORED]);
+
+function origin(v: unknown, path: string): ErrorOrigin {
+  return ORIGINS.has(v as ErrorOrigin) ? (v as ErrorOrigin) : fail(path, '"browser" or "server"');
+}
+
+/** Validates the payload of a `sentiero/error@1` event (cutting what is too long). */
+export function validateErrorEventPayload(v: unknown): Result<ErrorEventPayload> {
+  return run(() => {
+    const o = obj(v, 'payload');
+    const payload: ErrorEventPayload = {
+      name: cut(o.name ?? 'Error', 'payload.name', ERROR_LIMITS.maxName) || 'Error',
+      message: cut(o.message ?? '', 'payload.message', ERROR_LIMITS.maxMessage),
+      stack: cut(o.stack ?? '', 'payload.stack', ERROR_LIMITS.maxStack),
+    };
+    if (o.frames !== undefined) payload.frames = errorFrames(o.frames, 'payload.frames');
+    if (o.groupId !== undefined) payload.groupId = id(o.groupId, 'payload.groupId', 64);
+    return payload;
+  });
+}
+
+/** Validates the body of `POST <base>/api/errors` (cutting what is too long). */
+export function validateErrorReport(v: unknown, opts: ValidateOptions = {}): Result<ErrorReport> {
+  const maxId = opts.maxIdLength ?? DEFAULT_LIMITS.maxIdLength;
+  return run(() => {
+    const o = obj(v, 'body');
+    const report: ErrorReport = { message: cut(o.message, 'body.message', ERROR_LIMITS.maxMessage) };
+    const name = optCut(o.name, 'body.name', ERROR_LIMITS.maxName);
+    if (name) report.name = name;
+    const stack = optCut(o.stack, 'body.stack', ERROR_LIMITS.maxStack);
+    if (stack) report.stack = stack;
+    if (o.frames !== undefined) report.frames = errorFrames(o.frames, 'body.frames');
+    if (o.timestamp !== undefined) report.timestamp = num(o.timestamp, 'body.timestamp');
+    if (o.origin !== undefined) report.origin = origin(o.origin, 'body.origin');
+    if (o.sessionId !== undefined) report.sessionId = id(o.sessionId, 'body.sessionId', maxId);
+    if (o.windowId !== undefined) report.windowId = id(o.windowId, 'body.windowId', maxId);
+    const url = optCut(o.url, 'body.url', 4096);
+    if (url) report.url = url;
+    const user = errorUser(o.user, 'body.user');
+    if (user) report.user = user;
+    const tags = errorTags(o.tags, 'body.tags');
+    if (tags) report.tags = tags;
+    const release = optCut(o.release, 'body.release', 200);
+    if (release) report.release = release;
+    const environment = optCut(o.environment, 'body.environment', 64);
+    if (environment) report.environment = environment;
+    return report;
+  });
+}
+
+/** Validates the body of `PATCH <base>/api/errors/:id`: a status a person may set. */
+export function validateErrorStatusChange(v: unknown): Result<ErrorStatusChange> {
+  return run(() => {
+    const o = obj(v, 'body');
+    if (!SETTABLE.has(o.status as string)) fail('body.status', '"unresolved", "resolved" or "ignored"');
+    return { status: o.status as ErrorStatusChange['status'] };
+  });
+}
+
+function errorOccurrence(v: unknown, path: string): ErrorOccurrence {
+  const o = obj(v, path);
+  const occ: ErrorOccurrence = {
+    id: id(o.id, `${path}.id`, 64), groupId: id(o.groupId, `${path}.groupId`, 64),
+    timestamp: num(o.timestamp, `${path}.timestamp`), receivedAt: num(o.receivedAt, `${path}.receivedAt`),
+    origin: origin(o.origin, `${path}.origin`),
+    via: VIAS.has(o.via as ErrorVia) ? (o.via as ErrorVia) : fail(`${path}.via`, 'one of recorder, api, capture, middleware, sentry'),
+    name: cut(o.name, `${path}.name`, ERROR_LIMITS.maxName), message: cut(o.message, `${path}.message`, ERROR_LIMITS.maxMessage),
+    frames: errorFrames(o.frames, `${path}.frames`),
+  };
+  if (o.sessionId !== undefined) occ.sessionId = id(o.sessionId, `${path}.sessionId`, 64);
+  if (o.windowId !== undefined) occ.windowId = id(o.windowId, `${path}.windowId`, 64);
+  const url = optCut(o.url, `${path}.url`, 4096);
+  if (url !== undefined) occ.url = url;
+  const user = errorUser(o.user, `${path}.user`);
+  if (user) occ.user = user;
+  const tags = errorTags(o.tags, `${path}.tags`);
+  if (tags) occ.tags = tags;
+  const release = optCut(o.release, `${path}.release`, 200);
+  if (release !== undefined) occ.release = release;
+  const environment = optCut(o.environment, `${path}.environment`, 64);
+  if (environment !== undefined) occ.environment = environment;
+  return occ;
+}
+
+/** Validates an error occurrence as the relay stores it and sends it; unknown fields are dropped. */
+export function validateErrorOccurrence(v: unknown): Result<ErrorOccurrence> {
+  return run(() => errorOccurrence(v, 'occurrence'));
+}
+
+function errorGroup(v: unknown, path: string): ErrorGroup {
+  const o = obj(v, path);
+  if (typeof o.id !== 'string' || typeof o.count !== 'number' || !STATUSES.has(o.status as string)) fail(path, 'an error group');
+  return o as unknown as ErrorGroup;
 }

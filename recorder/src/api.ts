@@ -83,6 +83,11 @@ export function addEvent(name: string, props?: Record<string, unknown>): void {
   safely('addEvent', () => page.recorder?.addEvent(name, props), undefined);
 }
 
+/** Records an error (anything thrown) as a `sentiero/error@1` event in the session's timeline; ignored when not recording. */
+export function captureException(err: unknown): void {
+  safely('captureException', () => page.recorder?.captureException(err), undefined);
+}
+
 /** The current session id, or `undefined` when not recording. */
 export function getSessionId(): string | undefined {
   return safely('getSessionId', () => page.recorder?.sessionId, undefined);

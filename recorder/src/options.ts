@@ -28,6 +28,10 @@ export interface RecorderOptions {
   maxBatchBytes?: number;
   /** Most bytes of unacknowledged and pending events held in memory before new events are dropped (default 8 MiB). */
   maxBufferBytes?: number;
+  /** Record uncaught errors and unhandled promise rejections as `sentiero/error@1` events (default `false`). */
+  captureErrors?: boolean;
+  /** Add an `X-Sentiero-Session` header to same-origin `fetch` and XHR requests, so server errors link to this session (default `false`). */
+  linkRequests?: boolean;
   /** Called with each of the recorder's own failures (default: the first one goes to `console.debug`). */
   onError?: (error: RecorderError) => void;
 }
@@ -36,6 +40,8 @@ export interface RecorderOptions {
 export const DEFAULT_OPTIONS = {
   maskAllInputs: true,
   respectGlobalPrivacyControl: true,
+  captureErrors: false,
+  linkRequests: false,
   sessionTimeoutMs: 30 * 60 * 1000,
   flushIntervalMs: DEFAULT_RECORDER_CONFIG.flushIntervalMs,
   maxBatchBytes: DEFAULT_RECORDER_CONFIG.maxBatchBytes,
@@ -56,6 +62,8 @@ export interface ResolvedOptions extends PrivacySettings {
   /** Absolute http(s) base URL without a trailing slash. */
   relay: string;
   respectGlobalPrivacyControl: boolean;
+  captureErrors: boolean;
+  linkRequests: boolean;
   sessionTimeoutMs: number;
   flushIntervalMs: number;
   maxBatchBytes: number;
@@ -67,7 +75,7 @@ export interface ResolvedOptions extends PrivacySettings {
 
 const KNOWN = new Set([
   'relay', 'maskAllInputs', 'maskTextSelector', 'blockSelector', 'ignoreSelector', 'respectGlobalPrivacyControl',
-  'sessionTimeoutMs', 'flushIntervalMs', 'maxBatchBytes', 'maxBufferBytes', 'onError',
+  'sessionTimeoutMs', 'flushIntervalMs', 'maxBatchBytes', 'maxBufferBytes', 'onError', 'captureErrors', 'linkRequests',
 ]);
 
 /** The `src` of the script element that evaluated this bundle (only meaningful for the IIFE). */
@@ -130,7 +138,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     if (!KNOWN.has(key)) report(RecorderErrorCode.BAD_OPTION, `unknown option "${key}" ignored`);
   }
 
-  const bool = (name: 'maskAllInputs' | 'respectGlobalPrivacyControl'): boolean => {
+  const bool = (name: 'maskAllInputs' | 'respectGlobalPrivacyControl' | 'captureErrors' | 'linkRequests'): boolean => {
     const v = given[name];
     if (v === undefined) return DEFAULT_OPTIONS[name];
     if (typeof v === 'boolean') return v;
@@ -171,6 +179,8 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     blockSelector: selector('blockSelector', PRIVACY_SELECTORS.block),
     ignoreSelector: selector('ignoreSelector', PRIVACY_SELECTORS.ignore),
     respectGlobalPrivacyControl: bool('respectGlobalPrivacyControl'),
+    captureErrors: bool('captureErrors'),
+    linkRequests: bool('linkRequests'),
     sessionTimeoutMs: number('sessionTimeoutMs'),
     flushIntervalMs: number('flushIntervalMs'),
     maxBatchBytes: number('maxBatchBytes'),

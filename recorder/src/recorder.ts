@@ -7,6 +7,9 @@ import { CustomTag, DEFAULT_RECORDER_CONFIG, EventType, type RecordedEvent, type
 import { createBuffer, type Buffer, type BufferStats } from './buffer.ts';
 import { startCapture, type Capture } from './capture.ts';
 import { RecorderErrorCode, guard } from './errors.ts';
+import { createErrorBudget, errorEvent, errorPayload, errorsFeature } from './features/errors.ts';
+import type { Feature, FeatureHost } from './features/feature.ts';
+import { linkRequestsFeature } from './features/link-requests.ts';
 import { createIdentity } from './identity.ts';
 import { collectMeta } from './meta.ts';
 import type { ResolvedOptions } from './options.ts';
@@ -39,6 +42,8 @@ export interface Recorder {
   readonly windowId: string;
   /** Records an app's custom event. */
   addEvent(name: string, props?: Record<string, unknown>): void;
+  /** Records an error (anything thrown) as a `sentiero/error@1` event. */
+  captureException(err: unknown): void;
   /** Counters of the current stream. */
   stats(): RecorderStats;
   /** Stops everything; with `discard`, unsent data is dropped instead of beaconed and saved. */
@@ -178,6 +183,16 @@ export function createRecorder(opts: ResolvedOptions, local: SafeStorage, sessio
   startRrweb();
   publish();
 
+  const errorBudget = createErrorBudget();
+  const writeError = (payload: ReturnType<typeof errorPayload>): void => {
+    if (errorBudget()) add(errorEvent(payload));
+  };
+  const features: Feature[] = [];
+  if (opts.captureErrors) features.push(errorsFeature(writeError));
+  if (opts.linkRequests) features.push(linkRequestsFeature);
+  const host: FeatureHost = { add, sessionId: () => stream.sessionId, relay: opts.relay, report };
+  const teardowns = features.map((f) => guard(report, `starting ${f.name}`, () => f.setup(host), () => {}));
+
   return {
     get sessionId() { return stream.sessionId; },
     windowId,
@@ -203,6 +218,9 @@ export function createRecorder(opts: ResolvedOptions, local: SafeStorage, sessio
       }
       add({ type: EventType.Custom, timestamp: Date.now(), data: { tag: CustomTag.EVENT, payload: JSON.parse(text) as unknown } });
     },
+    captureException(err) {
+      writeError(errorPayload(err));
+    },
     stats() {
       return { sessionId: stream.sessionId, windowId, ...stream.buffer.stats(), ...stream.transport.stats() };
     },
@@ -210,6 +228,7 @@ export function createRecorder(opts: ResolvedOptions, local: SafeStorage, sessio
       if (stopped) return;
       stopped = true;
       const step = (what: string, fn: () => void): void => guard(report, `stop: ${what}`, fn, undefined);
+      for (const teardown of teardowns) step('features', teardown);
       step('rrweb', () => capture?.stop());
       for (const remove of removers) step('listeners', remove);
       const streams = all();

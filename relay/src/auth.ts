@@ -18,6 +18,24 @@ export function bearer(req: IncomingMessage): string | undefined {
   return m?.[1];
 }
 
+/**
+ * The ingest key a request carries, if any: `Authorization: Bearer <key>`, `X-Sentiero-Key`,
+ * Sentry's `X-Sentry-Auth: Sentry sentry_key=<key>, …`, or `sentry_key` in the query string
+ * (how Sentry's browser SDK sends it).
+ */
+export function ingestKeyOf(req: IncomingMessage, query: URLSearchParams): string | undefined {
+  const direct = req.headers['x-sentiero-key'];
+  if (typeof direct === 'string' && direct.trim()) return direct.trim();
+  const token = bearer(req);
+  if (token !== undefined) return token;
+  const sentry = req.headers['x-sentry-auth'];
+  if (typeof sentry === 'string') {
+    const m = /(?:^|[\s,])sentry_key\s*=\s*([^\s,]+)/i.exec(sentry);
+    if (m) return m[1];
+  }
+  return query.get('sentry_key') ?? undefined;
+}
+
 /** Whether a request's `Origin` may send events. No `Origin` (not a browser) is allowed: browsers always send one. */
 export function originAllowed(req: IncomingMessage, policy: OriginPolicy | undefined): boolean {
   const origin = req.headers.origin;

@@ -2,7 +2,10 @@
 import { CustomTag, EventType, type GapPayload, type RecordedEvent } from '@sentiero/protocol';
 import type { BatchDigest } from '@sentiero/storage';
 
-/** Pages entered, errors, and events reported lost, in one pass over the batch. */
+/**
+ * Pages entered and events reported lost, in one pass over the batch. Errors are not counted
+ * here: each becomes an occurrence (`recordError`), which counts it in the session's `errorCount`.
+ */
 export function digestBatch(events: readonly RecordedEvent[]): BatchDigest {
   const digest: BatchDigest = {};
   for (const e of events) {
@@ -11,8 +14,7 @@ export function digestBatch(events: readonly RecordedEvent[]): BatchDigest {
       if (typeof href === 'string') (digest.pages ??= []).push(href.slice(0, 2048));
     } else if (e.type === EventType.Custom) {
       const data = e.data as { tag?: unknown; payload?: Partial<GapPayload> } | undefined;
-      if (data?.tag === CustomTag.ERROR) digest.errors = (digest.errors ?? 0) + 1;
-      else if (data?.tag === CustomTag.GAP && typeof data.payload?.dropped === 'number') {
+      if (data?.tag === CustomTag.GAP && typeof data.payload?.dropped === 'number') {
         digest.dropped = (digest.dropped ?? 0) + data.payload.dropped;
       }
     }

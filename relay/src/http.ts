@@ -10,11 +10,14 @@ import path from 'node:path';
 import { ErrorCode, isValidId, parseJson, validateIngestPost } from '@sentiero/protocol';
 import type { ListOptions, Store } from '@sentiero/storage';
 import { bearer, originAllowed, safeEqual } from './auth.ts';
+import { readBodyBytes } from './body.ts';
 import { RelayError } from './errors.ts';
 import { type Hub, toSummary } from './hub.ts';
 import { type IngestContext, ingestBatch, metaFromRequest } from './ingest.ts';
 import type { ResolvedOptions } from './options.ts';
 import { KeyedRateLimiter } from './rate-limit.ts';
+import { createErrorRoutes } from './error-routes.ts';
+import type { SourceMaps } from './source-maps.ts';
 
 /** What the routes need of the relay. */
 export interface HttpContext extends IngestContext {
@@ -26,6 +29,8 @@ export interface HttpContext extends IngestContext {
   isClosing(): boolean;
   /** Deletes a session everywhere (store, live side, feed). */
   deleteSession(id: string): Promise<boolean>;
+  /** Source maps for browser stack frames. */
+  sourceMaps: SourceMaps;
 }
 
 const JSON_HEADERS = {
@@ -66,7 +71,8 @@ export const DASHBOARD_CSP = [
   "frame-ancestors 'self'",
 ].join('; ');
 
-function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+/** Answers with a JSON body (no-store). */
+export function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(text), ...extra });
   res.end(text);
@@ -81,30 +87,9 @@ export function sendError(res: ServerResponse, err: RelayError, extra: Record<st
   sendJson(res, err.status ?? 500, { code: err.code, message: err.message }, extra);
 }
 
-/** Reads a request body up to `limit` bytes; a larger one rejects with `SENTIERO_PAYLOAD_TOO_LARGE`. */
-export function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (declared > limit) {
-      reject(new RelayError(ErrorCode.PAYLOAD_TOO_LARGE, `the body is larger than ${limit} bytes`));
-      req.resume();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new RelayError(ErrorCode.PAYLOAD_TOO_LARGE, `the body is larger than ${limit} bytes`));
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+/** Reads a request body up to `limit` bytes as UTF-8; a larger one rejects with `SENTIERO_PAYLOAD_TOO_LARGE`. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return (await readBodyBytes(req, limit)).toString('utf8');
 }
 
 function num(q: URLSearchParams, key: string): number | undefined {
@@ -182,6 +167,7 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
   const base = options.basePath;
   const limits = options.limits;
   const ingestLimiter = new KeyedRateLimiter(limits.maxMessagesPerSecond, limits.rateWindowMs);
+  const errorRoutes = createErrorRoutes(ctx);
 
   const requireViewer = (req: IncomingMessage) => {
     const token = bearer(req);
@@ -282,6 +268,8 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
         return await ingestPost(req, res);
       }
       if (pathname.startsWith('/api/')) {
+        // Routes that take the ingest key (error reports, source maps, Sentry envelopes) come before the viewer token's guard.
+        if (await errorRoutes.ingest(req, res, pathname.slice('/api/'.length).split('/'), query)) return;
         const cors = apiCors(req);
         if (method === 'OPTIONS') {
           res.writeHead(204, {
@@ -297,6 +285,7 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
         }
         await ctx.ready;
         const parts = pathname.slice('/api/'.length).split('/');
+        if (await errorRoutes.api(req, res, parts, query, cors)) return;
         if (parts[0] === 'sessions') {
           if (parts.length === 1) {
             if (method !== 'GET') throw new RelayError(ErrorCode.METHOD_NOT_ALLOWED, 'GET the sessions');

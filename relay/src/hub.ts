@@ -3,7 +3,7 @@
  * each newly stored batch to the watchers of its session, in seq order per window.
  */
 import type { SessionRecord } from '@sentiero/storage';
-import type { RecordedEvent, SessionSummary } from '@sentiero/protocol';
+import type { ErrorGroup, ErrorOccurrence, RecordedEvent, SessionSummary } from '@sentiero/protocol';
 
 /** A newly stored batch, with its `events` message serialized once for every watcher. */
 export interface Published {
@@ -26,6 +26,14 @@ export interface SessionListener {
 export interface FeedListener {
   session(summary: SessionSummary): void;
   deleted(sessionId: string): void;
+}
+
+/** Something that follows the errors feed. */
+export interface ErrorFeedListener {
+  /** A group appeared or its status changed. */
+  group(group: ErrorGroup): void;
+  /** A new occurrence, with its group after it. */
+  occurrence(occurrence: ErrorOccurrence, group: ErrorGroup): void;
 }
 
 interface WindowOrder {
@@ -74,6 +82,8 @@ export class Hub {
   private readonly sessions = new Map<string, LiveSession>();
   /** Listeners of the sessions feed. */
   readonly feed = new Set<FeedListener>();
+  /** Listeners of the errors feed. */
+  readonly errorFeed = new Set<ErrorFeedListener>();
 
   constructor(private readonly options: HubOptions) {}
 
@@ -232,5 +242,6 @@ export class Hub {
     }
     this.sessions.clear();
     this.feed.clear();
+    this.errorFeed.clear();
   }
 }

@@ -13,6 +13,7 @@ import { digestBatch } from './digest.ts';
 import { type Hub, eventsFrame } from './hub.ts';
 import type { ResolvedOptions } from './options.ts';
 import { TokenBucket } from './rate-limit.ts';
+import type { ErrorTracker } from './tracker.ts';
 
 /** What ingest needs of the relay. */
 export interface IngestContext {
@@ -23,6 +24,8 @@ export interface IngestContext {
   changed(sessionId: string): void;
   /** Appends in flight, so that `close()` can wait for them. */
   inflight: Set<Promise<unknown>>;
+  /** Turns the batch's error events into occurrences. */
+  errors: ErrorTracker;
 }
 
 /** One batch to ingest, from either transport. */
@@ -34,9 +37,16 @@ export interface IngestItem {
   meta: SessionMeta | undefined;
 }
 
-/** Stores a batch and, when it is new, publishes it live. Resolves once it is durable. */
+/**
+ * Stores a batch and, when it is new, publishes it live and records its errors (a re-sent
+ * batch records nothing again). Resolves once it is durable and its errors are recorded.
+ */
 export async function ingestBatch(ctx: IngestContext, item: IngestItem): Promise<void> {
   const { store, hub } = ctx;
+  const errors = await ctx.errors.prepareBatch(item.sessionId, item.windowId, item.events, item.meta?.url).catch((err: unknown) => {
+    ctx.options.logger.error(`reading the errors of batch ${item.seq} of ${item.sessionId}/${item.windowId} failed`, err);
+    return [];
+  });
   const write = store.append({
     sessionId: item.sessionId, windowId: item.windowId, seq: item.seq, events: item.events,
     receivedAt: Date.now(), meta: item.meta, digest: digestBatch(item.events),
@@ -47,6 +57,10 @@ export async function ingestBatch(ctx: IngestContext, item: IngestItem): Promise
     if (!result.stored) return;
     const frame = hub.hasListeners(item.sessionId) ? eventsFrame(item.sessionId, item.windowId, item.seq, item.events) : '';
     hub.publish({ sessionId: item.sessionId, windowId: item.windowId, seq: item.seq, frame });
+    for (const occ of errors) {
+      // The events are durable; an occurrence that cannot be recorded is logged, not a reason to refuse the batch.
+      await ctx.errors.record(occ).catch((err: unknown) => ctx.options.logger.error(`recording an error of ${item.sessionId} failed`, err));
+    }
     ctx.changed(item.sessionId);
   } finally {
     ctx.inflight.delete(write);

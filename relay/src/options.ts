@@ -37,6 +37,12 @@ export interface RelayOptions {
   reorderWindowMs?: number;
   /** Whether to serve the dashboard at `<base>/`. Default true. */
   dashboard?: boolean;
+  /**
+   * A folder of build output with source maps, used to map browser stack frames to original
+   * files and lines: for a frame in `/assets/app.min.js`, `<dir>/assets/app.min.js.map`, else
+   * `<dir>/app.min.js.map`. Maps uploaded through `POST <base>/api/sourcemaps` come first.
+   */
+  sourceMapsDir?: string;
   /** Where log lines go. Default: `console`, warnings and errors only. */
   logger?: Logger;
 }
@@ -53,6 +59,7 @@ export interface ResolvedOptions {
   recorder: RecorderConfig;
   reorderWindowMs: number;
   dashboard: boolean;
+  sourceMapsDir: string | undefined;
   logger: Logger;
 }
 
@@ -88,6 +95,13 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
   if (options.ingestKey !== undefined && !/^\w+$/.test(options.ingestKey)) {
     throw new TypeError('The "ingestKey" option may hold only letters, digits and "_" (so that it fits a Sentry DSN)');
   }
+  const envKey = process.env.SENTIERO_INGEST_KEY;
+  if (options.ingestKey === undefined && envKey !== undefined && envKey !== '' && (envKey.length < 16 || !/^\w+$/.test(envKey))) {
+    throw new TypeError('SENTIERO_INGEST_KEY must be at least 16 letters, digits or "_" (so that it fits a Sentry DSN)');
+  }
+  if (options.sourceMapsDir !== undefined && (typeof options.sourceMapsDir !== 'string' || options.sourceMapsDir === '')) {
+    throw new TypeError('The "sourceMapsDir" option must be a folder path');
+  }
   const ao = options.allowedOrigins;
   if (ao !== undefined && ao !== '*' && typeof ao !== 'function' && !(Array.isArray(ao) && ao.every((o) => typeof o === 'string'))) {
     throw new TypeError('The "allowedOrigins" option must be an array of origins, "*", or a function');
@@ -110,12 +124,13 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
     dataDir: options.dataDir ?? './.sentiero-data',
     store: options.store,
     token: options.token ?? process.env.SENTIERO_TOKEN ?? createSecret(),
-    ingestKey: options.ingestKey ?? process.env.SENTIERO_INGEST_KEY ?? createSecret(),
+    ingestKey: options.ingestKey ?? (envKey || createSecret()),
     allowedOrigins: ao,
     limits,
     recorder,
     reorderWindowMs: options.reorderWindowMs === undefined ? 2000 : positiveInteger('reorderWindowMs', options.reorderWindowMs),
     dashboard: options.dashboard ?? true,
+    sourceMapsDir: options.sourceMapsDir,
     logger: options.logger ?? quietConsole,
   };
 }

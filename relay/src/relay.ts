@@ -6,13 +6,20 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ErrorCode } from '@sentiero/protocol';
+import { ErrorCode, validateErrorReport, type ErrorReportAck, type ErrorUser } from '@sentiero/protocol';
 import { LevelStore, type Store } from '@sentiero/storage';
 import { originAllowed } from './auth.ts';
 import { createRoutes } from './http.ts';
 import { Hub, toSummary } from './hub.ts';
 import { serveIngest } from './ingest.ts';
 import { type RelayOptions, type ResolvedOptions, resolveOptions } from './options.ts';
+import { type RequestErrorContext, type RequestErrorOptions } from './middleware/core.ts';
+import { type ExpressErrorHandler, createExpressErrorHandler } from './middleware/express.ts';
+import { type FastifyPlugin, createFastifyPlugin } from './middleware/fastify.ts';
+import { type KoaMiddleware, createKoaMiddleware } from './middleware/koa.ts';
+import { SourceMaps } from './source-maps.ts';
+import { describeThrown } from './stack.ts';
+import { ErrorTracker } from './tracker.ts';
 import { serveWatch } from './watch.ts';
 
 /** An Express/Connect-style `next`. */
@@ -23,6 +30,21 @@ export interface RelayStats {
   ingestSockets: number;
   watchSockets: number;
   liveSessions: number;
+}
+
+/** What `captureException` may say about an error besides the error itself. */
+export interface CaptureContext {
+  /** The recorded session it belongs to (e.g. from the request's `X-Sentiero-Session` header). */
+  sessionId?: string;
+  windowId?: string;
+  /** The request (or page) URL. */
+  url?: string;
+  user?: ErrorUser;
+  tags?: Record<string, string>;
+  release?: string;
+  environment?: string;
+  /** When it happened (ms since epoch); default now. */
+  timestamp?: number;
 }
 
 /** The relay. */
@@ -43,6 +65,18 @@ export interface Relay {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** Express/Connect/plain-Node middleware: answers paths under the base path, calls `next` (or 404s) otherwise. */
   handler(req: IncomingMessage, res: ServerResponse, next?: NextFunction): void;
+  /**
+   * Records a server error (anything thrown) in its error group, linked to `context.sessionId`
+   * when given. Resolves to the occurrence's id and group id, or undefined when it could not
+   * be recorded (logged); never rejects.
+   */
+  captureException(err: unknown, context?: CaptureContext): Promise<ErrorReportAck | undefined>;
+  /** Express error middleware that reports 5xx errors with their request's session, then calls `next(err)`: `app.use(relay.expressErrorHandler())` after the routes. */
+  expressErrorHandler(options?: RequestErrorOptions): ExpressErrorHandler;
+  /** A Fastify plugin that reports 5xx errors with their request's session: `fastify.register(relay.fastifyPlugin)`. */
+  readonly fastifyPlugin: FastifyPlugin;
+  /** Koa middleware that reports 5xx errors with their request's session and throws them on: `app.use(relay.koaMiddleware())` first. */
+  koaMiddleware(options?: RequestErrorOptions): KoaMiddleware;
   /** Socket and session counts. */
   stats(): RelayStats;
   /** Closes every socket (recorders reconnect elsewhere or later), waits for pending writes, and closes the store. */
@@ -98,12 +132,17 @@ export function createRelay(options: RelayOptions = {}): Relay {
     onLiveChange: (sessionId) => pushFeed(sessionId),
   });
 
+  const sourceMaps = new SourceMaps({ store, dir: opts.sourceMapsDir, logger: opts.logger });
+  const errors = new ErrorTracker({ store, hub, sourceMaps, logger: opts.logger, changed: (id) => changed(id) });
+
   const ctx = {
     options: opts,
     store,
     hub,
     inflight,
     changed,
+    errors,
+    sourceMaps,
     ready,
     isClosing: () => closing !== undefined,
     async deleteSession(id: string) {
@@ -165,6 +204,36 @@ export function createRelay(options: RelayOptions = {}): Relay {
     return true;
   }
 
+  async function capture(err: unknown, context: CaptureContext & { via?: 'capture' | 'middleware' } = {}): Promise<ErrorReportAck | undefined> {
+    try {
+      if (closing) return undefined;
+      await ready;
+      const { name, message, stack } = describeThrown(err);
+      const { via = 'capture', ...rest } = typeof context === 'object' && context !== null ? context : {};
+      // The context is the app's: checked (and cut) as a report is; a context that is not one is left out rather than the error lost.
+      let checked = validateErrorReport({ ...rest, name, message, stack, origin: 'server' }, opts.limits);
+      if (!checked.ok) {
+        opts.logger.warn(`captureException: the context was left out: ${checked.message}`);
+        checked = validateErrorReport({ name, message, stack, origin: 'server' });
+      }
+      if (!checked.ok) throw new TypeError(checked.message);
+      const work = errors.report({ ...checked.value, name: checked.value.name ?? 'Error', origin: 'server', via });
+      inflight.add(work);
+      try {
+        return await work;
+      } finally {
+        inflight.delete(work);
+      }
+    } catch (failure) {
+      opts.logger.error('recording a server error failed', failure);
+      return undefined;
+    }
+  }
+  const middlewareCapture = (err: unknown, context: RequestErrorContext): void => {
+    void capture(err, { ...context, via: 'middleware' });
+  };
+  const fastifyPlugin = createFastifyPlugin(middlewareCapture);
+
   function inBase(pathname: string): boolean {
     return pathname === base || pathname.startsWith(`${base}/`) || base === '';
   }
@@ -217,6 +286,16 @@ export function createRelay(options: RelayOptions = {}): Relay {
         server.off('request', onRequest);
         for (const l of appListeners) server.on('request', l);
       };
+    },
+    captureException(err, context) {
+      return capture(err, context);
+    },
+    expressErrorHandler(options) {
+      return createExpressErrorHandler(middlewareCapture, options);
+    },
+    fastifyPlugin,
+    koaMiddleware(options) {
+      return createKoaMiddleware(middlewareCapture, options);
     },
     stats() {
       return { ingestSockets: ingestSockets.size, watchSockets: watchSockets.size, liveSessions: hub.liveSessionIds().length };

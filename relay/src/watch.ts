@@ -10,7 +10,7 @@ import {
 } from '@sentiero/protocol';
 import type { Store } from '@sentiero/storage';
 import { safeEqual } from './auth.ts';
-import { type FeedListener, type Hub, type Published, type SessionListener, eventsFrame } from './hub.ts';
+import { type ErrorFeedListener, type FeedListener, type Hub, type Published, type SessionListener, eventsFrame } from './hub.ts';
 import type { ResolvedOptions } from './options.ts';
 
 /** Most sessions one watch socket may follow at once. */
@@ -35,6 +35,7 @@ export function serveWatch(ws: WebSocket, ctx: Context): void {
   let authed = false;
   const subs = new Map<string, Subscription>();
   let unfeed: (() => void) | undefined;
+  let unfeedErrors: (() => void) | undefined;
 
   const send = (m: WatchServerMessage) => sendRaw(JSON.stringify(m));
   const sendRaw = (frame: string, cb?: (err?: Error) => void): void => {
@@ -71,8 +72,21 @@ export function serveWatch(ws: WebSocket, ctx: Context): void {
       return;
     }
     if (m.t === 'auth') return;
+    if ('feed' in m && m.feed === 'errors') {
+      if (m.t === 'subscribe' && !unfeedErrors) {
+        const l: ErrorFeedListener = {
+          group: (group) => send({ t: 'error-group', group }),
+          occurrence: (occurrence, group) => send({ t: 'error-occurrence', group, occurrence }),
+        };
+        hub.errorFeed.add(l);
+        unfeedErrors = () => hub.errorFeed.delete(l);
+      } else if (m.t === 'unsubscribe') {
+        unfeedErrors?.();
+        unfeedErrors = undefined;
+      }
+      return;
+    }
     if ('feed' in m) {
-      if (m.feed !== 'sessions') return; // the errors feed arrives with error groups
       if (m.t === 'subscribe' && !unfeed) {
         const l: FeedListener = {
           session: (s: SessionSummary) => send({ t: 'session', session: s }),
@@ -116,6 +130,7 @@ export function serveWatch(ws: WebSocket, ctx: Context): void {
     for (const s of subs.values()) s.stop();
     subs.clear();
     unfeed?.();
+    unfeedErrors?.();
   });
   ws.on('error', () => { /* 'close' follows */ });
 }

@@ -9,9 +9,9 @@
  * its `StoreError` is the one the backend throws, also from the built `dist/`.
  */
 import assert from 'node:assert/strict';
-import type { RecordedEvent, SessionMeta } from '@sentiero/protocol';
-import { StoreError, StoreErrorCode } from '@sentiero/storage';
-import type { BatchInput, ListOptions, SessionRecord, Store, StoredBatch } from '@sentiero/storage';
+import type { ErrorOccurrence, RecordedEvent, SessionMeta } from '@sentiero/protocol';
+import { MAX_OCCURRENCES_KEPT, StoreError, StoreErrorCode } from '@sentiero/storage';
+import type { BatchInput, ErrorListOptions, ListOptions, SessionRecord, Store, StoredBatch } from '@sentiero/storage';
 
 /** Options of `runStoreConformance`. */
 export interface ConformanceOptions {
@@ -72,7 +72,42 @@ function everyCall(store: Store): [string, () => Promise<unknown>][] {
     ['listSessions', () => store.listSessions({})],
     ['readBatches', () => collect(store.readBatches('s1'))],
     ['deleteSession', () => store.deleteSession('s1')],
+    ['recordError', () => store.recordError(occurrence('g1', 1))],
+    ['listErrorGroups', () => store.listErrorGroups({})],
+    ['getErrorGroup', () => store.getErrorGroup('g1')],
+    ['setErrorStatus', () => store.setErrorStatus('g1', 'resolved')],
+    ['sessionErrors', () => store.sessionErrors('s1')],
+    ['putSourceMap', () => store.putSourceMap('/app.js', '{}')],
+    ['getSourceMap', () => store.getSourceMap('/app.js')],
   ];
+}
+
+let occurrences = 0;
+
+/** An occurrence of group `groupId` at `timestamp`: a vendor frame on top of an in-app frame with its original position. */
+function occurrence(groupId: string, timestamp: number, extra: Partial<ErrorOccurrence> = {}): ErrorOccurrence {
+  return {
+    id: `occ-${(++occurrences).toString(36).padStart(6, '0')}`, groupId, timestamp, receivedAt: timestamp + 5, origin: 'browser', via: 'recorder',
+    name: 'TypeError', message: `total of undefined in ${groupId}`,
+    frames: [
+      { function: 'lib', file: 'https://shop.test/vendor.js', line: 1, column: 5, inApp: false },
+      { function: 'checkout', file: 'https://shop.test/app.min.js', line: 1, column: 300, inApp: true, original: { file: 'src/checkout.ts', line: 42, column: 7 } },
+    ],
+    ...extra,
+  };
+}
+
+async function groupIds(store: Store, options: ErrorListOptions = {}): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const page = await store.listErrorGroups({ ...options, cursor });
+    ids.push(...page.groups.map((g) => g.id));
+    cursor = page.next;
+    assert.ok(++pages < 1000, 'the cursor never ends');
+  } while (cursor !== undefined);
+  return ids;
 }
 
 interface SessionSpec {
@@ -623,6 +658,179 @@ export function runStoreConformance(name: string, factory: () => Store | Promise
       });
     });
 
+    describe('errors', () => {
+      it('starts a group with the first occurrence and reads it back with its session and occurrence', async () => {
+        const store = await opened();
+        const occ = occurrence('g1', 1_000, { sessionId: 's1', windowId: 'w1', url: 'https://shop.test/cart', user: { id: 'u1' }, tags: { plan: 'pro' }, release: '1.2.3' });
+        const result = await store.recordError(occ);
+        assert.equal(result.created, true);
+        assert.equal(result.regressed, false);
+        assert.deepEqual(result.group, {
+          id: 'g1', name: 'TypeError', message: 'total of undefined in g1', origin: 'browser', status: 'unresolved', count: 1, sessionCount: 1,
+          firstSeen: 1_000, lastSeen: 1_000, culprit: occ.frames[1],
+        });
+        const detail = await store.getErrorGroup('g1');
+        assert.deepEqual(detail, { ...result.group, sessions: [{ sessionId: 's1', count: 1, firstSeen: 1_000, lastSeen: 1_000 }], occurrences: [occ] });
+        assert.equal(await store.getErrorGroup('nope'), undefined);
+      });
+
+      it('counts occurrences: first and last seen, the culprit of the latest, sessions with the times in each', async () => {
+        const store = await opened();
+        await store.recordError(occurrence('g1', 2_000, { sessionId: 's1' }));
+        await store.recordError(occurrence('g1', 1_000, { sessionId: 's1' }));
+        const latest = occurrence('g1', 5_000, { sessionId: 's2', frames: [{ function: 'pay', file: 'https://shop.test/app.min.js', line: 1, column: 9, inApp: true }] });
+        await store.recordError(latest);
+        const last = await store.recordError(occurrence('g1', 3_000));
+        assert.equal(last.created, false);
+        const g = last.group;
+        assert.equal(g.count, 4);
+        assert.equal(g.sessionCount, 2, 'an occurrence without a session counts no session');
+        assert.equal(g.firstSeen, 1_000);
+        assert.equal(g.lastSeen, 5_000);
+        assert.deepEqual(g.culprit, latest.frames[0]);
+        const detail = await store.getErrorGroup('g1');
+        assert.deepEqual(detail?.sessions, [
+          { sessionId: 's2', count: 1, firstSeen: 5_000, lastSeen: 5_000 },
+          { sessionId: 's1', count: 2, firstSeen: 1_000, lastSeen: 2_000 },
+        ]);
+        assert.deepEqual(detail?.occurrences.map((o) => o.timestamp), [5_000, 3_000, 2_000, 1_000], 'newest first');
+        assert.deepEqual((await store.getErrorGroup('g1', { occurrences: 2, sessions: 1 }))?.occurrences.map((o) => o.timestamp), [5_000, 3_000]);
+        assert.equal((await store.getErrorGroup('g1', { sessions: 1 }))?.sessions.length, 1);
+      });
+
+      it('resolved turns regressed on a new occurrence; ignored stays ignored; a status change on an unknown group is undefined', async () => {
+        const store = await opened();
+        await store.recordError(occurrence('g1', 1_000));
+        await store.recordError(occurrence('g2', 1_000));
+        const resolved = await store.setErrorStatus('g1', 'resolved', 1_500);
+        assert.equal(resolved?.status, 'resolved');
+        assert.equal(resolved?.statusChangedAt, 1_500);
+        assert.equal((await store.getErrorGroup('g1'))?.status, 'resolved');
+        const again = await store.recordError(occurrence('g1', 2_000));
+        assert.equal(again.regressed, true);
+        assert.equal(again.created, false);
+        assert.equal(again.group.status, 'regressed');
+        assert.equal(again.group.regressedAt, 2_005);
+        assert.equal(again.group.count, 2);
+        const still = await store.recordError(occurrence('g1', 3_000));
+        assert.equal(still.regressed, false, 'regressed once');
+        assert.equal(still.group.status, 'regressed');
+        await store.setErrorStatus('g2', 'ignored');
+        const ignored = await store.recordError(occurrence('g2', 2_000));
+        assert.equal(ignored.group.status, 'ignored');
+        assert.equal(ignored.regressed, false);
+        assert.equal((await store.setErrorStatus('g1', 'unresolved'))?.status, 'unresolved');
+        assert.equal(await store.setErrorStatus('nope', 'resolved'), undefined);
+      });
+
+      it('counts linked occurrences in the session\'s errorCount, also those recorded before its first batch', async () => {
+        const store = await opened();
+        await store.append(batch('s1', 'w1', 1, [100], { meta: META }));
+        await store.recordError(occurrence('g1', 150, { sessionId: 's1' }));
+        await store.recordError(occurrence('g1', 160, { sessionId: 's1' }));
+        await store.recordError(occurrence('g2', 120, { sessionId: 's1' }));
+        assert.equal((await store.getSession('s1'))?.errorCount, 3);
+        await store.recordError(occurrence('g1', 50, { sessionId: 'early' }));
+        assert.equal(await store.getSession('early'), undefined, 'an occurrence creates no session');
+        await store.append(batch('early', 'w1', 1, [60]));
+        assert.equal((await store.getSession('early'))?.errorCount, 1);
+        await store.append(batch('clean', 'w1', 1, [70]));
+        assert.deepEqual((await store.listSessions({ hasErrors: true })).sessions.map((s) => s.id).sort(), ['early', 's1']);
+        assert.deepEqual(await store.sessionErrors('s1'), [
+          { groupId: 'g2', count: 1, firstSeen: 120, lastSeen: 120 },
+          { groupId: 'g1', count: 2, firstSeen: 150, lastSeen: 160 },
+        ]);
+        assert.deepEqual(await store.sessionErrors('clean'), []);
+        assert.deepEqual(await store.sessionErrors('unknown'), []);
+      });
+
+      it('lists groups most recently seen first, with status, session and text filters and cursor paging', async () => {
+        const store = await opened();
+        for (let i = 0; i < 12; i++) await store.recordError(occurrence(`g${i}`, 1_000 + i * 10, { sessionId: i % 3 === 0 ? 'sa' : 'sb' }));
+        await store.recordError(occurrence('g0', 5_000, { sessionId: 'sa', message: 'Cart total is NaN' }));
+        const all = await groupIds(store, { limit: 5 });
+        assert.deepEqual(all, ['g0', 'g11', 'g10', 'g9', 'g8', 'g7', 'g6', 'g5', 'g4', 'g3', 'g2', 'g1']);
+        assert.deepEqual((await store.listErrorGroups()).groups.length, 12);
+        const first = await store.listErrorGroups({ limit: 12 });
+        assert.equal(first.next, undefined, 'no next when nothing more matches');
+        await store.setErrorStatus('g4', 'resolved');
+        await store.setErrorStatus('g7', 'resolved');
+        assert.deepEqual(await groupIds(store, { status: 'resolved', limit: 1 }), ['g7', 'g4']);
+        assert.deepEqual(await groupIds(store, { status: 'unresolved' }), all.filter((id) => id !== 'g4' && id !== 'g7'));
+        assert.deepEqual(await groupIds(store, { sessionId: 'sa', limit: 2 }), ['g0', 'g9', 'g6', 'g3']);
+        assert.deepEqual(await groupIds(store, { sessionId: 'sa', status: 'resolved' }), []);
+        assert.deepEqual(await groupIds(store, { sessionId: 'nobody' }), []);
+        assert.deepEqual(await groupIds(store, { query: 'in g1' }), ['g11', 'g10', 'g1']);
+        assert.deepEqual(await groupIds(store, { query: 'CHECKOUT.TS' }), all, 'the culprit\'s original file matches');
+        assert.deepEqual(await groupIds(store, { query: 'typeerror', limit: 3 }), all);
+      });
+
+      it('keeps the newest occurrences up to the limit while the count goes on', async () => {
+        const store = await opened();
+        const total = MAX_OCCURRENCES_KEPT + 5;
+        for (let i = 0; i < total; i++) await store.recordError(occurrence('g1', 10_000 + (i === 3 ? -5_000 : i)));
+        await store.recordError(occurrence('g1', 1));
+        const detail = await store.getErrorGroup('g1', { occurrences: 1_000 });
+        assert.equal(detail?.count, total + 1);
+        assert.equal(detail?.occurrences.length, MAX_OCCURRENCES_KEPT);
+        assert.equal(detail?.occurrences[0].timestamp, 10_000 + total - 1);
+        assert.ok(detail!.occurrences.every((o) => o.timestamp >= 10_000), 'the oldest are the ones dropped');
+        assert.equal(detail?.firstSeen, 1);
+      });
+
+      it('concurrent occurrences of one group and one session lose no update', async () => {
+        const store = await opened();
+        await store.append(batch('s1', 'w1', 1, [1]));
+        const n = 40;
+        await Promise.all(Array.from({ length: n }, (_, i) => store.recordError(occurrence(i % 2 ? 'g1' : 'g2', 100 + i, { sessionId: i % 4 < 2 ? 's1' : 's2' }))));
+        const [g1, g2] = [await store.getErrorGroup('g1'), await store.getErrorGroup('g2')];
+        assert.equal((g1?.count ?? 0) + (g2?.count ?? 0), n);
+        assert.equal(g1?.sessionCount, 2);
+        assert.equal((await store.getSession('s1'))?.errorCount, n / 2);
+        const entries = await store.sessionErrors('s1');
+        assert.equal(entries.reduce((sum, e) => sum + e.count, 0), n / 2);
+      });
+
+      it('deleting a session forgets its error entries and takes it out of its groups, which stay', async () => {
+        const store = await opened();
+        await store.append(batch('s1', 'w1', 1, [1]));
+        await store.recordError(occurrence('g1', 10, { sessionId: 's1' }));
+        await store.recordError(occurrence('g1', 20, { sessionId: 's2' }));
+        await store.deleteSession('s1');
+        assert.deepEqual(await store.sessionErrors('s1'), []);
+        const g = await store.getErrorGroup('g1');
+        assert.equal(g?.count, 2);
+        assert.equal(g?.sessionCount, 1);
+        assert.deepEqual(g?.sessions.map((s) => s.sessionId), ['s2']);
+        assert.deepEqual(await groupIds(store, { sessionId: 's1' }), []);
+        await store.append(batch('s1', 'w1', 1, [30]));
+        assert.equal((await store.getSession('s1'))?.errorCount, 0);
+      });
+
+      it('stores source maps by file, replacing an earlier one', async () => {
+        const store = await opened();
+        assert.equal(await store.getSourceMap('/assets/app.min.js'), undefined);
+        await store.putSourceMap('/assets/app.min.js', '{"version":3,"mappings":"A"}');
+        await store.putSourceMap('/assets/other.js', '{"version":3,"mappings":"B"}');
+        await store.putSourceMap('/assets/app.min.js', '{"version":3,"mappings":"C"}');
+        assert.equal(await store.getSourceMap('/assets/app.min.js'), '{"version":3,"mappings":"C"}');
+        assert.equal(await store.getSourceMap('/assets/other.js'), '{"version":3,"mappings":"B"}');
+      });
+
+      it('hands out copies of groups and occurrences', async () => {
+        const store = await opened();
+        const occ = occurrence('g1', 1, { tags: { a: 'b' } });
+        const result = await store.recordError(occ);
+        occ.frames[0].function = 'changed';
+        occ.tags!.a = 'changed';
+        result.group.count = 99;
+        const detail = await store.getErrorGroup('g1');
+        assert.equal(detail?.count, 1);
+        assert.equal(detail?.occurrences[0].frames[0].function, 'lib');
+        assert.equal(detail?.occurrences[0].tags?.a, 'b');
+      });
+    });
+
     describe('invalid arguments', () => {
       it('every call rejects bad arguments with STORE_INVALID_ARGUMENT and stores nothing', async () => {
         const store = await opened();
@@ -658,9 +866,28 @@ export function runStoreConformance(name: string, factory: () => Store | Promise
           ['readBatches: after with a bad window id', () => collect(store.readBatches('s1', { after: { 'a b': 1 } }))],
           ['readBatches: bad windowId', () => collect(store.readBatches('s1', { windowId: 'x y' }))],
           ['deleteSession: bad id', () => store.deleteSession('a b')],
+          ['recordError(null)', () => store.recordError(bad(null))],
+          ['recordError: bad groupId', () => store.recordError({ ...occurrence('g1', 1), groupId: 'a b' })],
+          ['recordError: no frames', () => store.recordError({ ...occurrence('g1', 1), frames: bad(undefined) })],
+          ['recordError: bad origin', () => store.recordError({ ...occurrence('g1', 1), origin: bad('mars') })],
+          ['recordError: timestamp NaN', () => store.recordError({ ...occurrence('g1', Number.NaN) })],
+          ['recordError: bad sessionId', () => store.recordError({ ...occurrence('g1', 1), sessionId: '../x' })],
+          ['listErrorGroups: bad status', () => store.listErrorGroups({ status: bad('open') })],
+          ['listErrorGroups: limit 0', () => store.listErrorGroups({ limit: 0 })],
+          ['listErrorGroups: cursor garbage', () => store.listErrorGroups({ cursor: '%%' })],
+          ['listErrorGroups: bad sessionId', () => store.listErrorGroups({ sessionId: 'a b' })],
+          ['getErrorGroup: bad id', () => store.getErrorGroup('a/b')],
+          ['getErrorGroup: occurrences -1', () => store.getErrorGroup('g1', { occurrences: -1 })],
+          ['setErrorStatus: regressed', () => store.setErrorStatus('g1', bad('regressed'))],
+          ['setErrorStatus: bad id', () => store.setErrorStatus('', 'resolved')],
+          ['sessionErrors: bad id', () => store.sessionErrors(bad(3))],
+          ['putSourceMap: empty file', () => store.putSourceMap('', '{}')],
+          ['putSourceMap: map not a string', () => store.putSourceMap('/a.js', bad({}))],
+          ['getSourceMap: control character', () => store.getSourceMap('/a\n.js')],
         ];
         for (const [label, call] of cases) await rejectsWith(call, StoreErrorCode.INVALID_ARGUMENT, label);
         assert.deepEqual(await store.listSessions({}), { sessions: [] });
+        assert.deepEqual(await store.listErrorGroups({}), { groups: [] });
       });
 
       it('names the wrong argument in the message', async () => {
@@ -707,6 +934,32 @@ export function runStoreConformance(name: string, factory: () => Store | Promise
           assert.equal((await again.getSession('p1'))?.batchCount, 4);
           assert.equal(await again.deleteSession('p2'), true);
           assert.deepEqual((await again.listSessions({})).sessions.map((s) => s.id), ['p1']);
+        });
+
+        it('keeps error groups, their sessions, occurrences, statuses and source maps across close and reopen', async () => {
+          const store = await opened();
+          await store.append(batch('p1', 'w1', 1, [100]));
+          await store.recordError(occurrence('g1', 150, { sessionId: 'p1' }));
+          await store.recordError(occurrence('g1', 170, { sessionId: 'p1' }));
+          await store.recordError(occurrence('g2', 160));
+          await store.setErrorStatus('g1', 'resolved', 200);
+          await store.putSourceMap('/app.min.js', '{"version":3}');
+          const detail = await store.getErrorGroup('g1');
+          const list = await store.listErrorGroups({});
+          const record = await store.getSession('p1');
+          await store.close();
+          const again = await reopen(store);
+          created.push(again);
+          await again.open();
+          assert.deepEqual(await again.getErrorGroup('g1'), detail);
+          assert.deepEqual(await again.listErrorGroups({}), list);
+          assert.deepEqual(await again.getSession('p1'), record);
+          assert.equal(record?.errorCount, 2);
+          assert.equal(await again.getSourceMap('/app.min.js'), '{"version":3}');
+          const regressed = await again.recordError(occurrence('g1', 300, { sessionId: 'p1' }));
+          assert.equal(regressed.group.status, 'regressed');
+          assert.equal(regressed.group.count, 3);
+          assert.equal((await again.getSession('p1'))?.errorCount, 3);
         });
       });
     } else {

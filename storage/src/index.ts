@@ -6,3 +6,4 @@ export { Compression, BROTLI_QUALITY, GZIP_LEVEL } from './codec.ts';
 export { LevelStore, LEVEL_STORE_DEFAULTS, LEVEL_FORMAT_VERSION } from './level-store.ts';
 export type { LevelStoreOptions } from './level-store.ts';
 export { MemoryStore } from './memory-store.ts';
+export { MAX_OCCURRENCES_KEPT, DEFAULT_OCCURRENCES, MAX_GROUP_SESSIONS } from './error-record.ts';

@@ -6,16 +6,21 @@
  * several windows never lose an update.
  */
 import { Level } from 'level';
+import type { ErrorGroup, ErrorGroupDetail, ErrorGroupSession, ErrorOccurrence, SettableErrorStatus } from '@sentiero/protocol';
 import { Compression, decodeBatch, encodeBatch } from './codec.ts';
+import {
+  GroupPageBuilder, MAX_OCCURRENCES_KEPT, applyOccurrence, applySessionEntry, applyStatus, errorCursorKey, errorPageOf, groupListKey,
+} from './error-record.ts';
 import { StoreError, StoreErrorCode } from './errors.ts';
 import { KeyedLock } from './keyed-lock.ts';
-import { PageBuilder, hex, idOfListKey, listKey, lowerBound } from './list.ts';
+import { PageBuilder, hex, idOfListKey, invertedTime, listKey, lowerBound } from './list.ts';
 import { mergeByTime } from './merge.ts';
 import { EMPTY_WINDOW, addSeq, applyBatch, hasSeq, parseWindowState } from './session-record.ts';
 import type { WindowState } from './session-record.ts';
 import { Store } from './store.ts';
 import type {
-  AppendResult, BatchInput, ListQuery, ReadQuery, SessionPage, SessionRecord, StoredBatch, StoreSupports,
+  AppendResult, BatchInput, ErrorGroupPage, ErrorGroupQuery, ErrorListQuery, ListQuery, ReadQuery, RecordErrorResult,
+  SessionErrorRecord, SessionPage, SessionRecord, StoredBatch, StoreSupports,
 } from './types.ts';
 
 /** The on-disk format this version writes and reads (kept under `meta` / `format`). */
@@ -46,6 +51,12 @@ function createLayout(location: string) {
     windows: db.sublevel<string, string>('windows', { valueEncoding: 'utf8' }),
     batches: db.sublevel<string, Uint8Array>('batches', { valueEncoding: 'view' }),
     byStart: db.sublevel<string, string>('by-start', { valueEncoding: 'utf8' }),
+    groups: db.sublevel<string, string>('error-groups', { valueEncoding: 'utf8' }),
+    groupList: db.sublevel<string, string>('error-list', { valueEncoding: 'utf8' }),
+    occurrences: db.sublevel<string, string>('error-occurrences', { valueEncoding: 'utf8' }),
+    sessionErrors: db.sublevel<string, string>('session-errors', { valueEncoding: 'utf8' }),
+    groupSessions: db.sublevel<string, string>('group-sessions', { valueEncoding: 'utf8' }),
+    sourceMaps: db.sublevel<string, string>('source-maps', { valueEncoding: 'utf8' }),
   };
 }
 
@@ -80,6 +91,33 @@ function parseRecord(text: string, id: string): SessionRecord {
   return r as SessionRecord;
 }
 
+/** Parses a stored JSON value, or throws `STORE_CORRUPT` naming it. */
+function parseJsonValue<T>(text: string, what: string, check: (v: Record<string, unknown>) => boolean): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw corrupt(what, err);
+  }
+  if (typeof value !== 'object' || value === null || !check(value as Record<string, unknown>)) throw corrupt(what);
+  return value as T;
+}
+
+const parseGroup = (text: string, id: string): ErrorGroup =>
+  parseJsonValue<ErrorGroup>(text, `the error group ${id}`, (g) => g.id === id && typeof g.count === 'number' && typeof g.lastSeen === 'number');
+const parseEntry = (text: string, key: string): SessionErrorRecord =>
+  parseJsonValue<SessionErrorRecord>(text, `the session error ${key}`, (e) => typeof e.groupId === 'string' && typeof e.count === 'number');
+const parseGroupSession = (text: string, key: string): ErrorGroupSession =>
+  parseJsonValue<ErrorGroupSession>(text, `the group session ${key}`, (e) => typeof e.sessionId === 'string' && typeof e.count === 'number');
+const parseOccurrence = (text: string, key: string): ErrorOccurrence =>
+  parseJsonValue<ErrorOccurrence>(text, `the error occurrence ${key}`, (o) => typeof o.id === 'string' && Array.isArray(o.frames));
+
+const sessionErrorKey = (sessionId: string, groupId: string): string => `${sessionId}!${groupId}`;
+/** Most recently affected sessions first within a group. */
+const groupSessionKey = (groupId: string, lastSeen: number, sessionId: string): string => `${groupId}!${invertedTime(lastSeen)}!${sessionId}`;
+/** Oldest first within a group (read in reverse for newest first). */
+const occurrenceKey = (o: ErrorOccurrence): string => `${o.groupId}!${hex(Math.min(Math.max(Math.floor(o.timestamp), 0), Number.MAX_SAFE_INTEGER))}!${o.id}`;
+
 function parseWindow(text: string, key: string): WindowState {
   let value: unknown;
   try {
@@ -104,6 +142,8 @@ export class LevelStore extends Store {
   readonly #cacheSize: number;
   readonly #cache = new Map<string, CachedSession>();
   readonly #locks = new KeyedLock();
+  /** Serializes the changes of one error group; taken after a session's lock, never before. */
+  readonly #groupLocks = new KeyedLock();
   #layout: Layout | undefined;
 
   /** Checks the options (a wrong one throws a `TypeError` that names it); the folder is opened by `open()`. */
@@ -198,6 +238,7 @@ export class LevelStore extends Store {
       const state = session?.windows.get(windowId) ?? EMPTY_WINDOW;
       if (hasSeq(state, seq)) return { stored: false, ackedSeq: state.acked };
       const record = applyBatch(session?.record, batch);
+      if (!session) record.errorCount += await this.#linkedErrors(layout, sessionId);
       const next = addSeq(state, seq);
       const oldIndex = session ? listKey(session.record.startedAt, sessionId) : undefined;
       const newIndex = listKey(record.startedAt, sessionId);
@@ -271,10 +312,160 @@ export class LevelStore extends Store {
       write.del(listKey(record.startedAt, id), { sublevel: layout.byStart });
       for await (const key of layout.windows.keys(rangeUnder(id))) write.del(key, { sublevel: layout.windows });
       for await (const key of layout.batches.keys(rangeUnder(id))) write.del(key, { sublevel: layout.batches });
+      const entries: SessionErrorRecord[] = [];
+      for await (const [key, value] of layout.sessionErrors.iterator(rangeUnder(id))) {
+        entries.push(parseEntry(value, key));
+        write.del(key, { sublevel: layout.sessionErrors });
+      }
       await write.write();
       this.#cache.delete(id);
+      for (const entry of entries) await this.#unlinkSession(layout, entry, id);
       return true;
     });
+  }
+
+  /** Takes a deleted session out of one of its groups. */
+  async #unlinkSession(layout: Layout, entry: SessionErrorRecord, sessionId: string): Promise<void> {
+    await this.#groupLocks.run(entry.groupId, async () => {
+      const text = await layout.groups.get(entry.groupId);
+      const write = layout.db.batch();
+      write.del(groupSessionKey(entry.groupId, entry.lastSeen, sessionId), { sublevel: layout.groupSessions });
+      if (text !== undefined) {
+        const group = parseGroup(text, entry.groupId);
+        write.put(group.id, JSON.stringify({ ...group, sessionCount: Math.max(0, group.sessionCount - 1) }), { sublevel: layout.groups });
+      }
+      await write.write();
+    });
+  }
+
+  /** The occurrences linked to a session that has no record yet (its first batch came after them). */
+  async #linkedErrors(layout: Layout, sessionId: string): Promise<number> {
+    let n = 0;
+    for await (const [key, value] of layout.sessionErrors.iterator(rangeUnder(sessionId))) n += parseEntry(value, key).count;
+    return n;
+  }
+
+  protected override async _recordError(occ: ErrorOccurrence): Promise<RecordErrorResult> {
+    const sid = occ.sessionId;
+    const work = () => this.#groupLocks.run(occ.groupId, () => this.#writeOccurrence(occ));
+    return sid === undefined ? work() : this.#locks.run(sid, work);
+  }
+
+  /** Writes one occurrence; runs under the group's lock and, when it has a session, that session's lock. */
+  async #writeOccurrence(occ: ErrorOccurrence): Promise<RecordErrorResult> {
+    const layout = this.#db();
+    const sid = occ.sessionId;
+    const groupText = await layout.groups.get(occ.groupId);
+    const prev = groupText === undefined ? undefined : parseGroup(groupText, occ.groupId);
+    const entryKey = sid === undefined ? undefined : sessionErrorKey(sid, occ.groupId);
+    const entryText = entryKey === undefined ? undefined : await layout.sessionErrors.get(entryKey);
+    const prevEntry = entryText === undefined || entryKey === undefined ? undefined : parseEntry(entryText, entryKey);
+    const result = applyOccurrence(prev, occ, sid !== undefined && !prevEntry);
+    const write = layout.db.batch();
+    write.put(occ.groupId, JSON.stringify(result.group), { sublevel: layout.groups });
+    const oldListKey = prev && groupListKey(prev);
+    const newListKey = groupListKey(result.group);
+    if (oldListKey !== newListKey) {
+      if (oldListKey !== undefined) write.del(oldListKey, { sublevel: layout.groupList });
+      write.put(newListKey, '', { sublevel: layout.groupList });
+    }
+    const key = occurrenceKey(occ);
+    let keep = true;
+    if (prev && prev.count >= MAX_OCCURRENCES_KEPT) {
+      // Full: the oldest of the kept ones and the new one, whichever is older, is not kept.
+      const [oldest] = await layout.occurrences.keys({ ...rangeUnder(occ.groupId), limit: 1 }).all();
+      if (oldest !== undefined && oldest < key) write.del(oldest, { sublevel: layout.occurrences });
+      else if (oldest !== undefined) keep = false;
+    }
+    if (keep) write.put(key, JSON.stringify(occ), { sublevel: layout.occurrences });
+    let session: CachedSession | undefined;
+    if (sid !== undefined && entryKey !== undefined) {
+      const entry = applySessionEntry(prevEntry, occ);
+      write.put(entryKey, JSON.stringify(entry), { sublevel: layout.sessionErrors });
+      if (prevEntry) write.del(groupSessionKey(occ.groupId, prevEntry.lastSeen, sid), { sublevel: layout.groupSessions });
+      const gs: ErrorGroupSession = { sessionId: sid, count: entry.count, firstSeen: entry.firstSeen, lastSeen: entry.lastSeen };
+      write.put(groupSessionKey(occ.groupId, entry.lastSeen, sid), JSON.stringify(gs), { sublevel: layout.groupSessions });
+      const loaded = await this.#load(layout, sid);
+      if (loaded) {
+        session = { record: { ...loaded.record, errorCount: loaded.record.errorCount + 1 }, windows: loaded.windows };
+        write.put(sid, JSON.stringify(session.record), { sublevel: layout.sessions });
+      }
+    }
+    await write.write();
+    if (sid !== undefined && session) this.#remember(sid, session);
+    return result;
+  }
+
+  protected override async _listErrorGroups(query: ErrorListQuery): Promise<ErrorGroupPage> {
+    const layout = this.#db();
+    if (query.sessionId !== undefined) {
+      const ids: string[] = [];
+      for await (const [k, v] of layout.sessionErrors.iterator(rangeUnder(query.sessionId))) ids.push(parseEntry(v, k).groupId);
+      const texts = await layout.groups.getMany(ids);
+      const groups = texts.flatMap((t, i) => (t === undefined ? [] : [parseGroup(t, ids[i])]));
+      return errorPageOf(groups, query);
+    }
+    const after = errorCursorKey(query);
+    const keys = layout.groupList.keys(after === undefined ? {} : { gt: after });
+    const page = new GroupPageBuilder(query);
+    try {
+      while (!page.done) {
+        const chunk = await keys.nextv(Math.min(Math.max(query.limit + 1, 16), 256));
+        if (chunk.length === 0) break;
+        const ids = chunk.map(idOfListKey);
+        const texts = await layout.groups.getMany(ids);
+        for (let i = 0; i < chunk.length; i++) {
+          const text = texts[i];
+          if (text !== undefined && !page.offer(chunk[i], parseGroup(text, ids[i]))) break;
+        }
+      }
+    } finally {
+      await keys.close();
+    }
+    return page.page();
+  }
+
+  protected override async _getErrorGroup(id: string, query: ErrorGroupQuery): Promise<ErrorGroupDetail | undefined> {
+    const layout = this.#db();
+    const text = await layout.groups.get(id);
+    if (text === undefined) return undefined;
+    const group = parseGroup(text, id);
+    const sessions: ErrorGroupSession[] = [];
+    if (query.sessions > 0) {
+      for await (const [k, v] of layout.groupSessions.iterator({ ...rangeUnder(id), limit: query.sessions })) sessions.push(parseGroupSession(v, k));
+    }
+    const occurrences: ErrorOccurrence[] = [];
+    if (query.occurrences > 0) {
+      for await (const [k, v] of layout.occurrences.iterator({ ...rangeUnder(id), reverse: true, limit: query.occurrences })) {
+        occurrences.push(parseOccurrence(v, k));
+      }
+    }
+    return { ...group, sessions, occurrences };
+  }
+
+  protected override async _setErrorStatus(id: string, status: SettableErrorStatus, at: number): Promise<ErrorGroup | undefined> {
+    return this.#groupLocks.run(id, async () => {
+      const layout = this.#db();
+      const text = await layout.groups.get(id);
+      if (text === undefined) return undefined;
+      const group = applyStatus(parseGroup(text, id), status, at);
+      await layout.groups.put(id, JSON.stringify(group));
+      return group;
+    });
+  }
+
+  protected override async _sessionErrors(sessionId: string): Promise<SessionErrorRecord[]> {
+    const out: SessionErrorRecord[] = [];
+    for await (const [k, v] of this.#db().sessionErrors.iterator(rangeUnder(sessionId))) out.push(parseEntry(v, k));
+    return out.sort((a, b) => a.firstSeen - b.firstSeen || (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
+  }
+
+  protected override async _putSourceMap(file: string, map: string): Promise<void> {
+    await this.#db().sourceMaps.put(file, map);
+  }
+
+  protected override async _getSourceMap(file: string): Promise<string | undefined> {
+    return this.#db().sourceMaps.get(file);
   }
 }
 

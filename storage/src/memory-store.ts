@@ -4,14 +4,16 @@
  * caller changing its objects afterwards changes nothing stored). Data lives as long as the
  * instance, across close and open, but not beyond the process.
  */
-import type { RecordedEvent } from '@sentiero/protocol';
+import type { ErrorGroup, ErrorGroupDetail, ErrorOccurrence, RecordedEvent, SettableErrorStatus } from '@sentiero/protocol';
 import { pageOf } from './list.ts';
+import { MemoryErrors } from './memory-errors.ts';
 import { mergeByTime } from './merge.ts';
 import { EMPTY_WINDOW, addSeq, applyBatch, hasSeq } from './session-record.ts';
 import type { WindowState } from './session-record.ts';
 import { Store } from './store.ts';
 import type {
-  AppendResult, BatchInput, ListQuery, ReadQuery, SessionPage, SessionRecord, StoredBatch, StoreSupports,
+  AppendResult, BatchInput, ErrorGroupPage, ErrorGroupQuery, ErrorListQuery, ListQuery, ReadQuery, RecordErrorResult,
+  SessionErrorRecord, SessionPage, SessionRecord, StoredBatch, StoreSupports,
 } from './types.ts';
 
 interface MemoryWindow {
@@ -31,6 +33,7 @@ export class MemoryStore extends Store {
   readonly supports: StoreSupports = Object.freeze({ persistence: false });
 
   readonly #sessions = new Map<string, MemorySession>();
+  readonly #errors = new MemoryErrors();
 
   protected override async _append(batch: BatchInput): Promise<AppendResult> {
     const session = this.#sessions.get(batch.sessionId);
@@ -39,6 +42,7 @@ export class MemoryStore extends Store {
     if (hasSeq(state, batch.seq)) return { stored: false, ackedSeq: state.acked };
     const body = JSON.stringify({ r: batch.receivedAt, e: batch.events });
     const record = applyBatch(session?.record, batch);
+    if (!session) record.errorCount += this.#errors.countOf(batch.sessionId);
     const next = addSeq(state, batch.seq);
     const target = session ?? { record, windows: new Map<string, MemoryWindow>() };
     target.record = record;
@@ -78,7 +82,40 @@ export class MemoryStore extends Store {
   }
 
   protected override async _deleteSession(id: string): Promise<boolean> {
-    return this.#sessions.delete(id);
+    const existed = this.#sessions.delete(id);
+    if (existed) this.#errors.forgetSession(id);
+    return existed;
+  }
+
+  protected override async _recordError(occurrence: ErrorOccurrence): Promise<RecordErrorResult> {
+    const result = this.#errors.record(occurrence);
+    const session = occurrence.sessionId === undefined ? undefined : this.#sessions.get(occurrence.sessionId);
+    if (session) session.record = { ...session.record, errorCount: session.record.errorCount + 1 };
+    return result;
+  }
+
+  protected override async _listErrorGroups(query: ErrorListQuery): Promise<ErrorGroupPage> {
+    return this.#errors.list(query);
+  }
+
+  protected override async _getErrorGroup(id: string, query: ErrorGroupQuery): Promise<ErrorGroupDetail | undefined> {
+    return this.#errors.get(id, query);
+  }
+
+  protected override async _setErrorStatus(id: string, status: SettableErrorStatus, at: number): Promise<ErrorGroup | undefined> {
+    return this.#errors.setStatus(id, status, at);
+  }
+
+  protected override async _sessionErrors(sessionId: string): Promise<SessionErrorRecord[]> {
+    return this.#errors.ofSession(sessionId);
+  }
+
+  protected override async _putSourceMap(file: string, map: string): Promise<void> {
+    this.#errors.putSourceMap(file, map);
+  }
+
+  protected override async _getSourceMap(file: string): Promise<string | undefined> {
+    return this.#errors.getSourceMap(file);
   }
 }
 

@@ -4,12 +4,17 @@
  * overrides only the hooks and declares what it `supports`. Every rejection is a
  * `StoreError` with a documented code.
  */
+import type { ErrorGroup, ErrorGroupDetail, ErrorOccurrence, SettableErrorStatus } from '@sentiero/protocol';
 import { StoreError, StoreErrorCode } from './errors.ts';
 import type {
-  AppendResult, BatchInput, ListOptions, ListQuery, ReadOptions, ReadQuery, SessionPage, SessionRecord, StoreStatus,
-  StoredBatch, StoreSupports,
+  AppendResult, BatchInput, ErrorGroupOptions, ErrorGroupPage, ErrorGroupQuery, ErrorListOptions, ErrorListQuery, ListOptions,
+  ListQuery, ReadOptions, ReadQuery, RecordErrorResult, SessionErrorRecord, SessionPage, SessionRecord, StoreStatus, StoredBatch,
+  StoreSupports,
 } from './types.ts';
-import { checkBatch, checkId, checkListOptions, checkReadOptions } from './validate.ts';
+import {
+  checkBatch, checkErrorGroupOptions, checkErrorListOptions, checkId, checkListOptions, checkOccurrence, checkReadOptions,
+  checkSettableStatus, checkSourceMapFile, checkSourceMapText, checkTime,
+} from './validate.ts';
 
 function notOpen(cause?: unknown): StoreError {
   return new StoreError(StoreErrorCode.NOT_OPEN, 'the store is not open', cause === undefined ? undefined : { cause });
@@ -189,11 +194,70 @@ export abstract class Store {
     }
   }
 
-  /** Removes the session, its batches and its index entries; resolves to whether it existed. */
+  /** Removes the session, its batches, its index entries and its error entries (its groups stay); resolves to whether it existed. */
   async deleteSession(id: string): Promise<boolean> {
     this.#assertOpen();
     const sid = checkId(id, 'id');
     return this.#track('deleteSession', () => this._deleteSession(sid));
+  }
+
+  /**
+   * Records one occurrence of an error in the group its `groupId` names, creating the group
+   * on its first occurrence: counts, first and last seen, the sessions it happened in (with
+   * the times in each), and `regressed` when the group was resolved. An occurrence with a
+   * `sessionId` adds one to that session's `errorCount` (also when the session's first batch
+   * comes later). Each call counts: the caller records an occurrence once.
+   */
+  async recordError(occurrence: ErrorOccurrence): Promise<RecordErrorResult> {
+    this.#assertOpen();
+    const occ = checkOccurrence(occurrence);
+    return this.#track('recordError', () => this._recordError(occ));
+  }
+
+  /** A page of error groups, most recently seen first (ties by id); filters `status`, `sessionId`, `query`; default limit 50, at most 500. */
+  async listErrorGroups(options?: ErrorListOptions): Promise<ErrorGroupPage> {
+    this.#assertOpen();
+    const query = checkErrorListOptions(options);
+    return this.#track('listErrorGroups', () => this._listErrorGroups(query));
+  }
+
+  /** One group with its sessions (most recently affected first) and recent occurrences (newest first), or undefined. */
+  async getErrorGroup(id: string, options?: ErrorGroupOptions): Promise<ErrorGroupDetail | undefined> {
+    this.#assertOpen();
+    const gid = checkId(id, 'id');
+    const query = checkErrorGroupOptions(options);
+    return this.#track('getErrorGroup', () => this._getErrorGroup(gid, query));
+  }
+
+  /** Sets a group's status (`unresolved`, `resolved` or `ignored`) as of `at` (default now); resolves to the group after, or undefined when unknown. */
+  async setErrorStatus(id: string, status: SettableErrorStatus, at: number = Date.now()): Promise<ErrorGroup | undefined> {
+    this.#assertOpen();
+    const gid = checkId(id, 'id');
+    const s = checkSettableStatus(status);
+    const time = checkTime(at, 'at');
+    return this.#track('setErrorStatus', () => this._setErrorStatus(gid, s, time));
+  }
+
+  /** The error groups a session had, in the order they first happened (ties by group id); empty for an unknown session. */
+  async sessionErrors(sessionId: string): Promise<SessionErrorRecord[]> {
+    this.#assertOpen();
+    const sid = checkId(sessionId, 'sessionId');
+    return this.#track('sessionErrors', () => this._sessionErrors(sid));
+  }
+
+  /** Stores a source map under the minified file's path or URL, replacing any before. */
+  async putSourceMap(file: string, map: string): Promise<void> {
+    this.#assertOpen();
+    const f = checkSourceMapFile(file);
+    const text = checkSourceMapText(map);
+    return this.#track('putSourceMap', () => this._putSourceMap(f, text));
+  }
+
+  /** The source map stored under `file`, or undefined. */
+  async getSourceMap(file: string): Promise<string | undefined> {
+    this.#assertOpen();
+    const f = checkSourceMapFile(file);
+    return this.#track('getSourceMap', () => this._getSourceMap(f));
   }
 
   /** Opens the backend's resources. The default does nothing. */
@@ -217,6 +281,30 @@ export abstract class Store {
   /** See `readBatches`; must stream, and release its resources when the consumer stops early. */
   protected abstract _readBatches(sessionId: string, query: ReadQuery): AsyncIterable<StoredBatch>;
 
-  /** See `deleteSession`. */
+  /**
+   * See `deleteSession`. Also forgets the session's error entries and takes it out of its
+   * groups' sessions (`sessionCount` goes down); the groups' counts and occurrences stay.
+   */
   protected abstract _deleteSession(id: string): Promise<boolean>;
+
+  /** See `recordError`; must not lose concurrent updates of a group or of a session. */
+  protected abstract _recordError(occurrence: ErrorOccurrence): Promise<RecordErrorResult>;
+
+  /** See `listErrorGroups`; `query.limit` is filled in, the cursor is the backend's own (or `STORE_INVALID_ARGUMENT`). */
+  protected abstract _listErrorGroups(query: ErrorListQuery): Promise<ErrorGroupPage>;
+
+  /** See `getErrorGroup`; both counts in `query` are filled in. */
+  protected abstract _getErrorGroup(id: string, query: ErrorGroupQuery): Promise<ErrorGroupDetail | undefined>;
+
+  /** See `setErrorStatus`. */
+  protected abstract _setErrorStatus(id: string, status: SettableErrorStatus, at: number): Promise<ErrorGroup | undefined>;
+
+  /** See `sessionErrors`. */
+  protected abstract _sessionErrors(sessionId: string): Promise<SessionErrorRecord[]>;
+
+  /** See `putSourceMap`. */
+  protected abstract _putSourceMap(file: string, map: string): Promise<void>;
+
+  /** See `getSourceMap`. */
+  protected abstract _getSourceMap(file: string): Promise<string | undefined>;
 }

@@ -2,7 +2,7 @@
  * The data the `Store` keeps, and the arguments of its methods. Backends implement the
  * private hooks of `Store` (store.ts); the relay only ever calls the public methods.
  */
-import type { RecordedEvent, SessionMeta } from '@sentiero/protocol';
+import type { ErrorGroup, ErrorStatus, RecordedEvent, SessionMeta } from '@sentiero/protocol';
 
 /** One batch to append. `(sessionId, windowId, seq)` identifies it; appending it again changes nothing. */
 export interface BatchInput {
@@ -22,7 +22,10 @@ export interface BatchInput {
 export interface BatchDigest {
   /** Page URLs entered in this batch (rrweb Meta events' href), in order. */
   pages?: string[];
-  /** Error events in this batch. */
+  /**
+   * Errors in this batch, added to the session's `errorCount`. (The relay leaves this out and
+   * records each error with `recordError`, which counts it; it is kept for other writers.)
+   */
   errors?: number;
   /** Events the recorder reported as lost (gap markers). */
   dropped?: number;
@@ -123,4 +126,62 @@ export type StoreStatus = 'opening' | 'open' | 'closing' | 'closed';
 export interface StoreSupports {
   /** Data survives the process: a new instance on the same location sees it. */
   persistence: boolean;
+}
+
+/** What `recordError` did. */
+export interface RecordErrorResult {
+  /** The group as it is after the occurrence. */
+  group: ErrorGroup;
+  /** The occurrence started a new group. */
+  created: boolean;
+  /** The group was resolved and is now `regressed`. */
+  regressed: boolean;
+}
+
+/** Filters and paging of `listErrorGroups`. */
+export interface ErrorListOptions {
+  /** Only groups with this status. */
+  status?: ErrorStatus;
+  /** Only groups that happened in this session. */
+  sessionId?: string;
+  /** Only groups whose name, message or culprit (file, function, original file) contains this text, case-insensitively. */
+  query?: string;
+  /** Page size: default 50, at most 500. */
+  limit?: number;
+  /** The `next` of the previous page. */
+  cursor?: string;
+}
+
+/** `ErrorListOptions` as a backend's `_listErrorGroups` receives them: validated, `limit` filled in (1–500). */
+export interface ErrorListQuery extends ErrorListOptions {
+  limit: number;
+}
+
+/** A page of error groups, most recently seen first (ties by id). */
+export interface ErrorGroupPage {
+  groups: ErrorGroup[];
+  /** Present exactly when another group matches. */
+  next?: string;
+}
+
+/** Options of `getErrorGroup`. */
+export interface ErrorGroupOptions {
+  /** How many recent occurrences to include, newest first: default 20, at most `MAX_OCCURRENCES_KEPT` (100). */
+  occurrences?: number;
+  /** How many sessions to include, most recently affected first: default and most 100. */
+  sessions?: number;
+}
+
+/** `ErrorGroupOptions` as `_getErrorGroup` receives them: both filled in. */
+export interface ErrorGroupQuery {
+  occurrences: number;
+  sessions: number;
+}
+
+/** One group as it happened in one session (see `sessionErrors`). */
+export interface SessionErrorRecord {
+  groupId: string;
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
 }

@@ -2,10 +2,13 @@
  * Argument checks of the public `Store` methods. Each returns a normalized copy or throws a
  * `StoreError` with code `STORE_INVALID_ARGUMENT` whose message names the argument.
  */
-import { isValidId, sessionMeta } from '@sentiero/protocol';
-import type { RecordedEvent } from '@sentiero/protocol';
+import { ErrorStatus, isValidId, sessionMeta, validateErrorOccurrence } from '@sentiero/protocol';
+import type { ErrorOccurrence, RecordedEvent, SettableErrorStatus } from '@sentiero/protocol';
+import { DEFAULT_OCCURRENCES, MAX_GROUP_SESSIONS, MAX_OCCURRENCES_KEPT } from './error-record.ts';
 import { StoreError, StoreErrorCode } from './errors.ts';
-import type { BatchDigest, BatchInput, ListOptions, ListQuery, ReadOptions, ReadQuery } from './types.ts';
+import type {
+  BatchDigest, BatchInput, ErrorGroupQuery, ErrorListOptions, ErrorListQuery, ListOptions, ListQuery, ReadOptions, ReadQuery,
+} from './types.ts';
 
 /** The page size of `listSessions` when none is given. */
 export const DEFAULT_LIST_LIMIT = 50;
@@ -127,4 +130,73 @@ export function checkReadOptions(v: unknown): ReadQuery {
   const query: ReadQuery = { after };
   if (o.windowId !== undefined) query.windowId = checkId(o.windowId, 'options.windowId');
   return query;
+}
+
+/** Checks `recordError`'s argument with the protocol's validator (which drops unknown fields and cuts long strings). */
+export function checkOccurrence(v: unknown): ErrorOccurrence {
+  const r = validateErrorOccurrence(v);
+  if (!r.ok) throw new StoreError(StoreErrorCode.INVALID_ARGUMENT, r.message);
+  if (!Number.isFinite(r.value.timestamp) || r.value.timestamp < 0) invalid('occurrence.timestamp', 'a time ≥ 0');
+  return r.value;
+}
+
+const STATUSES = new Set<string>(Object.values(ErrorStatus));
+const SETTABLE = new Set<string>([ErrorStatus.UNRESOLVED, ErrorStatus.RESOLVED, ErrorStatus.IGNORED]);
+
+/** Checks `listErrorGroups`' options and fills in the default limit (clamping it to `MAX_LIST_LIMIT`). */
+export function checkErrorListOptions(v: unknown): ErrorListQuery {
+  if (v === undefined) return { limit: DEFAULT_LIST_LIMIT };
+  if (!isObj(v)) return invalid('options', 'an object');
+  const o = v as ErrorListOptions & Obj;
+  let limit = DEFAULT_LIST_LIMIT;
+  if (o.limit !== undefined) {
+    if (!Number.isSafeInteger(o.limit) || o.limit < 1) invalid('options.limit', 'an integer ≥ 1');
+    limit = Math.min(o.limit, MAX_LIST_LIMIT);
+  }
+  const query: ErrorListQuery = { limit };
+  if (o.status !== undefined) {
+    if (!STATUSES.has(o.status as string)) invalid('options.status', `one of ${[...STATUSES].join(', ')}`);
+    query.status = o.status;
+  }
+  if (o.sessionId !== undefined) query.sessionId = checkId(o.sessionId, 'options.sessionId');
+  if (o.query !== undefined) {
+    if (typeof o.query !== 'string' || o.query.length > 512) invalid('options.query', 'a string of at most 512 characters');
+    query.query = o.query;
+  }
+  if (o.cursor !== undefined) {
+    if (typeof o.cursor !== 'string' || o.cursor === '') invalid('options.cursor', 'the non-empty `next` of a previous page');
+    query.cursor = o.cursor;
+  }
+  return query;
+}
+
+/** Checks `getErrorGroup`'s options and fills in the defaults. */
+export function checkErrorGroupOptions(v: unknown): ErrorGroupQuery {
+  const query: ErrorGroupQuery = { occurrences: DEFAULT_OCCURRENCES, sessions: MAX_GROUP_SESSIONS };
+  if (v === undefined) return query;
+  if (!isObj(v)) return invalid('options', 'an object');
+  if (v.occurrences !== undefined) query.occurrences = Math.min(count(v.occurrences, 'options.occurrences'), MAX_OCCURRENCES_KEPT);
+  if (v.sessions !== undefined) query.sessions = Math.min(count(v.sessions, 'options.sessions'), MAX_GROUP_SESSIONS);
+  return query;
+}
+
+/** Checks a status a person may set. */
+export function checkSettableStatus(v: unknown): SettableErrorStatus {
+  return SETTABLE.has(v as string) ? (v as SettableErrorStatus) : invalid('status', '"unresolved", "resolved" or "ignored"');
+}
+
+/** Checks a time (ms since epoch). */
+export function checkTime(v: unknown, path: string): number {
+  return finite(v, path);
+}
+
+/** Checks the name a source map is stored under: the minified file's path or URL, 1–2048 characters without control characters. */
+export function checkSourceMapFile(v: unknown): string {
+  return typeof v === 'string' && v.length > 0 && v.length <= 2048 && !/[\u0000-\u001f]/.test(v)
+    ? v : invalid('file', 'a path or URL of 1–2048 characters');
+}
+
+/** Checks a source map's text (its JSON is the relay's to check). */
+export function checkSourceMapText(v: unknown): string {
+  return typeof v === 'string' && v.length > 0 ? v : invalid('map', 'a non-empty string (the source map\'s JSON)');
 }

@@ -4,11 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { Store, StoreError, StoreErrorCode } from '@sentiero/storage';
+import type { ErrorGroup, ErrorGroupDetail, ErrorOccurrence, SettableErrorStatus } from '@sentiero/protocol';
 import type {
-  AppendResult, BatchInput, ListQuery, ReadQuery, SessionPage, SessionRecord, StoredBatch, StoreSupports,
+  AppendResult, BatchInput, ErrorGroupPage, ErrorGroupQuery, ErrorListQuery, ListQuery, ReadQuery, RecordErrorResult,
+  SessionErrorRecord, SessionPage, SessionRecord, StoredBatch, StoreSupports,
 } from '@sentiero/storage';
 import { runStoreConformance } from '@sentiero/storage/conformance';
 import { pageOf } from '../src/list.ts';
+import { MemoryErrors } from '../src/memory-errors.ts';
 import { mergeByTime } from '../src/merge.ts';
 import { EMPTY_WINDOW, addSeq, applyBatch, hasSeq } from '../src/session-record.ts';
 import type { WindowState } from '../src/session-record.ts';
@@ -30,6 +33,7 @@ class TinyStore extends Store {
   lastListQuery: ListQuery | undefined;
   streamReleased = false;
   readonly #sessions = new Map<string, TinySession>();
+  readonly #errors = new MemoryErrors();
 
   async #hook(name: string): Promise<void> {
     this.calls.push(name);
@@ -53,6 +57,7 @@ class TinyStore extends Store {
     const next = addSeq(state, batch.seq);
     const stored = JSON.parse(JSON.stringify({ sessionId: batch.sessionId, windowId: batch.windowId, seq: batch.seq, events: batch.events, receivedAt: batch.receivedAt })) as StoredBatch;
     const target: TinySession = session ?? { record: applyBatch(undefined, batch), windows: new Map(), batches: [] };
+    if (!session) target.record.errorCount += this.#errors.countOf(batch.sessionId);
     if (session) target.record = applyBatch(session.record, batch);
     target.windows.set(batch.windowId, next);
     target.batches.push(stored);
@@ -98,7 +103,47 @@ class TinyStore extends Store {
 
   protected override async _deleteSession(id: string): Promise<boolean> {
     await this.#hook('deleteSession');
-    return this.#sessions.delete(id);
+    const existed = this.#sessions.delete(id);
+    if (existed) this.#errors.forgetSession(id);
+    return existed;
+  }
+
+  protected override async _recordError(occurrence: ErrorOccurrence): Promise<RecordErrorResult> {
+    await this.#hook('recordError');
+    const result = this.#errors.record(occurrence);
+    const session = occurrence.sessionId === undefined ? undefined : this.#sessions.get(occurrence.sessionId);
+    if (session) session.record.errorCount += 1;
+    return result;
+  }
+
+  protected override async _listErrorGroups(query: ErrorListQuery): Promise<ErrorGroupPage> {
+    await this.#hook('listErrorGroups');
+    return this.#errors.list(query);
+  }
+
+  protected override async _getErrorGroup(id: string, query: ErrorGroupQuery): Promise<ErrorGroupDetail | undefined> {
+    await this.#hook('getErrorGroup');
+    return this.#errors.get(id, query);
+  }
+
+  protected override async _setErrorStatus(id: string, status: SettableErrorStatus, at: number): Promise<ErrorGroup | undefined> {
+    await this.#hook('setErrorStatus');
+    return this.#errors.setStatus(id, status, at);
+  }
+
+  protected override async _sessionErrors(sessionId: string): Promise<SessionErrorRecord[]> {
+    await this.#hook('sessionErrors');
+    return this.#errors.ofSession(sessionId);
+  }
+
+  protected override async _putSourceMap(file: string, map: string): Promise<void> {
+    await this.#hook('putSourceMap');
+    this.#errors.putSourceMap(file, map);
+  }
+
+  protected override async _getSourceMap(file: string): Promise<string | undefined> {
+    await this.#hook('getSourceMap');
+    return this.#errors.getSourceMap(file);
   }
 }
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Page } from 'playwright-core';
 import type { RelayOptions } from '@sentiero/relay';
-import { createApp } from '../../examples/demo/src/app.ts';
+import { type DemoAppOptions, createApp } from '../../examples/demo/src/app.ts';
 import { type TestRelay, startRelay } from './relay.ts';
 
 const require = createRequire(import.meta.url);
@@ -14,10 +14,11 @@ export const RRWEB_UMD_PATH = path.join(path.dirname(require.resolve('rrweb')), 
 const RRWEB_UMD = readFileSync(RRWEB_UMD_PATH, 'utf8');
 const REPLAY_HTML = '<!doctype html><html><head><meta charset="utf-8"></head><body><div id="root"></div><script src="/__rrweb.js"></script></body></html>';
 
-/** Starts the demo app with a relay attached; `/__replay` is a blank page with rrweb loaded. */
-export function startDemo(options: RelayOptions = {}): Promise<TestRelay> {
-  const app = createApp();
-  return startRelay(options, (req: IncomingMessage, res: ServerResponse) => {
+/** Starts the demo app with a relay attached (its `/api/fail` reports to it); `/__replay` is a blank page with rrweb loaded. */
+export async function startDemo(options: RelayOptions = {}, appOptions: Omit<DemoAppOptions, 'relay'> = {}): Promise<TestRelay> {
+  let started: TestRelay | undefined;
+  const app = createApp({ ...appOptions, relay: { captureException: (err, context) => started!.relay.captureException(err, context) } });
+  started = await startRelay(options, (req: IncomingMessage, res: ServerResponse) => {
     if (req.url === '/__rrweb.js') {
       res.writeHead(200, { 'content-type': 'text/javascript' });
       return res.end(RRWEB_UMD);
@@ -28,6 +29,7 @@ export function startDemo(options: RelayOptions = {}): Promise<TestRelay> {
     }
     app(req, res);
   });
+  return started;
 }
 
 /** A stored batch as the events API streams it. */

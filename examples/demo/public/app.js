@@ -33,8 +33,13 @@ $('suggest')?.addEventListener('click', () => {
   addTask(SUGGESTIONS[suggested++ % SUGGESTIONS.length]);
 });
 
+// A real bug on purpose: the cart is not loaded, so reading its items throws a TypeError.
+function cartTotal(cart) {
+  return cart.items.reduce((sum, item) => sum + item.price, 0);
+}
+
 $('boom')?.addEventListener('click', () => {
-  throw new TypeError('Cannot read properties of undefined (reading "total")');
+  $('total').textContent = String(cartTotal(window.__cart));
 });
 
 $('server-fail')?.addEventListener('click', async () => {

@@ -4,14 +4,15 @@
  * SENTIERO_DATA (./.sentiero-data), SENTIERO_TOKEN and SENTIERO_INGEST_KEY (generated when unset).
  */
 import { createServer } from 'node:http';
-import { createApp } from './app.ts';
+import { DEMO_DIST, createApp } from './app.ts';
 import { createRelay } from '@sentiero/relay';
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '127.0.0.1';
 
-const relay = createRelay({ dataDir: process.env.SENTIERO_DATA ?? './.sentiero-data' });
-const server = createServer(createApp());
+// The demo's script is minified; its source map in DEMO_DIST maps browser errors back to public/app.js.
+const relay = createRelay({ dataDir: process.env.SENTIERO_DATA ?? './.sentiero-data', sourceMapsDir: DEMO_DIST });
+const server = createServer(createApp({ relay }));
 relay.attach(server);
 
 await relay.ready;
