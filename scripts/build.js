@@ -23,7 +23,9 @@ for (const ws of workspaces) {
   const { default: targets, after } = await import(pathToFileURL(config).href);
   if (typeof after === 'function') afters.push([ws, after]);
   for (const t of targets) {
-    const opts = { logLevel: 'warning', absWorkingDir: dir, ...t };
+    // Bundle workspace packages from their sources (the `development` export condition), so no
+    // build depends on another's `dist/` having been written first.
+    const opts = { logLevel: 'warning', absWorkingDir: dir, conditions: ['development'], ...t };
     jobs.push(build(opts).then(() => `${ws}: ${t.outfile ?? t.outdir}`));
   }
 }

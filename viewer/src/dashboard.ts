@@ -1,10 +1,9 @@
 /**
  * The relay's dashboard (a first, small version): the token prompt, the session list kept
- * current by the sessions feed, replay with rrweb-player and live watching with rrweb's
+ * current by the sessions feed, replay and live watching with rrweb's
  * Replayer in live mode. Recorded content is shown only as text or inside rrweb's sandboxed iframe.
  */
 import { type Client, type SessionSummary, type RecordedEvent, type Watch, createClient } from '@sentiero/protocol';
-import rrwebPlayer from 'rrweb-player';
 import { Replayer } from 'rrweb';
 import type { eventWithTime } from '@rrweb/types';
 
@@ -122,11 +121,9 @@ async function open(client: Client, watch: Watch, id: string, stage: HTMLElement
   }
   const events: RecordedEvent[] = [];
   for await (const b of client.getEvents(id)) if (b.windowId === windowId) events.push(...b.events);
-  const player = new rrwebPlayer({
-    target,
-    props: { events: events as unknown as eventWithTime[], width: Math.max(480, stage.clientWidth - 32), height: 520, autoPlay: true, skipInactive: true },
-  });
-  disposeCurrent = () => (player as unknown as { $destroy?: () => void }).$destroy?.();
+  const replayer = new Replayer(events as unknown as eventWithTime[], { root: target, mouseTail: false, skipInactive: true });
+  replayer.play();
+  disposeCurrent = () => replayer.destroy();
 }
 
 void main();
