@@ -1,5 +1,10 @@
-/** esbuild targets of @sentiero/viewer (see scripts/build.js). */
+/** esbuild targets of @sentiero/viewer (see scripts/build.js). Every bundle runs under `script-src 'self'` or a nonce: no eval, no inline scripts. */
+const common = { bundle: true, platform: 'browser', target: 'es2020', minify: true, sourcemap: true, legalComments: 'linked' };
 export default [
-  { entryPoints: ['src/dashboard.ts'], outfile: 'dist/dashboard.js', bundle: true, format: 'esm', platform: 'browser', target: 'es2020', minify: true, sourcemap: true },
+  { ...common, entryPoints: ['src/dashboard.ts'], outfile: 'dist/dashboard.js', format: 'esm' },
+  { ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', format: 'esm' },
+  { ...common, entryPoints: ['src/index.ts'], outfile: 'dist/viewer.iife.js', format: 'iife', globalName: 'SentieroViewer' },
+  { ...common, entryPoints: ['src/host.ts'], outfile: 'dist/host.js', format: 'esm' },
   { entryPoints: ['src/dashboard.css'], outfile: 'dist/dashboard.css', bundle: true, minify: true },
+  { entryPoints: ['src/viewer.css'], outfile: 'dist/viewer.css', bundle: true, minify: true },
 ];

@@ -39,7 +39,8 @@ export interface RecorderConfig {
 
 /** Default batching, sent to recorders in `welcome`. */
 export const DEFAULT_RECORDER_CONFIG: RecorderConfig = {
-  flushIntervalMs: 1000,
+  // A quarter second keeps live watching under a second of lag at p99 (bench/viewer.ts).
+  flushIntervalMs: 250,
   maxBatchBytes: 512 * 1024,
   maxEventsPerBatch: 500,
 };

@@ -71,6 +71,19 @@ export const DASHBOARD_CSP = [
   "frame-ancestors 'self'",
 ].join('; ');
 
+/** Resolves when a response can take more data, or has closed (removing both listeners either way). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 /** Answers with a JSON body (no-store). */
 export function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -236,7 +249,7 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
     for await (const b of store.readBatches(id)) {
       if (aborted) return;
       const line = `{"windowId":${JSON.stringify(b.windowId)},"seq":${b.seq},"events":${JSON.stringify(b.events)}}\n`;
-      if (!res.write(line)) await new Promise((r) => { res.once('drain', r); res.once('close', r); });
+      if (!res.write(line)) await drained(res);
     }
     res.end();
   }

@@ -1,129 +1,127 @@
 /**
- * The relay's dashboard (a first, small version): the token prompt, the session list kept
- * current by the sessions feed, replay and live watching with rrweb's
- * Replayer in live mode. Recorded content is shown only as text or inside rrweb's sandboxed iframe.
+ * The relay's dashboard (`<base>/`): one host of the viewer. It asks for the viewer token
+ * (kept in `localStorage`, or taken once from a `#token=` link), keeps the route in
+ * `location.hash`, and mounts the viewer with a same-page message channel.
  */
-import { type Client, type SessionSummary, type RecordedEvent, type Watch, createClient } from '@sentiero/protocol';
-import { Replayer } from 'rrweb';
-import type { eventWithTime } from '@rrweb/types';
+import { html } from 'htm/preact';
+import { render } from 'preact';
+import { HostCapability, type ViewerHandle, createMemoryChannel, mountViewer } from './index.ts';
+import { Icon } from './ui/icons.ts';
 
 const TOKEN_KEY = 'sentiero:token';
 const app = document.getElementById('app')!;
-const base = `${location.origin}${app.dataset.base ?? '/sentiero'}`;
+const relayUrl = `${location.origin}${app.dataset.base ?? '/sentiero'}`;
+let viewer: ViewerHandle | undefined;
 
-/** Creates an element with text content only (never HTML). */
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<Record<string, string>> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) if (v !== undefined) el.setAttribute(k, v);
-  for (const c of children) el.append(c);
-  return el;
+function readToken(): string | null {
+  try {
+    return localStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
 }
 
-function takeTokenFromHash(): void {
-  const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-  if (m) {
-    localStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]!));
-    history.replaceState(null, '', location.pathname + location.search);
+function writeToken(token: string | null): void {
+  try {
+    if (token === null) localStorage.removeItem(TOKEN_KEY);
+    else localStorage.setItem(TOKEN_KEY, token);
+  } catch { /* storage blocked: the token lives for this page only */ }
+}
+
+/** A `#token=…` link (printed by `npm start`) stores the token and leaves the rest of the route. */
+function takeTokenFromHash(): string | undefined {
+  const m = /(?:^#|[&?])token=([^&]+)/.exec(location.hash);
+  if (!m) return undefined;
+  const token = decodeURIComponent(m[1]!);
+  writeToken(token);
+  const rest = location.hash.replace(/[#&?]?token=[^&]+/, '').replace(/^&/, '');
+  history.replaceState(null, '', `${location.pathname}${location.search}${rest.startsWith('#/') ? rest : '#/sessions'}`);
+  return token;
+}
+
+function copyFallback(text: string): void {
+  const area = document.createElement('textarea');
+  area.value = text;
+  area.setAttribute('readonly', '');
+  area.className = 'sd-offscreen';
+  document.body.append(area);
+  area.select();
+  try {
+    document.execCommand('copy');
+  } finally {
+    area.remove();
   }
 }
 
 function showLogin(message?: string): void {
-  const input = h('input', { type: 'password', name: 'token', placeholder: 'Viewer token', autocomplete: 'off', 'aria-label': 'Viewer token' });
-  const form = h('form', { class: 'login' }, h('h1', {}, 'Sentiero'), h('p', {}, message ?? 'Enter the viewer token printed by the relay.'), input, h('button', { type: 'submit' }, 'Open'));
-  form.addEventListener('submit', (e) => {
+  viewer?.destroy();
+  viewer = undefined;
+  const submit = (e: Event) => {
     e.preventDefault();
-    localStorage.setItem(TOKEN_KEY, input.value.trim());
-    void main();
-  });
-  app.replaceChildren(form);
-  input.focus();
-}
-
-function duration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  return s >= 60 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${s}s`;
-}
-
-async function main(): Promise<void> {
-  takeTokenFromHash();
-  const token = localStorage.getItem(TOKEN_KEY);
-  if (!token) return showLogin();
-  const client = createClient({ baseUrl: base, token });
-  let first;
-  try {
-    first = await client.listSessions({ limit: 100 });
-  } catch (err) {
-    if ((err as { status?: number }).status === 401) {
-      localStorage.removeItem(TOKEN_KEY);
-      return showLogin('That token was not accepted. Enter the viewer token printed by the relay.');
-    }
-    return showLogin(`The relay did not answer: ${(err as Error).message}`);
-  }
-  const list = h('ul', { class: 'sessions', 'aria-label': 'Sessions' });
-  const stage = h('section', { class: 'stage' }, h('p', { class: 'hint' }, 'Pick a session to replay it, or a live one to watch it.'));
-  const status = h('span', { class: 'status' });
-  app.replaceChildren(h('header', {}, h('strong', {}, 'Sentiero'), status), h('main', {}, h('aside', {}, list), stage));
-  const sessions = new Map<string, SessionSummary>(first.sessions.map((s) => [s.id, s]));
-  const render = () => {
-    const items = [...sessions.values()].sort((a, b) => b.startedAt - a.startedAt).map((s) => {
-      const li = h('li', { 'data-session': s.id, tabindex: '0' },
-        h('div', { class: 'url' }, s.url || '(no url)'),
-        h('div', { class: 'meta' }, `${new Date(s.startedAt).toLocaleString()} · ${duration(s.lastEventAt - s.startedAt)} · ${s.eventCount} events · ${s.windows.length} tab${s.windows.length === 1 ? '' : 's'}`));
-      if (s.live) li.prepend(h('span', { class: 'live-badge' }, 'LIVE'));
-      li.addEventListener('click', () => void open(client, watch, s.id, stage));
-      return li;
-    });
-    list.replaceChildren(...items);
+    const input = (e.currentTarget as HTMLFormElement).elements.namedItem('token') as HTMLInputElement;
+    const token = input.value.trim();
+    if (!token) return;
+    writeToken(token);
+    start(token);
   };
-  const watch = client.watch();
-  watch.onState((st) => { status.textContent = st === 'open' ? 'connected' : st; });
-  watch.onSession((s) => { sessions.set(s.id, s); render(); }, (id) => { sessions.delete(id); render(); });
-  render();
+  render(html`
+    <div class="sd-login-wrap">
+      <form class="sd-login" onSubmit=${submit}>
+        <div class="sd-login-brand">${Icon.logo()}<span>Sentiero</span></div>
+        <h1>Open the dashboard</h1>
+        <p class=${message ? 'sd-login-error' : 'sd-login-hint'} role=${message ? 'alert' : undefined}>${message ?? 'Enter the viewer token that the relay printed when it started (or set with SENTIERO_TOKEN).'}</p>
+        <label for="sd-token">Viewer token</label>
+        <input id="sd-token" type="password" name="token" autocomplete="off" spellcheck=${false} placeholder="Paste the token" required autofocus />
+        <button type="submit">Open sessions</button>
+        <p class="sd-login-foot">The token stays in this browser. Recorded pages are replayed in a sandbox and never run scripts here.</p>
+      </form>
+    </div>`, app);
+  app.querySelector<HTMLInputElement>('#sd-token')?.focus();
 }
 
-let disposeCurrent: (() => void) | undefined;
+function start(token: string): void {
+  render(null, app);
+  const channel = createMemoryChannel();
+  viewer = mountViewer(app, {
+    relayUrl,
+    token,
+    adapter: channel.viewer,
+    route: location.hash || '#/sessions',
+    capabilities: [HostCapability.SIGN_OUT],
+  });
+  channel.host.addListener((m) => {
+    switch (m.t) {
+      case 'route':
+        if (location.hash !== m.route) history.pushState(null, '', m.route);
+        break;
+      case 'auth-failed':
+        writeToken(null);
+        showLogin('The relay did not accept that token. Enter the viewer token it printed.');
+        break;
+      case 'sign-out':
+        writeToken(null);
+        showLogin();
+        break;
+      case 'copy':
+        copyFallback(m.text);
+        break;
+      default:
+        break;
+    }
+  });
+}
 
-async function open(client: Client, watch: Watch, id: string, stage: HTMLElement): Promise<void> {
-  disposeCurrent?.();
-  disposeCurrent = undefined;
-  const session = await client.getSession(id);
-  const title = h('h2', {}, session.url || id);
-  const target = h('div', { class: 'player' });
-  stage.replaceChildren(title, target);
-  stage.dataset.session = id;
-  const windowId = session.windows[0];
-  if (session.live) {
-    // Live: rrweb's Replayer in live mode, fed by the watch socket (backlog, then live tail).
-    target.classList.add('live');
-    const badge = h('span', { class: 'live-badge' }, 'LIVE');
-    title.prepend(badge);
-    let replayer: Replayer | undefined;
-    const unsubscribe = watch.subscribe(id, {
-      onEvents(m) {
-        if (m.windowId !== windowId) return;
-        for (const e of m.events) {
-          if (!replayer) {
-            replayer = new Replayer([], { root: target, liveMode: true, mouseTail: false, UNSAFE_replayCanvas: false });
-            replayer.startLive(e.timestamp - 500);
-          }
-          replayer.addEvent(e as unknown as eventWithTime);
-        }
-      },
-      onEnd() {
-        badge.textContent = 'ENDED';
-      },
-    });
-    disposeCurrent = () => {
-      unsubscribe();
-      replayer?.destroy();
-    };
+window.addEventListener('hashchange', () => {
+  if (takeTokenFromHash()) {
+    const token = readToken();
+    if (token) start(token);
     return;
   }
-  const events: RecordedEvent[] = [];
-  for await (const b of client.getEvents(id)) if (b.windowId === windowId) events.push(...b.events);
-  const replayer = new Replayer(events as unknown as eventWithTime[], { root: target, mouseTail: false, skipInactive: true });
-  replayer.play();
-  disposeCurrent = () => replayer.destroy();
-}
+  viewer?.navigate(location.hash);
+});
+window.addEventListener('popstate', () => viewer?.navigate(location.hash));
 
-void main();
+takeTokenFromHash();
+const stored = readToken();
+if (stored) start(stored);
+else showLogin();

@@ -1,0 +1,326 @@
+/**
+ * What happened in a recording, for the timeline and the activity list: clicks, inputs, page
+ * changes, errors, custom events and gaps, read from rrweb events in one pass (incrementally,
+ * as batches stream in). Labels are plain text: they are only ever shown as text.
+ */
+import { CustomTag, EventType, type RecordedEvent } from '@sentiero/protocol';
+import { IncrementalSource, MouseInteraction, NodeType } from './rrweb-types.ts';
+import { type StackFrame, parseStack } from './stack.ts';
+
+/** The kinds of marker, in the order the legend shows them. */
+export const MarkerKind = {
+  CLICK: 'click',
+  INPUT: 'input',
+  NAVIGATION: 'navigation',
+  ERROR: 'error',
+  CUSTOM: 'custom',
+  GAP: 'gap',
+} as const;
+
+/** One of the marker kinds. */
+export type MarkerKind = (typeof MarkerKind)[keyof typeof MarkerKind];
+
+/** One moment worth showing on the timeline and in the activity list. */
+export interface Marker {
+  kind: MarkerKind;
+  /** The event's time (ms since epoch, recorder clock). */
+  timestamp: number;
+  /** The window (tab) it happened in. */
+  windowId: string;
+  /** A one-line description, e.g. `Click on button “Save”`. */
+  label: string;
+  /** More text: a URL, an error's stack, a custom event's properties as JSON. */
+  detail?: string;
+  /** For errors: the parsed stack frames. */
+  frames?: StackFrame[];
+}
+
+interface IndexedNode {
+  type: number;
+  tag?: string;
+  attrs?: Record<string, unknown>;
+  text?: string;
+  children: number[];
+}
+
+/** Longest label text taken from a page, in characters. */
+const MAX_LABEL = 80;
+/** Inputs into the same field closer than this (ms) are one marker. */
+const INPUT_MERGE_MS = 1500;
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null;
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const squash = (s: string): string => s.replace(/\s+/g, ' ').trim();
+const clipText = (s: string, max = MAX_LABEL): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+
+/** Reads the markers of one window's events, incrementally: feed it events in time order. */
+export class MarkerReader {
+  private readonly nodes = new Map<number, IndexedNode>();
+  private lastInput: Marker | undefined;
+  private lastInputId = -1;
+  private lastInputAt = 0;
+  private pageTitle = new Map<string, string>();
+
+  constructor(readonly windowId: string) {}
+
+  /** Reads events and returns the markers they add (an input merged into the previous one adds none). */
+  read(events: readonly RecordedEvent[]): Marker[] {
+    const out: Marker[] = [];
+    for (const e of events) {
+      const m = this.one(e);
+      if (m) out.push(m);
+    }
+    return out;
+  }
+
+  private one(e: RecordedEvent): Marker | undefined {
+    const data = isObj(e.data) ? e.data : {};
+    switch (e.type) {
+      case EventType.FullSnapshot:
+        this.nodes.clear();
+        this.lastInput = undefined;
+        if (isObj(data.node)) this.index(data.node, undefined);
+        return undefined;
+      case EventType.Meta: {
+        const href = str(data.href) ?? '';
+        return { kind: MarkerKind.NAVIGATION, timestamp: e.timestamp, windowId: this.windowId, label: `Page ${clipText(pathOf(href), 120)}`, detail: href };
+      }
+      case EventType.Custom:
+        return this.custom(e, data);
+      case EventType.IncrementalSnapshot:
+        return this.incremental(e, data);
+      default:
+        return undefined;
+    }
+  }
+
+  private custom(e: RecordedEvent, data: Obj): Marker | undefined {
+    const tag = str(data.tag) ?? '';
+    const p = isObj(data.payload) ? data.payload : {};
+    const base = { timestamp: e.timestamp, windowId: this.windowId };
+    if (tag === CustomTag.PAGE) {
+      const title = str(p.title);
+      if (title) this.pageTitle.set(str(p.href) ?? '', title);
+      return undefined;
+    }
+    if (tag === CustomTag.ERROR) {
+      const name = str(p.name) || 'Error';
+      const message = str(p.message) ?? '';
+      const stack = str(p.stack) ?? '';
+      const m: Marker = { ...base, kind: MarkerKind.ERROR, label: clipText(squash(`${name}: ${message}`), 160) };
+      if (stack) {
+        m.detail = stack.slice(0, 4000);
+        m.frames = parseStack(stack).slice(0, 20);
+      }
+      return m;
+    }
+    if (tag === CustomTag.EVENT) {
+      const name = str(p.name) ?? '(unnamed)';
+      const m: Marker = { ...base, kind: MarkerKind.CUSTOM, label: clipText(squash(name), 120) };
+      if (isObj(p.props) && Object.keys(p.props).length) m.detail = safeJson(p.props, 2000);
+      return m;
+    }
+    if (tag === CustomTag.GAP) {
+      const dropped = typeof p.dropped === 'number' ? p.dropped : 0;
+      const reason = str(p.reason) ?? 'unknown';
+      return { ...base, kind: MarkerKind.GAP, label: dropped ? `${dropped} events lost` : 'Events lost', detail: `Reason: ${reason}` };
+    }
+    return { ...base, kind: MarkerKind.CUSTOM, label: clipText(squash(tag || '(custom event)'), 120), detail: safeJson(data.payload, 2000) };
+  }
+
+  private incremental(e: RecordedEvent, data: Obj): Marker | undefined {
+    const source = data.source;
+    if (source === IncrementalSource.Mutation) {
+      for (const r of Array.isArray(data.removes) ? data.removes : []) if (isObj(r) && typeof r.id === 'number') this.nodes.delete(r.id);
+      for (const a of Array.isArray(data.adds) ? data.adds : []) {
+        if (!isObj(a) || !isObj(a.node)) continue;
+        this.index(a.node, typeof a.parentId === 'number' ? a.parentId : undefined);
+      }
+      for (const t of Array.isArray(data.texts) ? data.texts : []) {
+        if (!isObj(t) || typeof t.id !== 'number') continue;
+        const n = this.nodes.get(t.id);
+        if (n) n.text = str(t.value) ?? '';
+      }
+      return undefined;
+    }
+    if (source === IncrementalSource.MouseInteraction && (data.type === MouseInteraction.Click || data.type === MouseInteraction.DblClick)) {
+      const verb = data.type === MouseInteraction.DblClick ? 'Double-click' : 'Click';
+      const target = typeof data.id === 'number' ? this.describe(data.id) : '';
+      return { kind: MarkerKind.CLICK, timestamp: e.timestamp, windowId: this.windowId, label: target ? `${verb} on ${target}` : verb };
+    }
+    if (source === IncrementalSource.Input && typeof data.id === 'number') {
+      if (this.lastInput && this.lastInputId === data.id && e.timestamp - this.lastInputAt < INPUT_MERGE_MS) {
+        this.lastInputAt = e.timestamp;
+        return undefined;
+      }
+      const target = this.describe(data.id);
+      const kind = this.inputKind(data.id);
+      const m: Marker = { kind: MarkerKind.INPUT, timestamp: e.timestamp, windowId: this.windowId, label: `${kind} ${target || 'a field'}` };
+      this.lastInput = m;
+      this.lastInputId = data.id;
+      this.lastInputAt = e.timestamp;
+      return m;
+    }
+    return undefined;
+  }
+
+  private inputKind(id: number): string {
+    const n = this.nodes.get(id);
+    const type = str(n?.attrs?.type)?.toLowerCase();
+    if (n?.tag === 'select') return 'Chose in';
+    if (type === 'checkbox' || type === 'radio') return 'Toggled';
+    return 'Typed in';
+  }
+
+  /** Indexes a serialized node and its subtree. */
+  private index(node: Obj, parentId: number | undefined): void {
+    const stack: Array<[Obj, number | undefined]> = [[node, parentId]];
+    while (stack.length) {
+      const [n, parent] = stack.pop()!;
+      if (typeof n.id !== 'number') continue;
+      const entry: IndexedNode = { type: typeof n.type === 'number' ? n.type : -1, children: [] };
+      if (entry.type === NodeType.Element) {
+        entry.tag = (str(n.tagName) ?? '').toLowerCase();
+        entry.attrs = isObj(n.attributes) ? n.attributes : {};
+      } else if (entry.type === NodeType.Text) entry.text = str(n.textContent) ?? '';
+      this.nodes.set(n.id, entry);
+      if (parent !== undefined) this.nodes.get(parent)?.children.push(n.id);
+      const kids = Array.isArray(n.childNodes) ? n.childNodes : [];
+      for (let i = kids.length - 1; i >= 0; i--) if (isObj(kids[i])) stack.push([kids[i] as Obj, n.id]);
+    }
+  }
+
+  private textOf(id: number, budget: { left: number }): string {
+    const n = this.nodes.get(id);
+    if (!n || budget.left <= 0) return '';
+    if (n.type === NodeType.Text) {
+      const t = n.text ?? '';
+      budget.left -= t.length;
+      return t;
+    }
+    if (n.type !== NodeType.Element || n.tag === 'script' || n.tag === 'style') return '';
+    let s = '';
+    for (const c of n.children) s += ` ${this.textOf(c, budget)}`;
+    return s;
+  }
+
+  /** A short description of an element: `button “Save”`, `input #email`, `a “Pricing”`. */
+  describe(id: number): string {
+    const n = this.nodes.get(id);
+    if (!n) return '';
+    if (n.type === NodeType.Text) return `“${clipText(squash(n.text ?? ''), 40)}”`;
+    if (n.type !== NodeType.Element) return '';
+    const a = n.attrs ?? {};
+    const type = str(a.type)?.toLowerCase();
+    const isButton = n.tag === 'input' && (type === 'submit' || type === 'button');
+    const tag = isButton ? 'button' : FRIENDLY[n.tag ?? ''] ?? (n.tag || 'element');
+    const label = str(a['aria-label']) ?? str(a.title) ?? str(a.placeholder) ?? str(a.alt);
+    const text = squash(this.textOf(id, { left: 200 }));
+    const name = label || text || (isButton && typeof a.value === 'string' ? a.value : '');
+    if (name) return `${tag} “${clipText(squash(name), 40)}”`;
+    const elId = str(a.id);
+    if (elId) return `${tag} #${clipText(elId, 40)}`;
+    const nm = str(a.name);
+    if (nm) return `${tag} [name=${clipText(nm, 30)}]`;
+    const cls = str(a.class)?.trim().split(/\s+/)[0];
+    return cls ? `${tag}.${clipText(cls, 30)}` : tag;
+  }
+
+  /** The title the recorder gave a page URL, if any. */
+  titleOf(href: string): string | undefined {
+    return this.pageTitle.get(href);
+  }
+}
+
+const FRIENDLY: Record<string, string> = {
+  a: 'link', button: 'button', input: 'field', textarea: 'text area', select: 'menu', img: 'image', label: 'label', li: 'item',
+  h1: 'heading', h2: 'heading', h3: 'heading', p: 'text', span: 'text', summary: 'summary', option: 'option',
+  th: 'column', td: 'cell', tr: 'row', svg: 'icon', path: 'icon', nav: 'navigation',
+};
+
+function pathOf(href: string): string {
+  try {
+    const u = new URL(href);
+    return `${u.pathname}${u.search}` || '/';
+  } catch {
+    return href || '(unknown)';
+  }
+}
+
+function safeJson(v: unknown, max: number): string {
+  let s: string;
+  try {
+    s = JSON.stringify(v, null, 2) ?? '';
+  } catch {
+    s = String(v);
+  }
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+/** Reads all markers of one window's events at once. */
+export function extractMarkers(events: readonly RecordedEvent[], windowId = ''): Marker[] {
+  return new MarkerReader(windowId).read(events);
+}
+
+/** A stretch without user activity, in ms since epoch. */
+export interface InactivePeriod {
+  from: number;
+  to: number;
+}
+
+const USER_SOURCES = new Set<number>([
+  IncrementalSource.MouseMove, IncrementalSource.MouseInteraction, IncrementalSource.Scroll, IncrementalSource.ViewportResize,
+  IncrementalSource.Input, IncrementalSource.TouchMove, IncrementalSource.MediaInteraction, IncrementalSource.Drag,
+]);
+
+/** Whether an event is a user's doing (what rrweb's skip-inactive mode looks for). */
+export function isUserActivity(e: RecordedEvent): boolean {
+  if (e.type !== EventType.IncrementalSnapshot || !isObj(e.data)) return false;
+  return USER_SOURCES.has(e.data.source as number);
+}
+
+/**
+ * The stretches longer than `thresholdMs` between user activity (rrweb skips these when
+ * skip-inactive is on), given events in time order.
+ */
+export function inactivePeriods(events: readonly RecordedEvent[], thresholdMs = 10_000): InactivePeriod[] {
+  const out: InactivePeriod[] = [];
+  if (!events.length) return out;
+  let last = events[0]!.timestamp;
+  for (const e of events) {
+    if (!isUserActivity(e)) continue;
+    if (e.timestamp - last > thresholdMs) out.push({ from: last, to: e.timestamp });
+    last = e.timestamp;
+  }
+  const end = events[events.length - 1]!.timestamp;
+  if (end - last > thresholdMs) out.push({ from: last, to: end });
+  return out;
+}
+
+/** The index of the last marker at or before `timestamp` (markers in time order), or -1. */
+export function markerIndexAt(markers: readonly Marker[], timestamp: number): number {
+  let lo = 0;
+  let hi = markers.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (markers[mid]!.timestamp <= timestamp) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
+/** Inserts markers into a time-ordered list, keeping the order (new markers mostly come last). */
+export function mergeMarkers(into: Marker[], add: readonly Marker[]): Marker[] {
+  if (!add.length) return into;
+  const out = into.slice();
+  for (const m of add) {
+    let i = out.length;
+    while (i > 0 && out[i - 1]!.timestamp > m.timestamp) i--;
+    out.splice(i, 0, m);
+  }
+  return out;
+}

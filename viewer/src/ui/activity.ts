@@ -1,0 +1,98 @@
+/** The activity sidebar: every marker in time order, filterable by kind; a click seeks there. */
+import { html } from 'htm/preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { formatClock } from '../format.ts';
+import { type Marker, MarkerKind, markerIndexAt } from '../markers.ts';
+import type { StackFrame } from '../stack.ts';
+import type { WindowInfo } from '../session.ts';
+
+/** Most entries drawn at once (around the current one) until the user asks for all. */
+const MAX_ROWS = 400;
+
+const FILTERS: Array<{ key: 'all' | Marker['kind']; label: string }> = [
+  { key: 'all', label: 'All' },
+  { key: MarkerKind.CLICK, label: 'Clicks' },
+  { key: MarkerKind.INPUT, label: 'Inputs' },
+  { key: MarkerKind.NAVIGATION, label: 'Pages' },
+  { key: MarkerKind.ERROR, label: 'Errors' },
+  { key: MarkerKind.CUSTOM, label: 'Events' },
+];
+
+/** Props of the activity list. */
+export interface ActivityProps {
+  markers: Marker[];
+  start: number;
+  windows: WindowInfo[];
+  playing: boolean;
+  canOpenSource: boolean;
+  onSeek(marker: Marker): void;
+  onOpenSource(frame: StackFrame): void;
+  onTime(fn: (abs: number) => void): () => void;
+}
+
+/** The activity list. */
+export function Activity(p: ActivityProps) {
+  const [filter, setFilter] = useState<'all' | Marker['kind']>('all');
+  const [current, setCurrent] = useState(-1);
+  const [open, setOpen] = useState<Marker | undefined>();
+  const [showAll, setShowAll] = useState(false);
+  const list = useRef<HTMLOListElement>(null);
+  const markersRef = useRef(p.markers);
+  markersRef.current = p.markers;
+  useEffect(() => p.onTime((abs) => setCurrent(markerIndexAt(markersRef.current, abs))), [p.onTime]);
+  useEffect(() => {
+    if (!p.playing || !list.current) return;
+    list.current.querySelector('.is-current')?.scrollIntoView({ block: 'nearest' });
+  }, [current, p.playing]);
+
+  const counts = new Map<string, number>();
+  for (const m of p.markers) counts.set(m.kind, (counts.get(m.kind) ?? 0) + 1);
+  const multi = p.windows.length > 1;
+  const tabOf = new Map(p.windows.map((w) => [w.id, w.index]));
+  const all = p.markers.map((m, i) => [m, i] as const).filter(([m]) => filter === 'all' || m.kind === filter);
+  // Long sessions have thousands of entries: draw a window around the current one unless asked for all.
+  let from = 0;
+  if (!showAll && all.length > MAX_ROWS) {
+    let at = all.findIndex(([, i]) => i >= current);
+    if (at < 0) at = all.length;
+    from = Math.max(0, Math.min(at - MAX_ROWS / 4, all.length - MAX_ROWS));
+  }
+  const shown = showAll ? all : all.slice(from, from + MAX_ROWS);
+  const hidden = all.length - shown.length;
+
+  return html`
+    <aside class="sv-activity" aria-label="Activity">
+      <div class="sv-activity-head">
+        <h2 class="sv-h2">Activity <span class="sv-count">${p.markers.length}</span></h2>
+        <div class="sv-kinds" role="group" aria-label="Show">
+          ${FILTERS.map((f) => html`
+            <button type="button" class=${`sv-kind ${filter === f.key ? 'is-on' : ''}`} aria-pressed=${filter === f.key} data-filter=${f.key}
+              onClick=${() => setFilter(f.key)} disabled=${f.key !== 'all' && !counts.get(f.key)}>
+              ${f.key !== 'all' ? html`<span class=${`sv-dot k-${f.key}`}></span>` : ''}${f.label}${f.key !== 'all' && counts.get(f.key) ? html` <span class="sv-muted">${counts.get(f.key)}</span>` : ''}
+            </button>`)}
+        </div>
+      </div>
+      <ol class="sv-entries" ref=${list}>
+        ${hidden > 0 ? html`<li class="sv-empty-small"><button type="button" class="sv-link-btn" onClick=${() => setShowAll(true)}>Show all ${all.length} entries</button> <span class="sv-muted">(${hidden} not shown)</span></li>` : ''}
+        ${shown.map(([m, i]) => html`
+          <li key=${i} class=${`sv-entry k-${m.kind} ${i === current ? 'is-current' : ''} ${i < current ? 'is-past' : ''}`} data-kind=${m.kind} data-time=${String(m.timestamp - p.start)}>
+            <button type="button" class="sv-entry-main" onClick=${() => { p.onSeek(m); if (m.detail) setOpen(open === m ? undefined : m); }} title=${m.detail ? `${m.label}\n${m.detail}` : m.label}>
+              <span class=${`sv-dot k-${m.kind}`}></span>
+              <span class="sv-entry-label">${m.label}</span>
+              ${multi ? html`<span class="sv-tabtag">Tab ${tabOf.get(m.windowId) ?? '?'}</span>` : ''}
+              <span class="sv-entry-time">${formatClock(m.timestamp - p.start)}</span>
+            </button>
+            ${open === m && m.detail ? html`
+              <div class="sv-entry-detail">
+                ${m.frames?.length ? html`
+                  <ol class="sv-frames">
+                    ${m.frames.map((f) => html`
+                      <li><span class="sv-frame-fn">${f.fn ?? '(anonymous)'}</span> <span class="sv-frame-loc">${f.url}:${f.line}${f.column ? `:${f.column}` : ''}</span>
+                        ${p.canOpenSource ? html`<button type="button" class="sv-link-btn" onClick=${() => p.onOpenSource(f)}>Open</button>` : ''}</li>`)}
+                  </ol>` : html`<pre class="sv-pre">${m.detail}</pre>`}
+              </div>` : ''}
+          </li>`)}
+        ${!all.length ? html`<li class="sv-empty-small">${p.markers.length ? 'Nothing of this kind.' : 'No activity yet.'}</li>` : ''}
+      </ol>
+    </aside>`;
+}

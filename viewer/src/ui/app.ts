@@ -1,0 +1,38 @@
+/** The viewer's root: top bar with the connection state, then the list or a session. */
+import { html } from 'htm/preact';
+import { HostCapability } from '../host.ts';
+import type { Route } from '../route.ts';
+import type { SessionController } from '../session.ts';
+import type { ViewerContext } from './context.ts';
+import { Icon } from './icons.ts';
+import { SessionList } from './list.ts';
+import { SessionView } from './session-view.ts';
+
+const CONNECTION_TEXT = { connecting: 'Connecting…', open: 'Live updates on', closed: 'Reconnecting…', unauthorized: 'Token refused' } as const;
+
+/** Props of the root. */
+export interface AppProps {
+  ctx: ViewerContext;
+  route: Route;
+  onController?(c: SessionController | undefined): void;
+}
+
+/** The root component. */
+export function App({ ctx, route, onController }: AppProps) {
+  return html`
+    <div class="sv-app">
+      <header class="sv-top">
+        <a class="sv-brand" href="#/sessions" onClick=${(e: Event) => { e.preventDefault(); ctx.navigate({ view: 'list', filters: { range: 'all', url: '', errorsOnly: false, liveOnly: false, minDurationMs: 0 } }); }}>
+          ${Icon.logo()}<span>Sentiero</span>
+        </a>
+        <span class="sv-top-sep"></span>
+        <span class=${`sv-conn is-${ctx.connection}`} data-connection=${ctx.connection}><i></i>${CONNECTION_TEXT[ctx.connection]}</span>
+        ${ctx.capabilities.has(HostCapability.SIGN_OUT) ? html`<button type="button" class="sv-link-btn sv-signout" onClick=${() => ctx.post({ t: 'sign-out' })}>Sign out</button>` : ''}
+      </header>
+      <main class="sv-main">
+        ${route.view === 'session'
+          ? html`<${SessionView} key=${`${ctx.generation}:${route.sessionId}`} ctx=${ctx} sessionId=${route.sessionId} t=${route.t} windowId=${route.windowId} onController=${onController} />`
+          : html`<${SessionList} ctx=${ctx} filters=${route.filters} />`}
+      </main>
+    </div>`;
+}

@@ -1,0 +1,153 @@
+/**
+ * Playback in the real dashboard (real relay, real Chromium): seeking by the timeline, the
+ * activity list and the keyboard; speeds; skipping idle stretches; deep links and "copy link".
+ * Sessions are synthetic (stored through the relay's real HTTP ingest) so that every moment is known.
+ */
+import assert from 'node:assert/strict';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { createId } from '@sentiero/protocol';
+import { launchChromium } from '../../test/helpers/browser.ts';
+import { startDemo } from '../../test/helpers/demo.ts';
+import type { TestRelay } from '../../test/helpers/relay.ts';
+import { openDashboard, replayedText, storeSession, viewState, waitForView } from './helpers.ts';
+import { syntheticEvents } from './synthetic.ts';
+
+const STEPS = [{ at: 10_000, text: 'step 1' }, { at: 20_000, text: 'step 2' }, { at: 30_000, text: 'step 3' }, { at: 40_000, text: 'step 4' }];
+
+/** Plays for about `ms` of wall time and returns how much playback time passed per wall ms (both measured in the page). */
+async function rate(page: Page, ms: number): Promise<number> {
+  return page.evaluate(async (wait) => {
+    const el = document.querySelector<HTMLElement>('.sv-session')!;
+    const p0 = Number(el.dataset.time);
+    const w0 = performance.now();
+    await new Promise((r) => setTimeout(r, wait));
+    return (Number(el.dataset.time) - p0) / (performance.now() - w0);
+  }, ms);
+}
+
+describe('viewer: playback in the dashboard', function () {
+  this.timeout(180_000);
+  let browser: Browser;
+  let t: TestRelay;
+  let context: BrowserContext;
+  const t0 = Date.now() - 3_600_000;
+  const steps = { id: createId(), window: createId() };
+  const idle = { id: createId(), window: createId() };
+
+  before(async () => {
+    browser = await launchChromium();
+    t = await startDemo({ limits: { liveGraceMs: 1000 } });
+    await storeSession(t, steps.id, steps.window, syntheticEvents({
+      t0, end: 50_000, steps: STEPS, active: [[0, 50_000]], moveEveryMs: 500, clicks: [12_000], inputs: [15_000],
+      custom: [{ at: 25_000, name: 'checkout', props: { plan: 'pro' } }],
+    }));
+    await storeSession(t, idle.id, idle.window, syntheticEvents({
+      t0: t0 + 100_000, end: 100_000, steps: [{ at: 90_000, text: 'after the idle stretch' }], active: [[0, 20_000], [80_000, 100_000]], moveEveryMs: 100,
+    }));
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+  beforeEach(async () => { context = await browser.newContext({ viewport: { width: 1280, height: 800 } }); });
+  afterEach(async () => { await context?.close(); });
+
+  it('seeks by the activity list, the timeline and the keyboard to the right moment', async () => {
+    const page = await openDashboard(context, t, `#/sessions/${steps.id}`);
+    await waitForView(page, (s) => s.frame === 'true', 'the first frame');
+    await page.keyboard.press('Space');
+    await waitForView(page, (s) => s.state === 'paused', 'paused');
+
+    // The activity list: the custom event at 25 s.
+    await page.click('.sv-entry[data-kind="custom"] .sv-entry-main');
+    let s = await waitForView(page, (v) => Math.abs(v.time - 25_000) < 50, 'the time of the clicked entry');
+    assert.equal(s.state, 'paused');
+    assert.equal(await replayedText(page, '#status'), 'step 2');
+    assert.ok(await page.isVisible('.sv-entry.is-current[data-kind="custom"]'), 'the entry is marked current');
+
+    // The timeline: 72 % of its width is 36 s of 50 s.
+    const box = (await page.locator('.sv-track').boundingBox())!;
+    await page.mouse.click(box.x + box.width * 0.72, box.y + box.height / 2);
+    s = await waitForView(page, (v) => Math.abs(v.time - 36_000) < 50_000 / box.width * 2, 'the time under the click');
+    assert.equal(await replayedText(page, '#status'), 'step 3');
+
+    // The keyboard: → is 5 s forward, ← 5 s back.
+    const before = s.time;
+    await page.keyboard.press('ArrowRight');
+    s = await waitForView(page, (v) => Math.abs(v.time - (before + 5000)) < 50, '5 s later');
+    assert.equal(await replayedText(page, '#status'), 'step 4');
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('ArrowLeft');
+    await waitForView(page, (v) => Math.abs(v.time - (before - 5000)) < 50, '10 s earlier');
+    assert.equal(await replayedText(page, '#status'), 'step 3');
+
+    // Hovering a marker shows what it is.
+    await page.hover('.sv-marker[data-kind="click"]');
+    assert.match((await page.textContent('.sv-tip'))!, /Click on button “Go”\s*0:12/);
+  });
+
+  it('plays faster at a higher speed, and skips idle stretches only while skipping is on', async () => {
+    const page = await openDashboard(context, t, `#/sessions/${idle.id}?t=0`);
+    await waitForView(page, (s) => s.frame === 'true' && s.state === 'paused', 'the first frame, paused');
+    await page.click('.sv-toggle');
+    await waitForView(page, (s) => s.skip === 'false', 'skipping off');
+
+    await page.click('[data-action="play"]');
+    await waitForView(page, (s) => s.state === 'playing', 'playing');
+    const at1 = await rate(page, 1500);
+    await page.keyboard.press('4');
+    await waitForView(page, (s) => s.speed === '8', '8×');
+    const at8 = await rate(page, 1500);
+    assert.ok(at8 > 3 * at1, `8× played ${at8.toFixed(2)} ms per ms, 1× ${at1.toFixed(2)}`);
+    await page.keyboard.press('1');
+    await waitForView(page, (s) => s.speed === '1', '1×');
+
+    // Skip on: from just before the 60 s idle stretch, playback is past it within moments.
+    await page.keyboard.press('s');
+    await waitForView(page, (s) => s.skip === 'true', 'skipping on');
+    await page.evaluate(() => { location.hash = location.hash; });
+    await page.keyboard.press('Space');
+    await waitForView(page, (s) => s.state === 'paused', 'paused');
+    const startedSkip = Date.now();
+    const box = (await page.locator('.sv-track').boundingBox())!;
+    await page.mouse.click(box.x + box.width * 0.19, box.y + box.height / 2);
+    await page.keyboard.press('Space');
+    await waitForView(page, (s) => s.time > 91_000, 'playback past the idle stretch', 30_000);
+    const wall = Date.now() - startedSkip;
+    assert.equal(await replayedText(page, '#status'), 'after the idle stretch');
+
+    // Skip off: the same wall time from the same place stays inside the idle stretch.
+    await page.keyboard.press('Space');
+    await page.keyboard.press('s');
+    await waitForView(page, (s) => s.skip === 'false' && s.state === 'paused', 'skipping off, paused');
+    await page.mouse.click(box.x + box.width * 0.19, box.y + box.height / 2);
+    const from = (await viewState(page))!.time;
+    await page.keyboard.press('Space');
+    await waitForView(page, (s) => s.state === 'playing', 'playing');
+    await page.waitForTimeout(wall);
+    const s = (await viewState(page))!;
+    assert.ok(s.time > from, 'it played');
+    assert.ok(s.time < 80_000, `without skipping, ${wall} ms of wall time reached ${s.time} ms, past the idle stretch`);
+    assert.equal(await replayedText(page, '#status'), 'step 0');
+  });
+
+  it('opens a deep link at its moment, paused, and copies a link to the current moment', async () => {
+    const page = await openDashboard(context, t, `#/sessions/${steps.id}?t=25000`);
+    const s = await waitForView(page, (v) => v.frame === 'true' && Math.abs(v.time - 25_000) < 50, 'the linked moment');
+    assert.equal(s.state, 'paused');
+    assert.equal(await replayedText(page, '#status'), 'step 2');
+    assert.equal(await page.textContent('.sv-title .sv-h1'), 'Synthetic steps');
+
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await waitForView(page, (v) => Math.abs(v.time - 35_000) < 50, '35 s');
+    await page.click('[data-action="copy-link"]');
+    const link = await page.getAttribute('.sv-copied', 'data-link');
+    assert.equal(link, `${t.base}/#/sessions/${steps.id}?t=35000`);
+
+    const again = await context.newPage();
+    await again.goto(link!);
+    await waitForView(again, (v) => v.frame === 'true' && Math.abs(v.time - 35_000) < 50, 'the copied moment');
+    assert.equal(await replayedText(again, '#status'), 'step 3');
+  });
+});
