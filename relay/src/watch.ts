@@ -119,6 +119,8 @@ export function serveWatch(ws: WebSocket, ctx: Context): void {
       const sub = new Subscription(m.sessionId, m.from ?? {}, io);
       subs.set(m.sessionId, sub);
       sub.start().catch((err: unknown) => {
+        // A socket the relay is already closing (shutdown) needs neither a log line nor an error.
+        if (ws.readyState !== ws.OPEN) return;
         options.logger.error(`watch backlog of ${m.sessionId} failed`, err);
         fail(ErrorCode.INTERNAL, 'reading the session failed');
       });

@@ -54,9 +54,10 @@ export async function startRelay(options: RelayOptions = {}, app?: (req: import(
     },
     async close() {
       for (const ws of sockets) ws.terminate();
+      // The relay first: it closes the sockets browsers still hold, which server.close() would wait for.
+      await relay.close();
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
-      await relay.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

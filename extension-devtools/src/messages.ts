@@ -1,0 +1,35 @@
+/**
+ * The panel's typed messages with DevTools (the inspected page and the DevTools window),
+ * carried by the same `MessageAdapter` interface as the viewer's host boundary.
+ */
+import type { MessageAdapter } from '@sentiero/viewer';
+import type { InspectedPage } from './inspected.ts';
+
+/** DevTools' color theme, as the viewer names it. */
+export type DevToolsTheme = 'light' | 'dark';
+
+/** A reading of the inspected page (sent when it changes, and after every `refresh`). */
+export interface PageMessage { t: 'page'; page: InspectedPage }
+/** The inspected page could not be read (a `chrome:` or store page, a crashed tab). */
+export interface PageUnreadableMessage { t: 'page-unreadable'; message: string }
+/** The inspected tab navigated or reloaded (`devtools.network.onNavigated`). */
+export interface NavigatedMessage { t: 'navigated'; url: string }
+/** DevTools' theme, at the start and when it changes. */
+export interface ThemeMessage { t: 'theme'; theme: DevToolsTheme }
+
+/** Every message DevTools sends the panel. */
+export type DevToolsToPanel = PageMessage | PageUnreadableMessage | NavigatedMessage | ThemeMessage;
+
+/** Read the inspected page now. */
+export interface RefreshMessage { t: 'refresh' }
+/** Open a source location in the Sources panel (lines and columns 1-based). */
+export interface OpenResourceMessage { t: 'open-resource'; url: string; line: number; column?: number }
+
+/** Every message the panel sends DevTools. */
+export type PanelToDevTools = RefreshMessage | OpenResourceMessage;
+
+/** The panel's side of its channel to DevTools. */
+export type DevToolsAdapter = MessageAdapter<DevToolsToPanel, PanelToDevTools> & {
+  /** Whether DevTools can open a source location (Chromium: `devtools.panels.openResource`). */
+  readonly canOpenResource: boolean;
+};
