@@ -33,6 +33,8 @@ export interface Marker {
   detail?: string;
   /** For errors: the parsed stack frames. */
   frames?: StackFrame[];
+  /** For errors: the error group the relay put it in (links to `#/errors/<groupId>`). */
+  groupId?: string;
 }
 
 interface IndexedNode {
@@ -113,6 +115,8 @@ export class MarkerReader {
         m.detail = stack.slice(0, 4000);
         m.frames = parseStack(stack).slice(0, 20);
       }
+      const groupId = str(p.groupId);
+      if (groupId && /^[A-Za-z0-9_-]{1,64}$/.test(groupId)) m.groupId = groupId;
       return m;
     }
     if (tag === CustomTag.EVENT) {

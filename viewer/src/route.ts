@@ -1,9 +1,11 @@
 /**
  * The viewer's routes and their text form, the same in every host: `#/sessions` (the list,
- * with its filters in the query) and `#/sessions/<id>?t=<ms>&w=<windowId>` (one session at a
- * moment, `t` in ms from the session's start). Hosts keep it in `location.hash`, a VS Code
+ * with its filters in the query), `#/sessions/<id>?t=<ms>&w=<windowId>` (one session at a
+ * moment, `t` in ms from the session's start), `#/errors?status=…&q=…` (the error groups) and
+ * `#/errors/<groupId>` (one group). Hosts keep it in `location.hash`, a VS Code
  * webview's state, or nowhere.
  */
+import { DEFAULT_ERROR_FILTERS, type ErrorFilters, ErrorStatusFilter } from './errors.ts';
 import { DEFAULT_FILTERS, type ListFilters, TimeRange, type TimeRangeKey } from './filters.ts';
 
 /** The session list. */
@@ -21,8 +23,20 @@ export interface SessionRoute {
   windowId?: string;
 }
 
+/** The error groups, with their filters. */
+export interface ErrorsRoute {
+  view: 'errors';
+  filters: ErrorFilters;
+}
+
+/** One error group. */
+export interface ErrorGroupRoute {
+  view: 'error';
+  groupId: string;
+}
+
 /** Where the viewer is. */
-export type Route = ListRoute | SessionRoute;
+export type Route = ListRoute | SessionRoute | ErrorsRoute | ErrorGroupRoute;
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -32,12 +46,28 @@ export function parseRoute(text: string): Route {
   const q = raw.indexOf('?');
   const path = (q >= 0 ? raw.slice(0, q) : raw).replace(/\/+$/, '');
   const query = new URLSearchParams(q >= 0 ? raw.slice(q + 1) : '');
+  const decode = (x: string) => {
+    try {
+      return decodeURIComponent(x);
+    } catch {
+      return ''; // malformed escape: not an id
+    }
+  };
+  const g = /^\/errors(?:\/([^/]+))?$/.exec(path);
+  if (g) {
+    if (g[1] !== undefined) {
+      const id = decode(g[1]);
+      if (ID.test(id)) return { view: 'error', groupId: id };
+    }
+    const filters: ErrorFilters = { ...DEFAULT_ERROR_FILTERS };
+    const status = query.get('status');
+    if (status && (Object.values(ErrorStatusFilter) as string[]).includes(status)) filters.status = status as ErrorStatusFilter;
+    filters.q = (query.get('q') ?? '').slice(0, 512);
+    return { view: 'errors', filters };
+  }
   const m = /^\/sessions\/([^/]+)$/.exec(path);
   if (m) {
-    let id = '';
-    try {
-      id = decodeURIComponent(m[1]!);
-    } catch { /* malformed escape: not an id */ }
+    const id = decode(m[1]!);
     if (ID.test(id)) {
       const route: SessionRoute = { view: 'session', sessionId: id };
       const t = Number(query.get('t'));
@@ -61,6 +91,13 @@ export function parseRoute(text: string): Route {
 /** The text form of a route, starting with `#`. */
 export function formatRoute(route: Route): string {
   const q = new URLSearchParams();
+  if (route.view === 'error') return `#/errors/${encodeURIComponent(route.groupId)}`;
+  if (route.view === 'errors') {
+    if (route.filters.status !== DEFAULT_ERROR_FILTERS.status) q.set('status', route.filters.status);
+    if (route.filters.q.trim()) q.set('q', route.filters.q.trim());
+    const qs = q.toString();
+    return `#/errors${qs ? `?${qs}` : ''}`;
+  }
   if (route.view === 'session') {
     if (route.t !== undefined) q.set('t', String(Math.max(0, Math.floor(route.t))));
     if (route.windowId) q.set('w', route.windowId);

@@ -27,6 +27,8 @@ export interface ActivityProps {
   canOpenSource: boolean;
   onSeek(marker: Marker): void;
   onOpenSource(frame: StackFrame): void;
+  /** Opens an error's group (`#/errors/<groupId>`). */
+  onOpenGroup?(groupId: string): void;
   onTime(fn: (abs: number) => void): () => void;
 }
 
@@ -76,15 +78,18 @@ export function Activity(p: ActivityProps) {
         ${hidden > 0 ? html`<li class="sv-empty-small"><button type="button" class="sv-link-btn" onClick=${() => setShowAll(true)}>Show all ${all.length} entries</button> <span class="sv-muted">(${hidden} not shown)</span></li>` : ''}
         ${shown.map(([m, i]) => html`
           <li key=${i} class=${`sv-entry k-${m.kind} ${i === current ? 'is-current' : ''} ${i < current ? 'is-past' : ''}`} data-kind=${m.kind} data-time=${String(m.timestamp - p.start)}>
-            <button type="button" class="sv-entry-main" onClick=${() => { p.onSeek(m); if (m.detail) setOpen(open === m ? undefined : m); }} title=${m.detail ? `${m.label}\n${m.detail}` : m.label}>
+            <button type="button" class="sv-entry-main" onClick=${() => { p.onSeek(m); if (m.detail || m.groupId) setOpen(open === m ? undefined : m); }} title=${m.detail ? `${m.label}\n${m.detail}` : m.label}>
               <span class=${`sv-dot k-${m.kind}`}></span>
               <span class="sv-entry-label">${m.label}</span>
               ${multi ? html`<span class="sv-tabtag">Tab ${tabOf.get(m.windowId) ?? '?'}</span>` : ''}
               <span class="sv-entry-time">${formatClock(m.timestamp - p.start)}</span>
             </button>
-            ${open === m && m.detail ? html`
+            ${open === m && (m.detail || m.groupId) ? html`
               <div class="sv-entry-detail">
-                ${m.frames?.length ? html`
+                ${m.groupId && p.onOpenGroup ? html`
+                  <a class="sv-group-link" href=${`#/errors/${m.groupId}`} data-group=${m.groupId}
+                    onClick=${(e: Event) => { e.preventDefault(); p.onOpenGroup?.(m.groupId!); }}>Open the error group →</a>` : ''}
+                ${!m.detail ? '' : m.frames?.length ? html`
                   <ol class="sv-frames">
                     ${m.frames.map((f) => html`
                       <li><span class="sv-frame-fn">${f.fn ?? '(anonymous)'}</span> <span class="sv-frame-loc">${f.url}:${f.line}${f.column ? `:${f.column}` : ''}</span>
