@@ -49,7 +49,8 @@ const controller = createPanelController({
   viewer: {
     adapter: channel.host,
     mount(o) {
-      mountViewer(viewerRoot!, { relayUrl: o.relayUrl, token: o.token, route: o.route, theme: o.theme, capabilities: o.capabilities, adapter: channel.viewer });
+      // The panel's bar stands in for the viewer's own ("All sessions", the page's session, LIVE).
+      mountViewer(viewerRoot!, { relayUrl: o.relayUrl, token: o.token, route: o.route, theme: o.theme, capabilities: o.capabilities, adapter: channel.viewer, showHeader: false });
     },
   },
 });

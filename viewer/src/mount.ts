@@ -30,6 +30,13 @@ export interface ViewerOptions {
   capabilities?: readonly HostCapability[];
   /** Base of the links "copy link at this moment" makes. Default: the dashboard, `<relayUrl>/`. */
   linkBase?: string;
+  /**
+   * Whether to show the viewer's own top bar (brand, Sessions / Errors, connection state).
+   * Default `true`. A host with a bar of its own (the DevTools panel) passes `false`: the lists
+   * then carry the Sessions / Errors switch at their head, a session keeps its "Sessions" back
+   * button, and the connection state reaches the host as `connection` messages only.
+   */
+  showHeader?: boolean;
 }
 
 /** What `mountViewer` returns. */
@@ -55,6 +62,7 @@ export function mountViewer(root: HTMLElement, options: ViewerOptions): ViewerHa
     throw new TypeError('mountViewer: "relayUrl" must be an absolute http(s) URL, e.g. "http://localhost:3000/sentiero"');
   }
   if (typeof options.token !== 'string') throw new TypeError('mountViewer: "token" must be a string');
+  if (options.showHeader !== undefined && typeof options.showHeader !== 'boolean') throw new TypeError('mountViewer: "showHeader" must be a boolean');
 
   const adapter = options.adapter;
   const capabilities = new Set(options.capabilities ?? []);
@@ -105,6 +113,7 @@ export function mountViewer(root: HTMLElement, options: ViewerOptions): ViewerHa
     relayUrl,
     linkBase: options.linkBase ?? relayUrl,
     capabilities,
+    showHeader: options.showHeader !== false,
     connection,
     post,
     navigate: (r) => go(r, true),

@@ -44,7 +44,13 @@ export function Activity(p: ActivityProps) {
   useEffect(() => p.onTime((abs) => setCurrent(markerIndexAt(markersRef.current, abs))), [p.onTime]);
   useEffect(() => {
     if (!p.playing || !list.current) return;
-    list.current.querySelector('.is-current')?.scrollIntoView({ block: 'nearest' });
+    // Scroll the list only: scrollIntoView would also scroll the page (the stacked narrow layout) away from the player.
+    const ol = list.current;
+    const li = ol.querySelector<HTMLElement>('.is-current');
+    if (!li) return;
+    const top = li.getBoundingClientRect().top - ol.getBoundingClientRect().top + ol.scrollTop;
+    if (top < ol.scrollTop) ol.scrollTop = top;
+    else if (top + li.offsetHeight > ol.scrollTop + ol.clientHeight) ol.scrollTop = top + li.offsetHeight - ol.clientHeight;
   }, [current, p.playing]);
 
   const counts = new Map<string, number>();

@@ -3,13 +3,13 @@ import { html } from 'htm/preact';
 import { HostCapability } from '../host.ts';
 import type { Route } from '../route.ts';
 import type { SessionController } from '../session.ts';
-import { DEFAULT_ERROR_FILTERS } from '../errors.ts';
 import { DEFAULT_FILTERS } from '../filters.ts';
 import type { ViewerContext } from './context.ts';
 import { ErrorGroupView, ErrorList } from './errors.ts';
 import { Icon } from './icons.ts';
 import { SessionList } from './list.ts';
 import { SessionView } from './session-view.ts';
+import { ViewsNav } from './views-nav.ts';
 
 const CONNECTION_TEXT = { connecting: 'Connecting…', open: 'Live updates on', closed: 'Reconnecting…', unauthorized: 'Token refused' } as const;
 
@@ -24,21 +24,16 @@ export interface AppProps {
 export function App({ ctx, route, onController }: AppProps) {
   const sessionsOn = route.view === 'list' || route.view === 'session';
   return html`
-    <div class="sv-app">
-      <header class="sv-top">
+    <div class=${`sv-app ${ctx.showHeader ? '' : 'is-headless'}`}>
+      ${ctx.showHeader ? html`<header class="sv-top">
         <a class="sv-brand" href="#/sessions" onClick=${(e: Event) => { e.preventDefault(); ctx.navigate({ view: 'list', filters: { ...DEFAULT_FILTERS } }); }}>
           ${Icon.logo()}<span>Sentiero</span>
         </a>
-        <nav class="sv-nav" aria-label="Views">
-          <a class=${`sv-nav-item ${sessionsOn ? 'is-on' : ''}`} href="#/sessions" data-nav="sessions" aria-current=${sessionsOn ? 'page' : undefined}
-            onClick=${(e: Event) => { e.preventDefault(); ctx.navigate({ view: 'list', filters: { ...DEFAULT_FILTERS } }); }}>Sessions</a>
-          <a class=${`sv-nav-item ${sessionsOn ? '' : 'is-on'}`} href="#/errors" data-nav="errors" aria-current=${sessionsOn ? undefined : 'page'}
-            onClick=${(e: Event) => { e.preventDefault(); ctx.navigate({ view: 'errors', filters: { ...DEFAULT_ERROR_FILTERS } }); }}>Errors</a>
-        </nav>
+        <${ViewsNav} ctx=${ctx} sessionsOn=${sessionsOn} />
         <span class="sv-top-sep"></span>
         <span class=${`sv-conn is-${ctx.connection}`} data-connection=${ctx.connection}><i></i>${CONNECTION_TEXT[ctx.connection]}</span>
         ${ctx.capabilities.has(HostCapability.SIGN_OUT) ? html`<button type="button" class="sv-link-btn sv-signout" onClick=${() => ctx.post({ t: 'sign-out' })}>Sign out</button>` : ''}
-      </header>
+      </header>` : ''}
       <main class="sv-main">
         ${route.view === 'session'
           ? html`<${SessionView} key=${`${ctx.generation}:${route.sessionId}`} ctx=${ctx} sessionId=${route.sessionId} t=${route.t} windowId=${route.windowId} onController=${onController} />`

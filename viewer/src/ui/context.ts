@@ -15,6 +15,8 @@ export interface ViewerContext {
   /** Where deep links point: the dashboard (`<relayUrl>/`) unless the host says otherwise. */
   readonly linkBase: string;
   readonly capabilities: ReadonlySet<HostCapability>;
+  /** Whether the viewer shows its own top bar (brand, Sessions / Errors, connection); hosts with a bar of their own hide it. */
+  readonly showHeader: boolean;
   /** The state of the watch socket. */
   readonly connection: ConnectionState;
   /** Sends a message to the host. */

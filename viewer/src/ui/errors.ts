@@ -14,6 +14,7 @@ import { clip, formatAgo, formatWhen, shortUrl, urlHost } from '../format.ts';
 import { HostCapability } from '../host.ts';
 import { formatRoute } from '../route.ts';
 import type { ViewerContext } from './context.ts';
+import { ViewsNav } from './views-nav.ts';
 import { Icon } from './icons.ts';
 import { useTick } from './use-tick.ts';
 
@@ -96,6 +97,7 @@ export function ErrorList({ ctx, filters }: { ctx: ViewerContext; filters: Error
     <section class="sv-list sv-errors" aria-label="Errors">
       <div class="sv-list-head">
         <div>
+          ${ctx.showHeader ? '' : html`<${ViewsNav} ctx=${ctx} sessionsOn=${false} inline />`}
           <h1 class="sv-h1">Errors</h1>
           <p class="sv-sub">${state.loading ? 'Loading…' : `${count}${more ? '+' : ''} group${count === 1 ? '' : 's'}`}</p>
         </div>

@@ -6,6 +6,7 @@ import { type ListFilters, MIN_DURATIONS, TimeRange, type TimeRangeKey, isFilter
 import { formatAgo, formatDuration, formatWhen, shortUrl, urlHost } from '../format.ts';
 import { describeClient } from '../ua.ts';
 import type { ViewerContext } from './context.ts';
+import { ViewsNav } from './views-nav.ts';
 import { Icon } from './icons.ts';
 import { useTick } from './use-tick.ts';
 
@@ -85,6 +86,7 @@ export function SessionList({ ctx, filters }: { ctx: ViewerContext; filters: Lis
     <section class="sv-list" aria-label="Sessions">
       <div class="sv-list-head">
         <div>
+          ${ctx.showHeader ? '' : html`<${ViewsNav} ctx=${ctx} sessionsOn=${true} inline />`}
           <h1 class="sv-h1">Sessions</h1>
           <p class="sv-sub">${state.loading ? 'Loading…' : `${state.sessions.length}${state.next ? '+' : ''} session${state.sessions.length === 1 ? '' : 's'}`}${liveCount ? html` · <span class="sv-live-text">${liveCount} live now</span>` : ''}</p>
         </div>

@@ -157,7 +157,7 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
             </div>` : ''}
         </div>
         <div class="sv-actions">
-          <button type="button" class="sv-btn" onClick=${copyLink} disabled=${!s?.hasFrame} data-action="copy-link">${copied ? Icon.check() : Icon.link()} ${copied ? 'Link copied' : 'Copy link at this moment'}</button>
+          <button type="button" class="sv-btn" onClick=${copyLink} disabled=${!s?.hasFrame} data-action="copy-link" title="Copy link at this moment">${copied ? Icon.check() : Icon.link()} <span class="sv-copy-text">${copied ? 'Link copied' : 'Copy link at this moment'}</span></button>
           <button type="button" class="sv-icon-btn" onClick=${() => setHelp(true)} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">${Icon.help()}</button>
         </div>
       </header>
