@@ -86,6 +86,8 @@ interface WindowData {
 
 const NOTIFY_MS = 60;
 const NOTIFY_LOADING_MS = 250;
+/** Longest stretch of reading stored events before the viewer yields to rendering, in ms. */
+const STREAM_SLICE_MS = 12;
 
 function pageTitle(events: readonly RecordedEvent[]): string | undefined {
   for (const e of events) {
@@ -280,11 +282,20 @@ export class SessionController {
   /** Reads the stored batches over REST; resolves to whether it got them all. */
   private async stream(): Promise<boolean> {
     try {
+      let slice = performance.now();
       for await (const line of this.o.client.getEvents(this.o.sessionId)) {
         if (this.disposed) return false;
         if (!this.snap.windowId) this.snap = { ...this.snap, windowId: this.o.windowId ?? line.windowId };
         this.resume[line.windowId] = Math.max(this.resume[line.windowId] ?? 0, line.seq);
+        const hadEngine = this.engine !== undefined;
         this.take(line.windowId, line.events, false);
+        // Buffered lines resolve as microtasks, which would starve rrweb's first render (a timer) and
+        // the UI until the whole session is read: yield to the event loop when the engine has just
+        // been made and every STREAM_SLICE_MS of work.
+        if ((!hadEngine && this.engine) || performance.now() - slice > STREAM_SLICE_MS) {
+          await new Promise((r) => setTimeout(r, 0));
+          slice = performance.now();
+        }
       }
       return true;
     } catch (err) {

@@ -121,8 +121,13 @@ describe('viewer: the dashboard in real Chromium', function () {
     await dash.click(`.sv-row[data-session="${sessionId}"]`);
     await waitForView(dash, (s) => s.frame === 'true', 'the first frame');
     assert.match(dash.url(), new RegExp(`#/sessions/${sessionId}$`), 'the route follows');
-    // The activity list names what happened.
-    const labels = await dash.$$eval('.sv-entry-label', (els) => els.map((e) => e.textContent));
+    // The activity list names what happened (it fills as the stored events stream in, after the first frame).
+    const names = () => dash.$$eval('.sv-entry-label', (els) => els.map((e) => e.textContent));
+    await waitFor(async () => {
+      const l = await names();
+      return l.includes('Click on button “Suggest one”') && l.some((x) => x?.startsWith('Typed in field'));
+    }, { what: 'the activity list', timeoutMs: 30_000 }).catch(() => undefined);
+    const labels = await names();
     assert.ok(labels.includes('Click on button “Suggest one”'), labels.join(' | '));
     assert.ok(labels.some((l) => l?.startsWith('Typed in field')), labels.join(' | '));
     // Play to the end (idle stretches are skipped), then compare with what the page showed.
