@@ -3,15 +3,13 @@
  * LevelDB; the stored session replays to the page's DOM; nothing typed leaves the page.
  */
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from './helpers/browser.ts';
-import { type Line, replayText, startDemo, startTicker, stopTicker, storedBatches } from './helpers/demo.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { type Line, pageSession, replayText, startTicker, stopTicker, storedBatches, useDemoBrowser } from './helpers/demo.ts';
 import { waitFor } from './helpers/net.ts';
 import { Inbox, type TestRelay } from './helpers/relay.ts';
 
 const SECRETS = ['Zelda Quuxington', 'zelda.quux@example.com', 'hunter2-Secret!'];
 
-interface Sentiero { sessionId: string; windowId: string; relay: string }
 
 /** Records every frame and POST body a page sends to the relay, through CDP's Network domain. */
 async function captureWire(page: Page): Promise<string[]> {
@@ -25,32 +23,19 @@ async function captureWire(page: Page): Promise<string[]> {
   return sent;
 }
 
-async function sentiero(page: Page): Promise<Sentiero> {
-  return waitFor(() => page.evaluate(() => (window as unknown as { __SENTIERO__?: Sentiero }).__SENTIERO__), { what: 'window.__SENTIERO__' });
-}
 
 describe('end to end: the demo in real Chromium', function () {
   this.timeout(120_000);
-  let browser: Browser;
+  const env = useDemoBrowser();
   let t: TestRelay;
   let context: BrowserContext;
-
-  before(async () => { browser = await launchChromium(); });
-  after(async () => { await browser?.close(); });
-  beforeEach(async () => {
-    t = await startDemo({ limits: { liveGraceMs: 1000 } });
-    context = await browser.newContext();
-  });
-  afterEach(async () => {
-    await context?.close();
-    await t?.close();
-  });
+  beforeEach(() => ({ t, context } = env));
 
   it('records a visit with two tabs into one session, replays the list, and never lets typed text out', async () => {
     const page = await context.newPage();
     const wire = await captureWire(page);
     await page.goto(`${t.origin}/`);
-    const first = await sentiero(page);
+    const first = await pageSession(page);
     assert.equal(first.relay, t.base);
 
     await page.fill('#name', SECRETS[0]!);
@@ -68,7 +53,7 @@ describe('end to end: the demo in real Chromium', function () {
     // Navigate: the same window goes on in the same session.
     await page.click('#to-about');
     await page.waitForURL(`${t.origin}/about`);
-    const afterNav = await sentiero(page);
+    const afterNav = await pageSession(page);
     assert.deepEqual(afterNav, first);
     await page.click('#like');
 
@@ -76,7 +61,7 @@ describe('end to end: the demo in real Chromium', function () {
     const tab2 = await context.newPage();
     const wire2 = await captureWire(tab2);
     await tab2.goto(`${t.origin}/about`);
-    const second = await sentiero(tab2);
+    const second = await pageSession(tab2);
     assert.equal(second.sessionId, first.sessionId);
     assert.notEqual(second.windowId, first.windowId);
     await tab2.click('#like');
@@ -120,7 +105,7 @@ describe('end to end: the demo in real Chromium', function () {
   it('gives a watcher that joins mid-visit every event exactly once, in order, while the page keeps producing', async () => {
     const page = await context.newPage();
     await page.goto(`${t.origin}/`);
-    const { sessionId, windowId } = await sentiero(page);
+    const { sessionId, windowId } = await pageSession(page);
     // The page keeps changing: one new list item every 20 ms, numbered.
     await startTicker(page, 20);
     await waitFor(async () => ((await (await t.api(`/api/sessions/${sessionId}`)).json()) as { eventCount?: number }).eventCount! > 30, { what: 'a backlog' });

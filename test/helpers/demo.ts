@@ -3,9 +3,11 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import { launchChromium } from './browser.ts';
 import type { RelayOptions } from '@sentiero/relay';
 import { type DemoAppOptions, createApp } from '../../examples/demo/src/app.ts';
+import { waitFor } from './net.ts';
 import { type TestRelay, startRelay } from './relay.ts';
 
 const require = createRequire(import.meta.url);
@@ -78,4 +80,34 @@ export function stopTicker(page: Page): Promise<number> {
     window.clearInterval(w.__ticker);
     return w.__ticks;
   });
+}
+
+/** What `useDemoBrowser` gives each test. */
+export interface DemoEnv {
+  browser: Browser;
+  /** A fresh demo app with its relay (and a LevelDB in a temp folder). */
+  t: TestRelay;
+  /** A fresh browser context. */
+  context: BrowserContext;
+}
+
+/** Registers the hooks of a browser test against the demo: Chromium once, a new demo relay and browser context for each test. */
+export function useDemoBrowser(options: { relay?: RelayOptions; context?: BrowserContextOptions } = {}): DemoEnv {
+  const env = {} as DemoEnv;
+  before(async () => { env.browser = await launchChromium(); });
+  after(async () => { await env.browser?.close(); });
+  beforeEach(async () => {
+    env.t = await startDemo(options.relay ?? { limits: { liveGraceMs: 1000 } });
+    env.context = await env.browser.newContext(options.context);
+  });
+  afterEach(async () => {
+    await env.context?.close();
+    await env.t?.close();
+  });
+  return env;
+}
+
+/** The page's `window.__SENTIERO__`, once its recorder runs. */
+export function pageSession(page: Page): Promise<{ sessionId: string; windowId: string; relay: string }> {
+  return waitFor(() => page.evaluate(() => (window as unknown as { __SENTIERO__?: { sessionId: string; windowId: string; relay: string } }).__SENTIERO__), { what: 'window.__SENTIERO__' });
 }

@@ -6,35 +6,21 @@
  */
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../../test/helpers/browser.ts';
-import { startDemo } from '../../test/helpers/demo.ts';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { pageSession, useDemoBrowser } from '../../test/helpers/demo.ts';
 import { listen, waitFor } from '../../test/helpers/net.ts';
 import type { TestRelay } from '../../test/helpers/relay.ts';
 import { openDashboard, replayedText, viewState, waitEnded, waitForView } from './helpers.ts';
 
-interface Sentiero { sessionId: string; windowId: string }
 
-async function sentiero(page: Page): Promise<Sentiero> {
-  return waitFor(() => page.evaluate(() => (window as unknown as { __SENTIERO__?: Sentiero }).__SENTIERO__), { what: 'window.__SENTIERO__' });
-}
 
 describe('viewer: the dashboard in real Chromium', function () {
   this.timeout(180_000);
+  const env = useDemoBrowser({ context: { viewport: { width: 1280, height: 800 } } });
   let browser: Browser;
   let t: TestRelay;
   let context: BrowserContext;
-
-  before(async () => { browser = await launchChromium(); });
-  after(async () => { await browser?.close(); });
-  beforeEach(async () => {
-    t = await startDemo({ limits: { liveGraceMs: 1000 } });
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  });
-  afterEach(async () => {
-    await context?.close();
-    await t?.close();
-  });
+  beforeEach(() => ({ browser, t, context } = env));
 
   it('asks for the token, refuses a wrong one, and remembers the right one', async () => {
     const page = await context.newPage();
@@ -59,7 +45,7 @@ describe('viewer: the dashboard in real Chromium', function () {
   it('lists a session recorded moments before, with its browser, pages and live badge, and adds new ones from the feed', async () => {
     const app = await context.newPage();
     await app.goto(`${t.origin}/`);
-    const first = await sentiero(app);
+    const first = await pageSession(app);
     await app.click('#suggest');
     await app.click('#to-about');
     await app.waitForURL(`${t.origin}/about`);
@@ -79,7 +65,7 @@ describe('viewer: the dashboard in real Chromium', function () {
     const other = await browser.newContext();
     const second = await other.newPage();
     await second.goto(`${t.origin}/about`);
-    const s2 = await sentiero(second);
+    const s2 = await pageSession(second);
     await dash.locator(`.sv-row[data-session="${s2.sessionId}"]`).waitFor();
     assert.deepEqual(await dash.$$eval('.sv-row', (rows) => rows.map((r) => (r as HTMLElement).dataset.session)), [s2.sessionId, first.sessionId]);
 
@@ -104,7 +90,7 @@ describe('viewer: the dashboard in real Chromium', function () {
   it('replays a recorded session to the same DOM the page had', async () => {
     const app = await context.newPage();
     await app.goto(`${t.origin}/`);
-    const { sessionId } = await sentiero(app);
+    const { sessionId } = await pageSession(app);
     await app.click('#suggest');
     await app.click('#suggest');
     await app.fill('#task', 'Water the office plants');
@@ -141,11 +127,11 @@ describe('viewer: the dashboard in real Chromium', function () {
   it('switches between the tabs of a two-tab visit', async () => {
     const tab1 = await context.newPage();
     await tab1.goto(`${t.origin}/`);
-    const w1 = await sentiero(tab1);
+    const w1 = await pageSession(tab1);
     await tab1.click('#suggest');
     const tab2 = await context.newPage();
     await tab2.goto(`${t.origin}/about`);
-    const w2 = await sentiero(tab2);
+    const w2 = await pageSession(tab2);
     assert.equal(w2.sessionId, w1.sessionId);
     await tab2.click('#like');
     await tab2.click('#like');
@@ -206,7 +192,7 @@ describe('viewer: the dashboard in real Chromium', function () {
   async function embedded(port: number): Promise<void> {
     const app = await context.newPage();
     await app.goto(`${t.origin}/`);
-    const { sessionId } = await sentiero(app);
+    const { sessionId } = await pageSession(app);
     await app.close();
     await waitEnded(t, sessionId);
     const page = await context.newPage();

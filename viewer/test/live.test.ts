@@ -6,10 +6,9 @@
  * turns into a replay.
  */
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { percentile } from '../src/lag.ts';
-import { launchChromium } from '../../test/helpers/browser.ts';
-import { startDemo } from '../../test/helpers/demo.ts';
+import { pageSession, useDemoBrowser } from '../../test/helpers/demo.ts';
 import { waitFor } from '../../test/helpers/net.ts';
 import type { TestRelay } from '../../test/helpers/relay.ts';
 import { openDashboard, replayedText, viewState, waitForView } from './helpers.ts';
@@ -18,25 +17,15 @@ const TICKS = 24;
 
 describe('viewer: live mode in the dashboard', function () {
   this.timeout(180_000);
-  let browser: Browser;
+  const env = useDemoBrowser({ context: { viewport: { width: 1280, height: 800 } } });
   let t: TestRelay;
   let context: BrowserContext;
-
-  before(async () => { browser = await launchChromium(); });
-  after(async () => { await browser?.close(); });
-  beforeEach(async () => {
-    t = await startDemo({ limits: { liveGraceMs: 1000 } });
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  });
-  afterEach(async () => {
-    await context?.close();
-    await t?.close();
-  });
+  beforeEach(() => ({ t, context } = env));
 
   it('follows a page as it changes with a median lag under 1 s, jumps back to live after seeking back, and turns into a replay when the page closes', async () => {
     const app = await context.newPage();
     await app.goto(`${t.origin}/`);
-    const { sessionId } = await waitFor(() => app.evaluate(() => (window as unknown as { __SENTIERO__?: { sessionId: string } }).__SENTIERO__), { what: 'the recorder' });
+    const { sessionId } = await pageSession(app);
 
     const dash = await openDashboard(context, t, `#/sessions/${sessionId}`);
     await waitForView(dash, (s) => s.mode === 'live' && s.frame === 'true', 'live mode with a frame');
