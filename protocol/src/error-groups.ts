@@ -81,8 +81,21 @@ export interface ErrorUser {
   username?: string;
 }
 
+/** Where, and for whom, an error happened: what a report may say besides the error itself. */
+export interface ErrorContext {
+  /** The recorded session it happened in, if known. */
+  sessionId?: string;
+  windowId?: string;
+  /** The page (browser) or request (server) URL. */
+  url?: string;
+  user?: ErrorUser;
+  tags?: Record<string, string>;
+  release?: string;
+  environment?: string;
+}
+
 /** One occurrence of an error. */
-export interface ErrorOccurrence {
+export interface ErrorOccurrence extends ErrorContext {
   id: string;
   groupId: string;
   /** When it happened (ms since epoch; the browser's clock for browser errors, like the session's events). */
@@ -95,15 +108,6 @@ export interface ErrorOccurrence {
   name: string;
   message: string;
   frames: ErrorFrame[];
-  /** The recorded session it happened in, if known. */
-  sessionId?: string;
-  windowId?: string;
-  /** The page (browser) or request (server) URL. */
-  url?: string;
-  user?: ErrorUser;
-  tags?: Record<string, string>;
-  release?: string;
-  environment?: string;
 }
 
 /** An error group: the occurrences that share a fingerprint (the error type and its normalised in-app frames). */
@@ -166,7 +170,7 @@ export interface ErrorStatusChange {
 }
 
 /** `POST <base>/api/errors` (ingest key): an error reported by the app's server or any other process. */
-export interface ErrorReport {
+export interface ErrorReport extends ErrorContext {
   /** The error's type; default `Error`. */
   name?: string;
   message: string;
@@ -178,13 +182,6 @@ export interface ErrorReport {
   timestamp?: number;
   /** Default `server`. Browser frames are mapped through source maps. */
   origin?: ErrorOrigin;
-  sessionId?: string;
-  windowId?: string;
-  url?: string;
-  user?: ErrorUser;
-  tags?: Record<string, string>;
-  release?: string;
-  environment?: string;
 }
 
 /** The answer to an accepted error report: the occurrence's id and its group. */

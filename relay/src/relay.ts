@@ -6,7 +6,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ErrorCode, validateErrorReport, type ErrorReportAck, type ErrorUser } from '@sentiero/protocol';
+import { ErrorCode, validateErrorReport, type ErrorContext, type ErrorReportAck } from '@sentiero/protocol';
 import { LevelStore, type Store } from '@sentiero/storage';
 import { originAllowed } from './auth.ts';
 import { createRoutes } from './http.ts';
@@ -33,16 +33,7 @@ export interface RelayStats {
 }
 
 /** What `captureException` may say about an error besides the error itself. */
-export interface CaptureContext {
-  /** The recorded session it belongs to (e.g. from the request's `X-Sentiero-Session` header). */
-  sessionId?: string;
-  windowId?: string;
-  /** The request (or page) URL. */
-  url?: string;
-  user?: ErrorUser;
-  tags?: Record<string, string>;
-  release?: string;
-  environment?: string;
+export interface CaptureContext extends ErrorContext {
   /** When it happened (ms since epoch); default now. */
   timestamp?: number;
 }

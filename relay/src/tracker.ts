@@ -6,7 +6,7 @@
  */
 import {
   CustomTag, EventType, createId, validateErrorEventPayload,
-  type ErrorFrame, type ErrorGroup, type ErrorOccurrence, type ErrorOrigin, type ErrorReportAck, type ErrorUser, type ErrorVia,
+  type ErrorFrame, type ErrorGroup, type ErrorOccurrence, type ErrorOrigin, type ErrorReportAck, type ErrorContext, type ErrorVia,
   type RecordedEvent,
 } from '@sentiero/protocol';
 import type { RecordErrorResult, Store } from '@sentiero/storage';
@@ -17,7 +17,7 @@ import type { SourceMaps } from './source-maps.ts';
 import { isInApp, parseStack } from './stack.ts';
 
 /** An error to record, from any way in. */
-export interface ErrorInput {
+export interface ErrorInput extends ErrorContext {
   name: string;
   message: string;
   /** Parsed when `frames` is not given. */
@@ -27,13 +27,6 @@ export interface ErrorInput {
   timestamp?: number;
   origin: ErrorOrigin;
   via: ErrorVia;
-  sessionId?: string;
-  windowId?: string;
-  url?: string;
-  user?: ErrorUser;
-  tags?: Record<string, string>;
-  release?: string;
-  environment?: string;
 }
 
 /** What the tracker needs of the relay. */
