@@ -6,31 +6,13 @@
  */
 import browser from 'webextension-polyfill';
 import { createClient } from '@sentiero/protocol';
-import { createMemoryChannel, mountViewer } from '@sentiero/viewer';
+import { copyText, createMemoryChannel, mountViewer } from '@sentiero/viewer';
 import { createPanelController } from './controller.ts';
 import { type DevToolsApi, createDevToolsAdapter } from './devtools-adapter.ts';
 import { createPanelView } from './panel-view.ts';
 import { createTokenStore } from './tokens.ts';
 import './panel.css';
 
-/** Copies text for the viewer: the Clipboard API when the panel may use it, else a selected textarea. */
-function copyText(text: string): void {
-  const fallback = () => {
-    const area = document.createElement('textarea');
-    area.value = text;
-    area.style.position = 'fixed';
-    area.style.opacity = '0';
-    document.body.append(area);
-    area.select();
-    try {
-      document.execCommand('copy');
-    } finally {
-      area.remove();
-    }
-  };
-  if (navigator.clipboard?.writeText) navigator.clipboard.writeText(text).catch(fallback);
-  else fallback();
-}
 
 function openOptions(): void {
   const open = (browser.runtime as { openOptionsPage?: () => Promise<void> }).openOptionsPage;

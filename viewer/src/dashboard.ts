@@ -5,7 +5,7 @@
  */
 import { html } from 'htm/preact';
 import { render } from 'preact';
-import { HostCapability, type ViewerHandle, createMemoryChannel, mountViewer } from './index.ts';
+import { HostCapability, type ViewerHandle, copyText, createMemoryChannel, mountViewer } from './index.ts';
 import { Icon } from './ui/icons.ts';
 
 const TOKEN_KEY = 'sentiero:token';
@@ -39,19 +39,6 @@ function takeTokenFromHash(): string | undefined {
   return token;
 }
 
-function copyFallback(text: string): void {
-  const area = document.createElement('textarea');
-  area.value = text;
-  area.setAttribute('readonly', '');
-  area.className = 'sd-offscreen';
-  document.body.append(area);
-  area.select();
-  try {
-    document.execCommand('copy');
-  } finally {
-    area.remove();
-  }
-}
 
 function showLogin(message?: string): void {
   viewer?.destroy();
@@ -103,7 +90,7 @@ function start(token: string): void {
         showLogin();
         break;
       case 'copy':
-        copyFallback(m.text);
+        copyText(m.text);
         break;
       default:
         break;

@@ -1,5 +1,6 @@
 /** `@sentiero/viewer`: the replay and live-watch UI, for the dashboard, the DevTools panel and VS Code. */
 export * from './host.ts';
+export { copyText } from './clipboard.ts';
 export { mountViewer, type ViewerHandle, type ViewerOptions } from './mount.ts';
 export { type ListRoute, type Route, type SessionRoute, deepLink, formatRoute, parseRoute } from './route.ts';
 export { DEFAULT_FILTERS, type ListFilters, TimeRange, type TimeRangeKey, matchesFilters, toQuery } from './filters.ts';
