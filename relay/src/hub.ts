@@ -54,8 +54,8 @@ interface LiveSession {
 }
 
 /** Serializes an `events` message. */
-export function eventsFrame(sessionId: string, windowId: string, seq: number, events: readonly RecordedEvent[]): string {
-  return `{"t":"events","sessionId":${JSON.stringify(sessionId)},"windowId":${JSON.stringify(windowId)},"seq":${seq},"events":${JSON.stringify(events)}}`;
+export function eventsFrame(sessionId: string, windowId: string, seq: number, eventsJson: string): string {
+  return `{"t":"events","sessionId":${JSON.stringify(sessionId)},"windowId":${JSON.stringify(windowId)},"seq":${seq},"events":${eventsJson}}`;
 }
 
 /** Turns a stored session record into the API's summary. */

@@ -55,7 +55,7 @@ export async function ingestBatch(ctx: IngestContext, item: IngestItem): Promise
   try {
     const result = await write;
     if (!result.stored) return;
-    const frame = hub.hasListeners(item.sessionId) ? eventsFrame(item.sessionId, item.windowId, item.seq, item.events) : '';
+    const frame = hub.hasListeners(item.sessionId) ? eventsFrame(item.sessionId, item.windowId, item.seq, JSON.stringify(item.events)) : '';
     hub.publish({ sessionId: item.sessionId, windowId: item.windowId, seq: item.seq, frame });
     for (const occ of errors) {
       // The events are durable; an occurrence that cannot be recorded is logged, not a reason to refuse the batch.

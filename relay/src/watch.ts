@@ -174,11 +174,11 @@ class Subscription implements SessionListener {
       return;
     }
     const after = Object.fromEntries(this.sent);
-    for await (const b of store.readBatches(this.sessionId, { after })) {
+    for await (const b of store.readBatchesJson(this.sessionId, { after })) {
       if (this.stopped) return;
       if ((this.sent.get(b.windowId) ?? 0) >= b.seq) continue;
       this.sent.set(b.windowId, b.seq);
-      await this.sendPaced(eventsFrame(this.sessionId, b.windowId, b.seq, b.events));
+      await this.sendPaced(eventsFrame(this.sessionId, b.windowId, b.seq, b.eventsJson));
     }
     if (this.stopped) return;
     const queued = this.pending;

@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import type { ErrorOccurrence, RecordedEvent, SessionMeta } from '@sentiero/protocol';
 import { MAX_OCCURRENCES_KEPT, StoreError, StoreErrorCode } from '@sentiero/storage';
-import type { BatchInput, ErrorListOptions, ListOptions, SessionRecord, Store, StoredBatch } from '@sentiero/storage';
+import type { BatchInput, ErrorListOptions, ListOptions, ReadOptions, SessionRecord, Store, StoredBatch } from '@sentiero/storage';
 
 /** Options of `runStoreConformance`. */
 export interface ConformanceOptions {
@@ -35,13 +35,13 @@ function batch(sessionId: string, windowId: string, seq: number, timestamps: num
   return { sessionId, windowId, seq, events: events(timestamps, `${windowId}:${seq}`), receivedAt: Math.max(0, ...timestamps) + 10, ...extra };
 }
 
-async function collect(stream: AsyncIterable<StoredBatch>): Promise<StoredBatch[]> {
-  const out: StoredBatch[] = [];
+async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
   for await (const b of stream) out.push(b);
   return out;
 }
 
-const order = (batches: StoredBatch[]): string[] => batches.map((b) => `${b.windowId}:${b.seq}`);
+const order = (batches: { windowId: string; seq: number }[]): string[] => batches.map((b) => `${b.windowId}:${b.seq}`);
 
 async function rejectsWith(action: Promise<unknown> | (() => Promise<unknown>), code: string, label = ''): Promise<void> {
   await assert.rejects(action, (err: unknown) => {
@@ -71,6 +71,7 @@ function everyCall(store: Store): [string, () => Promise<unknown>][] {
     ['getSession', () => store.getSession('s1')],
     ['listSessions', () => store.listSessions({})],
     ['readBatches', () => collect(store.readBatches('s1'))],
+    ['readBatchesJson', () => collect(store.readBatchesJson('s1'))],
     ['deleteSession', () => store.deleteSession('s1')],
     ['recordError', () => store.recordError(occurrence('g1', 1))],
     ['listErrorGroups', () => store.listErrorGroups({})],
@@ -497,6 +498,24 @@ export function runStoreConformance(name: string, factory: () => Store | Promise
         const read = await collect(store.readBatches('long'));
         assert.deepEqual(read.map((b) => b.seq), Array.from({ length: seqs }, (_, i) => i + 1));
         assert.deepEqual(read[seqs - 1].events, events([(seqs - 1) * 10, (seqs - 1) * 10 + 5], `w1:${seqs}`));
+      });
+
+      it('readBatchesJson gives the same batches in the same order, each with its events as JSON text', async () => {
+        const store = await opened();
+        await twoWindows(store);
+        await store.append(batch('s1', 'w3', 1, [50]));
+        await store.append(batch('s1', 'w3', 2, [20]));
+        await store.append({ sessionId: 's1', windowId: 'w4', seq: 1, events: [], receivedAt: 250 });
+        for (const options of [undefined, { after: { w1: 1 } }, { windowId: 'w2' }, { windowId: 'w3', after: { w3: 1 } }, { after: { w1: 9, w2: 9, w3: 9, w4: 9 } }] as (ReadOptions | undefined)[]) {
+          const batches = await collect(store.readBatches('s1', options));
+          const texts = await collect(store.readBatchesJson('s1', options));
+          assert.deepEqual(order(texts), order(batches), JSON.stringify(options));
+          assert.deepEqual(texts.map((b) => ({ ...b, events: JSON.parse(b.eventsJson) as unknown })), batches.map((b) => ({
+            sessionId: b.sessionId, windowId: b.windowId, seq: b.seq, receivedAt: b.receivedAt, events: b.events,
+            eventsJson: texts.find((t) => t.windowId === b.windowId && t.seq === b.seq)?.eventsJson, time: b.events[0]?.timestamp ?? b.receivedAt,
+          })));
+        }
+        assert.deepEqual(await collect(store.readBatchesJson('nobody')), []);
       });
 
       it('a consumer may stop early; the store stays usable and closes', async () => {

@@ -7,20 +7,20 @@
  */
 import { Level } from 'level';
 import type { ErrorGroup, ErrorGroupDetail, ErrorGroupSession, ErrorOccurrence, SettableErrorStatus } from '@sentiero/protocol';
-import { Compression, decodeBatch, encodeBatch } from './codec.ts';
+import { Compression, decodeBatch, decodeBatchJson, encodeBatch } from './codec.ts';
 import {
   GroupPageBuilder, MAX_OCCURRENCES_KEPT, applyOccurrence, applySessionEntry, applyStatus, errorCursorKey, errorPageOf, groupListKey,
 } from './error-record.ts';
 import { StoreError, StoreErrorCode } from './errors.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { PageBuilder, hex, idOfListKey, invertedTime, listKey, lowerBound } from './list.ts';
-import { mergeByTime } from './merge.ts';
+import { batchTime, mergeByTime } from './merge.ts';
 import { EMPTY_WINDOW, addSeq, applyBatch, hasSeq, parseWindowState } from './session-record.ts';
 import type { WindowState } from './session-record.ts';
 import { Store } from './store.ts';
 import type {
   AppendResult, BatchInput, ErrorGroupPage, ErrorGroupQuery, ErrorListQuery, ListQuery, ReadQuery, RecordErrorResult,
-  SessionErrorRecord, SessionPage, SessionRecord, StoredBatch, StoreSupports,
+  SessionErrorRecord, SessionPage, SessionRecord, StoredBatch, StoredBatchJson, StoreSupports,
 } from './types.ts';
 
 /** The on-disk format this version writes and reads (kept under `meta` / `format`). */
@@ -294,12 +294,21 @@ export class LevelStore extends Store {
     return page.page();
   }
 
-  protected override async *_readBatches(sessionId: string, query: ReadQuery): AsyncIterable<StoredBatch> {
+  protected override _readBatches(sessionId: string, query: ReadQuery): AsyncIterable<StoredBatch> {
+    return this.#read(sessionId, query, decodeBatch, batchTime);
+  }
+
+  /** Hands each batch's events on as the JSON text stored, unparsed. */
+  protected override _readBatchesJson(sessionId: string, query: ReadQuery): AsyncIterable<StoredBatchJson> {
+    return this.#read(sessionId, query, decodeBatchJson, (b) => b.time);
+  }
+
+  async *#read<T>(sessionId: string, query: ReadQuery, decode: (value: Uint8Array, where: string) => Promise<T>, timeOf: (b: Located<T>) => number): AsyncGenerator<Located<T>> {
     const layout = this.#db();
     const record = await this.#readRecord(layout, sessionId);
     if (!record) return;
     const windowIds = record.windows.filter((w) => query.windowId === undefined || w === query.windowId);
-    yield* mergeByTime(windowIds.map((w) => readWindow(layout, sessionId, w, query.after.get(w) ?? 0)));
+    yield* mergeByTime(windowIds.map((w) => readWindow(layout, sessionId, w, query.after.get(w) ?? 0, decode)), timeOf);
   }
 
   protected override async _deleteSession(id: string): Promise<boolean> {
@@ -470,7 +479,12 @@ export class LevelStore extends Store {
 }
 
 /** One window's batches in seq order, decoded one at a time as the consumer pulls. */
-async function* readWindow(layout: Layout, sessionId: string, windowId: string, after: number): AsyncGenerator<StoredBatch> {
+/** A decoded batch and where it was stored. */
+type Located<T> = T & { sessionId: string; windowId: string; seq: number };
+
+async function* readWindow<T>(
+  layout: Layout, sessionId: string, windowId: string, after: number, decode: (value: Uint8Array, where: string) => Promise<T>,
+): AsyncGenerator<Located<T>> {
   const prefix = windowKey(sessionId, windowId);
   const iterator = layout.batches.iterator({ gt: batchKey(sessionId, windowId, after), lt: `${prefix}"` });
   try {
@@ -479,8 +493,7 @@ async function* readWindow(layout: Layout, sessionId: string, windowId: string, 
       if (entry === undefined) return;
       const [key, value] = entry;
       const seq = Number.parseInt(key.slice(prefix.length + 1), 16);
-      const { receivedAt, events } = await decodeBatch(value, key);
-      yield { sessionId, windowId, seq, events, receivedAt };
+      yield { sessionId, windowId, seq, ...(await decode(value, key)) };
     }
   } finally {
     await iterator.close();

@@ -7,13 +7,14 @@
 import type { ErrorGroup, ErrorGroupDetail, ErrorOccurrence, RecordedEvent, SettableErrorStatus } from '@sentiero/protocol';
 import { pageOf } from './list.ts';
 import { MemoryErrors } from './memory-errors.ts';
-import { mergeByTime } from './merge.ts';
+import { batchText, parseBatchText } from './codec.ts';
+import { batchTime, mergeByTime } from './merge.ts';
 import { EMPTY_WINDOW, addSeq, applyBatch, hasSeq } from './session-record.ts';
 import type { WindowState } from './session-record.ts';
 import { Store } from './store.ts';
 import type {
   AppendResult, BatchInput, ErrorGroupPage, ErrorGroupQuery, ErrorListQuery, ListQuery, ReadQuery, RecordErrorResult,
-  SessionErrorRecord, SessionPage, SessionRecord, StoredBatch, StoreSupports,
+  SessionErrorRecord, SessionPage, SessionRecord, StoredBatch, StoredBatchJson, StoreSupports,
 } from './types.ts';
 
 interface MemoryWindow {
@@ -40,7 +41,7 @@ export class MemoryStore extends Store {
     const window = session?.windows.get(batch.windowId);
     const state = window?.state ?? EMPTY_WINDOW;
     if (hasSeq(state, batch.seq)) return { stored: false, ackedSeq: state.acked };
-    const body = JSON.stringify({ r: batch.receivedAt, e: batch.events });
+    const body = batchText(batch);
     const record = applyBatch(session?.record, batch);
     if (!session) record.errorCount += this.#errors.countOf(batch.sessionId);
     const next = addSeq(state, batch.seq);
@@ -68,17 +69,29 @@ export class MemoryStore extends Store {
     return { ...page, sessions: page.sessions.map((r) => structuredClone(r)) };
   }
 
-  protected override async *_readBatches(sessionId: string, query: ReadQuery): AsyncIterable<StoredBatch> {
+  protected override _readBatches(sessionId: string, query: ReadQuery): AsyncIterable<StoredBatch> {
+    return this.#read(sessionId, query, (body) => {
+      const { r, e } = JSON.parse(body) as { r: number; e: RecordedEvent[] };
+      return { events: e, receivedAt: r };
+    }, batchTime);
+  }
+
+  protected override _readBatchesJson(sessionId: string, query: ReadQuery): AsyncIterable<StoredBatchJson> {
+    return this.#read(sessionId, query, (body, where) => parseBatchText(body, where), (b) => b.time);
+  }
+
+  async *#read<T>(sessionId: string, query: ReadQuery, decode: (body: string, where: string) => T, timeOf: (b: Located<T>) => number): AsyncGenerator<Located<T>> {
     const session = this.#sessions.get(sessionId);
     if (!session) return;
     const windowIds = session.record.windows.filter((w) => query.windowId === undefined || w === query.windowId);
-    const sources = windowIds.map((windowId) => {
+    const sources = windowIds.map(async function* (windowId): AsyncGenerator<Located<T>> {
       const window = session.windows.get(windowId) as MemoryWindow;
       const after = query.after.get(windowId) ?? 0;
-      const seqs = [...window.batches.keys()].filter((s) => s > after).sort((a, b) => a - b);
-      return readWindow(sessionId, windowId, seqs.map((seq) => [seq, window.batches.get(seq) as string] as const));
+      for (const seq of [...window.batches.keys()].filter((s) => s > after).sort((a, b) => a - b)) {
+        yield { sessionId, windowId, seq, ...decode(window.batches.get(seq) as string, `${sessionId}/${windowId}/${seq}`) };
+      }
     });
-    yield* mergeByTime(sources);
+    yield* mergeByTime(sources, timeOf);
   }
 
   protected override async _deleteSession(id: string): Promise<boolean> {
@@ -119,9 +132,5 @@ export class MemoryStore extends Store {
   }
 }
 
-async function* readWindow(sessionId: string, windowId: string, entries: (readonly [number, string])[]): AsyncGenerator<StoredBatch> {
-  for (const [seq, body] of entries) {
-    const { r, e } = JSON.parse(body) as { r: number; e: RecordedEvent[] };
-    yield { sessionId, windowId, seq, events: e, receivedAt: r };
-  }
-}
+/** A decoded batch and where it was stored. */
+type Located<T> = T & { sessionId: string; windowId: string; seq: number };

@@ -12,17 +12,17 @@ export function batchTime(batch: StoredBatch): number {
  * so a linear scan over the heads beats a heap. Holds one batch per source in memory, and
  * returns every source when it ends, early or not.
  */
-export async function* mergeByTime(sources: AsyncIterator<StoredBatch>[]): AsyncGenerator<StoredBatch, void, undefined> {
+export async function* mergeByTime<B>(sources: AsyncIterator<B>[], timeOf: (batch: B) => number): AsyncGenerator<B, void, undefined> {
   try {
-    const heads: (StoredBatch | undefined)[] = (await Promise.all(sources.map((s) => s.next()))).map((r) => (r.done ? undefined : r.value));
+    const heads: (B | undefined)[] = (await Promise.all(sources.map((s) => s.next()))).map((r) => (r.done ? undefined : r.value));
     for (;;) {
       let best = -1;
       for (let i = 0; i < heads.length; i++) {
         const head = heads[i];
-        if (head !== undefined && (best < 0 || batchTime(head) < batchTime(heads[best] as StoredBatch))) best = i;
+        if (head !== undefined && (best < 0 || timeOf(head) < timeOf(heads[best] as B))) best = i;
       }
       if (best < 0) return;
-      const out = heads[best] as StoredBatch;
+      const out = heads[best] as B;
       const step = await sources[best].next();
       heads[best] = step.done ? undefined : step.value;
       yield out;

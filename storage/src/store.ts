@@ -6,9 +6,10 @@
  */
 import type { ErrorGroup, ErrorGroupDetail, ErrorOccurrence, SettableErrorStatus } from '@sentiero/protocol';
 import { StoreError, StoreErrorCode } from './errors.ts';
+import { batchTime } from './merge.ts';
 import type {
   AppendResult, BatchInput, ErrorGroupOptions, ErrorGroupPage, ErrorGroupQuery, ErrorListOptions, ErrorListQuery, ListOptions,
-  ListQuery, ReadOptions, ReadQuery, RecordErrorResult, SessionErrorRecord, SessionPage, SessionRecord, StoreStatus, StoredBatch,
+  ListQuery, ReadOptions, ReadQuery, RecordErrorResult, SessionErrorRecord, SessionPage, SessionRecord, StoreStatus, StoredBatch, StoredBatchJson,
   StoreSupports,
 } from './types.ts';
 import {
@@ -169,20 +170,33 @@ export abstract class Store {
    * batch's first event timestamp (`receivedAt` for a batch without events). Nothing for an
    * unknown session. Errors, including `STORE_NOT_OPEN`, reject the stream's next step.
    */
-  async *readBatches(sessionId: string, options?: ReadOptions): AsyncIterable<StoredBatch> {
+  readBatches(sessionId: string, options?: ReadOptions): AsyncIterable<StoredBatch> {
+    return this.#stream('readBatches', sessionId, options, (sid, query) => this._readBatches(sid, query));
+  }
+
+  /**
+   * `readBatches` with each batch's events as the JSON text of their array: what the relay
+   * sends on as it is. A backend that keeps batches as JSON hands that text over without
+   * parsing it (`LevelStore`, `MemoryStore`); others get `JSON.stringify` of `readBatches`.
+   */
+  readBatchesJson(sessionId: string, options?: ReadOptions): AsyncIterable<StoredBatchJson> {
+    return this.#stream('readBatchesJson', sessionId, options, (sid, query) => this._readBatchesJson(sid, query));
+  }
+
+  async *#stream<B>(name: string, sessionId: string, options: ReadOptions | undefined, read: (sid: string, query: ReadQuery) => AsyncIterable<B>): AsyncGenerator<B> {
     this.#assertOpen();
     const sid = checkId(sessionId, 'sessionId');
     const query = checkReadOptions(options);
     const generation = this.#generation;
     const current = (): boolean => this.#status === 'open' && this.#generation === generation;
-    const source = this._readBatches(sid, query)[Symbol.asyncIterator]();
+    const source = read(sid, query)[Symbol.asyncIterator]();
     try {
       for (;;) {
-        let step: IteratorResult<StoredBatch>;
+        let step: IteratorResult<B>;
         try {
           step = await source.next();
         } catch (err) {
-          throw current() ? backendFailed('readBatches', err) : notOpen(err);
+          throw current() ? backendFailed(name, err) : notOpen(err);
         }
         if (step.done) return;
         if (!current()) throw notOpen();
@@ -280,6 +294,13 @@ export abstract class Store {
 
   /** See `readBatches`; must stream, and release its resources when the consumer stops early. */
   protected abstract _readBatches(sessionId: string, query: ReadQuery): AsyncIterable<StoredBatch>;
+
+  /** See `readBatchesJson`; by default `_readBatches` with the events stringified. */
+  protected async *_readBatchesJson(sessionId: string, query: ReadQuery): AsyncIterable<StoredBatchJson> {
+    for await (const b of this._readBatches(sessionId, query)) {
+      yield { sessionId: b.sessionId, windowId: b.windowId, seq: b.seq, receivedAt: b.receivedAt, eventsJson: JSON.stringify(b.events), time: batchTime(b) };
+    }
+  }
 
   /**
    * See `deleteSession`. Also forgets the session's error entries and takes it out of its

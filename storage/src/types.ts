@@ -73,6 +73,18 @@ export interface StoredBatch {
   receivedAt: number;
 }
 
+/** A stored batch with its events as the JSON text of their array (`readBatchesJson`). */
+export interface StoredBatchJson {
+  sessionId: string;
+  windowId: string;
+  seq: number;
+  /** `JSON.stringify(events)`, or the same text as stored. */
+  eventsJson: string;
+  receivedAt: number;
+  /** The time the windows merge by: the first event's timestamp (`receivedAt` for a batch without events). */
+  time: number;
+}
+
 /** Filters and paging of `listSessions`. */
 export interface ListOptions {
   /** Only sessions whose `lastEventAt` ≥ from. */

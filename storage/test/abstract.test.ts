@@ -12,7 +12,7 @@ import type {
 import { runStoreConformance } from '@sentiero/storage/conformance';
 import { pageOf } from '../src/list.ts';
 import { MemoryErrors } from '../src/memory-errors.ts';
-import { mergeByTime } from '../src/merge.ts';
+import { batchTime, mergeByTime } from '../src/merge.ts';
 import { EMPTY_WINDOW, addSeq, applyBatch, hasSeq } from '../src/session-record.ts';
 import type { WindowState } from '../src/session-record.ts';
 
@@ -92,7 +92,7 @@ class TinyStore extends Store {
       const perWindow = windows.map((w) => session.batches
         .filter((b) => b.windowId === w && b.seq > (query.after.get(w) ?? 0))
         .sort((a, b) => a.seq - b.seq));
-      for await (const b of mergeByTime(perWindow.map(async function* (list) { yield* list; }))) {
+      for await (const b of mergeByTime(perWindow.map(async function* (list) { yield* list; }), batchTime)) {
         if (this.failOn === 'readBatches:next') throw this.failWith;
         yield structuredClone(b);
       }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RecordedEvent } from '@sentiero/protocol';
 import { LevelStore, StoreError, StoreErrorCode } from '@sentiero/storage';
-import type { Compression, StoredBatch } from '@sentiero/storage';
+import type { Compression } from '@sentiero/storage';
 import { runStoreConformance } from '@sentiero/storage/conformance';
 import { Level } from 'level';
 
@@ -29,8 +29,8 @@ runStoreConformance('LevelStore', () => new LevelStore({ location: tempDir() }),
   reopen: (old) => new LevelStore({ location: (old as LevelStore).location }),
 });
 
-async function collect(stream: AsyncIterable<StoredBatch>): Promise<StoredBatch[]> {
-  const out: StoredBatch[] = [];
+async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
   for await (const b of stream) out.push(b);
   return out;
 }
@@ -104,6 +104,22 @@ describe('LevelStore', () => {
       assert.deepEqual(read.flatMap((b) => b.events), fixture);
     });
 
+    it('readBatchesJson hands on the events as they were stored, unparsed and byte for byte', async () => {
+      const location = tempDir();
+      const s = new LevelStore({ location });
+      await s.open();
+      for (let i = 0, seq = 1; i < fixture.length; i += BATCH_EVENTS, seq++) {
+        await s.append({ sessionId: 'acme', windowId: 'w1', seq, events: fixture.slice(i, i + BATCH_EVENTS), receivedAt: 1_000 + seq });
+      }
+      const texts = await collect(s.readBatchesJson('acme'));
+      await s.close();
+      assert.equal(texts.length, Math.ceil(854 / BATCH_EVENTS));
+      texts.forEach((b, i) => {
+        assert.equal(b.eventsJson, JSON.stringify(fixture.slice(i * BATCH_EVENTS, (i + 1) * BATCH_EVENTS)));
+        assert.equal(b.time, fixture[i * BATCH_EVENTS]!.timestamp);
+      });
+    });
+
     it(`gzip also stays within ${MAX_RATIO}; 'none' stores the JSON as is`, async () => {
       const gz = await store('gzip');
       assert.ok(gz.values / rawJson.length <= MAX_RATIO, `gzip: ${(gz.values / rawJson.length).toFixed(4)}`);
@@ -127,6 +143,39 @@ describe('LevelStore', () => {
     await s.open();
     const read = await collect(s.readBatches('s1'));
     assert.deepEqual(read.map((b) => [b.seq, b.events[0].timestamp, b.receivedAt]), [[1, 0, 10], [2, 1, 11], [3, 2, 12]]);
+    const texts = await collect(s.readBatchesJson('s1'));
+    assert.deepEqual(texts.map((b) => [b.seq, b.eventsJson, b.receivedAt, b.time]), read.map((b) => [b.seq, JSON.stringify(b.events), b.receivedAt, b.events[0].timestamp]));
+    await s.close();
+  });
+
+  it('reads batches stored before their first timestamp was, merging windows by their events', async () => {
+    const location = tempDir();
+    const s = new LevelStore({ location });
+    await s.open();
+    await s.append({ sessionId: 's1', windowId: 'w1', seq: 1, events: [event(100)], receivedAt: 1 });
+    await s.append({ sessionId: 's1', windowId: 'w1', seq: 2, events: [event(300)], receivedAt: 2 });
+    await s.append({ sessionId: 's1', windowId: 'w2', seq: 1, events: [event(200)], receivedAt: 3 });
+    await s.append({ sessionId: 's1', windowId: 'w2', seq: 2, events: [], receivedAt: 250 });
+    await s.close();
+    // Rewrite every value as the first format did: `{"r","e"}`, no `t`, stored as plain JSON.
+    const r = await raw(location);
+    const bodies: Record<string, string> = {};
+    for await (const key of r.batches.keys()) {
+      const w = key.includes('w1') ? 'w1' : 'w2';
+      const seq = key.endsWith('1') ? 1 : 2;
+      const events = { w1: [[event(100)], [event(300)]], w2: [[event(200)], []] }[w][seq - 1];
+      const receivedAt = { w1: [1, 2], w2: [3, 250] }[w][seq - 1];
+      bodies[key] = JSON.stringify({ r: receivedAt, e: events });
+      await r.batches.put(key, Uint8Array.from([0, ...Buffer.from(bodies[key]!)]));
+    }
+    await r.db.close();
+    assert.equal(Object.keys(bodies).length, 4);
+    await s.open();
+    const read = await collect(s.readBatches('s1'));
+    const texts = await collect(s.readBatchesJson('s1'));
+    assert.deepEqual(read.map((b) => `${b.windowId}:${b.seq}`), ['w1:1', 'w2:1', 'w2:2', 'w1:2']);
+    assert.deepEqual(texts.map((b) => `${b.windowId}:${b.seq}:${b.time}`), ['w1:1:100', 'w2:1:200', 'w2:2:250', 'w1:2:300']);
+    assert.deepEqual(texts.map((b) => JSON.parse(b.eventsJson) as unknown), read.map((b) => b.events));
     await s.close();
   });
 
@@ -220,6 +269,7 @@ describe('LevelStore', () => {
       it(`a batch value holding ${label} rejects the stream with STORE_CORRUPT`, async () => {
         const s = await damaged(async (r) => r.batches.put(await firstKey(r.batches), bytes));
         await rejectsWith(collect(s.readBatches('s1')), StoreErrorCode.CORRUPT);
+        await rejectsWith(collect(s.readBatchesJson('s1')), StoreErrorCode.CORRUPT);
         assert.equal((await s.getSession('s1'))?.batchCount, 2);
         await s.close();
       });
