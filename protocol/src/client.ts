@@ -145,6 +145,65 @@ function trimSlash(s: string): string {
   return s.endsWith('/') ? s.slice(0, -1) : s;
 }
 
+const NEWLINE = 0x0a;
+
+/**
+ * The lines of an NDJSON body, parsed. Lines are cut on the bytes (a newline byte is never part
+ * of a multi-byte UTF-8 character) and each is decoded on its own: a line is ready without
+ * decoding the rest of its chunk, and lines of plain ASCII keep the decoder's fast path (a
+ * whole chunk decoded at once takes the slow one as soon as it holds one other character).
+ */
+async function* ndjson(body: ReadableStream<Uint8Array>): AsyncGenerator<StoredBatchLine> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  const parse = (bytes: Uint8Array): StoredBatchLine | undefined => {
+    const text = decoder.decode(bytes);
+    return text.trim() ? (JSON.parse(text) as StoredBatchLine) : undefined;
+  };
+  // The start of a line that has not ended yet, in pieces.
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  const takePending = (tail: Uint8Array): Uint8Array => {
+    const line = new Uint8Array(pendingBytes + tail.length);
+    let at = 0;
+    for (const part of pending) {
+      line.set(part, at);
+      at += part.length;
+    }
+    line.set(tail, at);
+    pending = [];
+    pendingBytes = 0;
+    return line;
+  };
+  let ended = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        ended = true;
+        break;
+      }
+      let from = 0;
+      for (let nl = value.indexOf(NEWLINE); nl >= 0; nl = value.indexOf(NEWLINE, from)) {
+        const line = pendingBytes ? takePending(value.subarray(from, nl)) : value.subarray(from, nl);
+        from = nl + 1;
+        const parsed = parse(line);
+        if (parsed) yield parsed;
+      }
+      if (from < value.length) {
+        pending.push(value.subarray(from));
+        pendingBytes += value.length - from;
+      }
+    }
+    const last = pendingBytes ? parse(takePending(new Uint8Array(0))) : undefined;
+    if (last) yield last;
+  } finally {
+    // A consumer that stops early (a viewer closed mid-load) ends the download too.
+    if (!ended) await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+}
+
 /** Creates a client for one relay. */
 export function createClient(options: ClientOptions): Client {
   const base = trimSlash(options.baseUrl);
@@ -179,21 +238,7 @@ export function createClient(options: ClientOptions): Client {
     async *getEvents(id) {
       const res = await request(`/api/sessions/${encodeURIComponent(id)}/events`);
       if (!res.body) return;
-      const reader = res.body.getReader();
-      const decoder = new TextDecoder();
-      let buffered = '';
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (value) buffered += decoder.decode(value, { stream: true });
-        let nl: number;
-        while ((nl = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, nl);
-          buffered = buffered.slice(nl + 1);
-          if (line) yield JSON.parse(line) as StoredBatchLine;
-        }
-        if (done) break;
-      }
-      if (buffered.trim()) yield JSON.parse(buffered) as StoredBatchLine;
+      yield* ndjson(res.body);
     },
     async deleteSession(id) {
       await request(`/api/sessions/${encodeURIComponent(id)}`, { method: 'DELETE' });
