@@ -76,23 +76,32 @@ async function store(t: TestRelay, sessionId: string, events: Ev[]): Promise<voi
   await waitFor(async () => !((await (await t.api(`/api/sessions/${sessionId}`)).json()) as { live: boolean }).live, { what: 'the session to end', timeoutMs: 60_000 });
 }
 
-/** What to wait for in a page: the dashboard's first frame, its frame at `end` ms, or the bare Replayer's first frame. */
-type Check = { what: 'frame' } | { what: 'end'; end: number } | { what: 'bare' };
+/**
+ * Notes in the page, on every animation frame from navigation on, when the dashboard first shows
+ * a replayed frame (`first`), when it shows the frame at `end` ms (`end`) and when the bare
+ * Replayer's page has a frame (`bare`), in ms from navigation start. The page measures itself:
+ * this process also runs the relay, and while it streams a session Playwright's own polling
+ * would answer late.
+ */
+function frameWatch(end: number): string {
+  return `(() => {
+    const seen = window.__frames = {};
+    const look = () => {
+      const now = performance.now();
+      const view = document.querySelector('.sv-session');
+      const shown = view?.dataset.frame === 'true' && !!document.querySelector('.sv-replay iframe')?.contentDocument?.body?.childElementCount;
+      if (shown && seen.first === undefined) seen.first = now;
+      if (shown && seen.end === undefined && Number(view.dataset.time) >= ${end}) seen.end = now;
+      if (seen.bare === undefined && window.__r?.iframe.contentDocument?.body?.childElementCount) seen.bare = now;
+      requestAnimationFrame(look);
+    };
+    requestAnimationFrame(look);
+  })()`;
+}
 
-/** ms from navigation start until the check holds in the page (checked every animation frame; no string eval, so CSP allows it). */
-async function until(page: Page, check: Check, timeoutMs = 180_000): Promise<number> {
-  const h = await page.waitForFunction((c: Check) => {
-    if (c.what === 'bare') {
-      const r = (window as unknown as { __r?: { iframe: HTMLIFrameElement } }).__r;
-      return r?.iframe.contentDocument?.body?.childElementCount ? performance.now() : 0;
-    }
-    const view = document.querySelector<HTMLElement>('.sv-session');
-    const shown = view?.dataset.frame === 'true' && !!document.querySelector<HTMLIFrameElement>('.sv-replay iframe')?.contentDocument?.body?.childElementCount;
-    if (!shown) return 0;
-    if (c.what === 'end' && Number(view!.dataset.time) < c.end) return 0;
-    return performance.now();
-  }, check, { polling: 'raf', timeout: timeoutMs });
-  return (await h.jsonValue()) as number;
+/** Waits until the page has noted `what` (see `frameWatch`); resolves to its time. */
+async function noted(page: Page, what: 'first' | 'end' | 'bare', timeoutMs = 180_000): Promise<number> {
+  return waitFor(() => page.evaluate(`window.__frames?.${what}`) as Promise<number | undefined>, { what: `the ${what} frame`, timeoutMs, intervalMs: 50 });
 }
 
 async function loading(browser: Browser): Promise<void> {
@@ -107,6 +116,7 @@ async function loading(browser: Browser): Promise<void> {
   const ours = { first: [] as number[], end: [] as number[] };
   const bare = { first: [] as number[], end: [] as number[] };
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.addInitScript({ content: frameWatch(durationMs - 1) });
   const warm = await context.newPage();
   await warm.goto(`${t.base}/#token=${t.relay.token}`);
   await warm.waitForSelector('.sv-app');
@@ -114,8 +124,8 @@ async function loading(browser: Browser): Promise<void> {
   for (let r = 0; r < ROUNDS; r++) {
     const page = await context.newPage();
     await page.goto(`${t.base}/#/sessions/${sessionId}?t=${durationMs}`);
-    ours.first.push(await until(page, { what: 'frame' }));
-    ours.end.push(await until(page, { what: 'end', end: durationMs - 1 }));
+    ours.first.push(await noted(page, 'first'));
+    ours.end.push(await noted(page, 'end'));
     await page.close();
 
     const b = await context.newPage();
@@ -124,7 +134,7 @@ async function loading(browser: Browser): Promise<void> {
       const events = await (await fetch('/__events.json')).json();
       window.__r = new rrwebReplay.Replayer(events, { root: document.getElementById('root'), mouseTail: false, showWarning: false });
     })()`);
-    bare.first.push(await until(b, { what: 'bare' }));
+    bare.first.push(await noted(b, 'bare'));
     await b.evaluate(`window.__r.pause(${durationMs + 1})`);
     bare.end.push(await b.evaluate('performance.now()') as number);
     await b.close();

@@ -5,7 +5,7 @@
  */
 import { Replayer } from '@rrweb/replay';
 import type { eventWithTime } from '@rrweb/types';
-import type { RecordedEvent } from '@sentiero/protocol';
+import { EventType, type RecordedEvent } from '@sentiero/protocol';
 
 /** What an engine is doing. */
 export type EngineState = 'playing' | 'paused' | 'ended' | 'live';
@@ -106,6 +106,12 @@ export function createEngine(stage: HTMLElement, o: EngineOptions): Engine {
     if (liveEvents.has(e as object)) o.onLiveCast?.(e as RecordedEvent, Date.now());
   });
 
+  if (!live) {
+    // rrweb draws the first full snapshot on a timer, after whatever else is queued (the rest of a
+    // streamed session, the UI): draw it now, paused just after it, so the first frame is not kept waiting.
+    const snapshot = o.events.find((e) => e.type === EventType.FullSnapshot);
+    if (snapshot) replayer.pause(snapshot.timestamp - start + 1);
+  }
   if (live) {
     // The backlog is applied like a seek to its end (which flushes rrweb's virtual DOM into the page);
     // then live mode applies each added event as soon as it arrives.

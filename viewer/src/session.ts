@@ -54,6 +54,10 @@ export interface SessionSnapshot {
   loadedUntil: number;
   /** Whether the stage shows a frame yet. */
   hasFrame: boolean;
+  /** Whether a moment asked for (a deep link, a seek before the replay could) is not shown yet. */
+  seeking: boolean;
+  /** That moment, ms since epoch, once known (a deep link's needs the session's start). */
+  seekingTo?: number;
   /** Whether the session is still being recorded. */
   recording: boolean;
   markers: Marker[];
@@ -88,6 +92,8 @@ const NOTIFY_MS = 60;
 const NOTIFY_LOADING_MS = 250;
 /** Longest stretch of reading stored events before the viewer yields to rendering, in ms. */
 const STREAM_SLICE_MS = 12;
+/** Longest wait for the first frame to be painted before reading on. */
+const FIRST_PAINT_WAIT_MS = 250;
 
 function pageTitle(events: readonly RecordedEvent[]): string | undefined {
   for (const e of events) {
@@ -96,6 +102,17 @@ function pageTitle(events: readonly RecordedEvent[]): string | undefined {
     if (d?.tag === CustomTag.PAGE && typeof d.payload?.title === 'string' && d.payload.title.trim()) return d.payload.title.trim().slice(0, 200);
   }
   return undefined;
+}
+
+/** Settles after the next frame has been painted (or FIRST_PAINT_WAIT_MS, where frames are not drawn: a hidden tab). */
+function afterPaint(): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, FIRST_PAINT_WAIT_MS);
+    requestAnimationFrame(() => setTimeout(() => {
+      clearTimeout(timer);
+      resolve();
+    }, 0));
+  });
 }
 
 /** Loads and plays one session; see the module comment. */
@@ -117,6 +134,9 @@ export class SessionController {
   private notifyTimer: ReturnType<typeof setTimeout> | undefined;
   private inactiveDirty = false;
   private raf = 0;
+  /** Set when the first engine is made: settles once its frame has been painted. */
+  private firstPaint: Promise<void> | undefined;
+  private painted = false;
   private lastAbs = 0;
 
   constructor(private readonly o: SessionControllerOptions) {
@@ -124,7 +144,7 @@ export class SessionController {
     this.snap = {
       status: 'loading', windows: [], mode: 'replay', playing: false, ended: false, speed: o.speed ?? 1,
       skipInactive: o.skipInactive ?? true, skipping: false, start: 0, end: 0, loading: true, loadedUntil: 0,
-      hasFrame: false, recording: false, markers: [], inactive: [],
+      hasFrame: false, recording: false, markers: [], inactive: [], seeking: o.t !== undefined,
     };
     if (o.windowId) this.snap.windowId = o.windowId;
     void this.load();
@@ -201,26 +221,31 @@ export class SessionController {
   }
 
   private async load(): Promise<void> {
-    // The summary and the stored events are asked for at once: the first frame needs both.
+    // The summary and the stored events are asked for at once, the small summary first. The first
+    // frame needs only the first batch; the summary says whether to play, to follow the session
+    // live, or where a deep link's moment is.
+    const asked = this.o.client.getSession(this.o.sessionId);
     const streaming = this.stream();
     let summary: SessionSummary;
     try {
-      summary = await this.o.client.getSession(this.o.sessionId);
+      summary = await asked;
     } catch (err) {
       this.fail(err);
       return;
     }
     if (this.disposed) return;
     summary.windows.forEach((id, i) => { this.windowData(id).info.index = i + 1; });
-    const asked = this.o.windowId && summary.windows.includes(this.o.windowId) ? this.o.windowId : undefined;
-    const windowId = asked ?? (this.engine ? this.snap.windowId : summary.windows[0]) ?? this.snap.windowId;
+    const wanted = this.o.windowId && summary.windows.includes(this.o.windowId) ? this.o.windowId : undefined;
+    const windowId = wanted ?? (this.engine ? this.snap.windowId : summary.windows[0]) ?? this.snap.windowId;
     const start = this.snap.start ? Math.min(this.snap.start, summary.startedAt) : summary.startedAt;
     this.update({
       status: 'ready', summary, start, end: Math.max(this.snap.end, summary.lastEventAt, summary.startedAt),
       recording: summary.live, windowId, windows: this.windowList(),
     }, true);
-    if (this.o.t !== undefined) this.pendingSeek = summary.startedAt + this.o.t;
+    if (this.o.t !== undefined) this.setPendingSeek(summary.startedAt + this.o.t);
+    if (this.engine && !summary.live) this.autoplayOnce();
     this.ensureEngine();
+    this.maybeSeekPending(false);
     if (!(await streaming) || this.disposed) return;
     if (summary.live) {
       this.follow();
@@ -287,12 +312,15 @@ export class SessionController {
         if (this.disposed) return false;
         if (!this.snap.windowId) this.snap = { ...this.snap, windowId: this.o.windowId ?? line.windowId };
         this.resume[line.windowId] = Math.max(this.resume[line.windowId] ?? 0, line.seq);
-        const hadEngine = this.engine !== undefined;
         this.take(line.windowId, line.events, false);
-        // Buffered lines resolve as microtasks, which would starve rrweb's first render (a timer) and
-        // the UI until the whole session is read: yield to the event loop when the engine has just
-        // been made and every STREAM_SLICE_MS of work.
-        if ((!hadEngine && this.engine) || performance.now() - slice > STREAM_SLICE_MS) {
+        // Buffered lines resolve as microtasks, which would starve the page's rendering until the
+        // whole session is read: let the first frame be painted before reading on, and yield to
+        // the event loop every STREAM_SLICE_MS of work.
+        if (this.firstPaint) {
+          await this.firstPaint;
+          this.firstPaint = undefined;
+          slice = performance.now();
+        } else if (performance.now() - slice > STREAM_SLICE_MS) {
           await new Promise((r) => setTimeout(r, 0));
           slice = performance.now();
         }
@@ -352,7 +380,9 @@ export class SessionController {
   private ensureEngine(): void {
     if (this.engine || !this.stage || this.disposed) return;
     const w = this.selected();
-    if (!w || !w.hasSnapshot || w.events.length < 2 || !this.snap.summary) return;
+    // Without the summary yet, the first frame is shown anyway (paused): the summary only decides
+    // whether to play it or, for a session still being recorded, to follow it live once caught up.
+    if (!w || !w.hasSnapshot || w.events.length < 2) return;
     if (this.snap.recording && !this.backlogDone) return;
     this.rebuild();
   }
@@ -382,17 +412,32 @@ export class SessionController {
       },
     });
     this.engine = engine;
+    if (!this.painted) {
+      this.painted = true;
+      this.firstPaint = afterPaint();
+    }
     old?.destroy();
     if (live) this.lag.reset();
     if (!live) {
       if (abs !== undefined) void engine.seek(abs - engine.start, play ?? false).then(() => this.emitTime(true));
-      else if (this.autoplay && this.pendingSeek === undefined) {
-        this.autoplay = false;
-        engine.play();
-      }
+      else if (this.snap.summary && !this.snap.recording) this.autoplayOnce();
     }
     this.update({ hasFrame: true, playing: engine.state === 'playing', ended: engine.state === 'ended' }, true);
     this.loop();
+  }
+
+  /** Starts playing when the session was opened without a moment to show, once. */
+  private autoplayOnce(): void {
+    if (!this.autoplay || this.pendingSeek !== undefined || !this.engine || this.engine.mode === 'live') return;
+    this.autoplay = false;
+    this.engine.play();
+  }
+
+  private setPendingSeek(abs: number | undefined): void {
+    this.pendingSeek = abs;
+    const { seekingTo: _, ...rest } = this.snap;
+    this.snap = abs === undefined ? { ...rest, seeking: false } : { ...rest, seeking: true, seekingTo: abs };
+    this.update({}, abs === undefined);
   }
 
   private maybeSeekPending(done: boolean): void {
@@ -402,7 +447,10 @@ export class SessionController {
     if (!done && w.info.end < this.pendingSeek) return;
     const target = this.pendingSeek;
     this.pendingSeek = undefined;
-    void this.engine.seek(target - this.engine.start, false).then(() => this.emitTime(true));
+    void this.engine.seek(target - this.engine.start, false).then(() => {
+      this.emitTime(true);
+      if (this.pendingSeek === undefined) this.setPendingSeek(undefined);
+    });
   }
 
   /** Runs the time updates while something moves. */
@@ -448,7 +496,7 @@ export class SessionController {
     this.autoplay = false;
     const at = Math.max(this.snap.start, Math.min(abs, this.snap.end));
     if (!this.engine) {
-      this.pendingSeek = at;
+      this.setPendingSeek(at);
       return;
     }
     if (this.snap.mode === 'live') {
@@ -500,7 +548,7 @@ export class SessionController {
     if (!w.hasSnapshot) {
       this.engine?.destroy();
       this.engine = undefined;
-      this.pendingSeek = at;
+      this.setPendingSeek(at);
       this.update({ hasFrame: false }, true);
       return;
     }

@@ -142,7 +142,7 @@ describe('viewer: the errors view in the dashboard', function () {
     await waitFor(async () => (await link.getAttribute('data-t')) !== '', { what: 'the moment of the link' });
     assert.equal(Number(await link.getAttribute('data-t')), expected);
     await link.click();
-    const s = await waitForView(dash, (v) => v.frame === 'true' && v.state !== 'playing', 'the session at the moment', 60_000);
+    const s = await waitForView(dash, (v) => v.frame === 'true' && v.seeking === 'false' && v.state !== 'playing', 'the session at the moment', 60_000);
     assert.equal(await dash.evaluate(() => location.hash), `#/sessions/${sessionId}?t=${expected}`);
     assert.ok(Math.abs(s.time - expected) < 250, `opened at ${s.time} ms, the moment is ${expected} ms`);
     assert.equal(await dash.getAttribute('[data-nav="sessions"]', 'aria-current'), 'page');

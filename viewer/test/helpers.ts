@@ -15,6 +15,8 @@ export interface ViewState {
   recording: string;
   lag: string;
   frame: string;
+  /** 'true' while a moment asked for (a deep link) is not shown yet. */
+  seeking: string;
 }
 
 /** Opens the dashboard with the token already given (the `#token=` link `npm start` prints), at `route`. */
@@ -36,7 +38,7 @@ export async function viewState(page: Page): Promise<ViewState | undefined> {
     const d = el.dataset;
     return {
       mode: d.mode ?? '', state: d.state ?? '', time: Number(d.time ?? 0), window: d.window ?? '', speed: d.speed ?? '', skip: d.skip ?? '',
-      recording: d.recording ?? '', lag: d.lag ?? '', frame: d.frame ?? '',
+      recording: d.recording ?? '', lag: d.lag ?? '', frame: d.frame ?? '', seeking: d.seeking ?? '',
     };
   });
 }

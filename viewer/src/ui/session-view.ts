@@ -1,6 +1,6 @@
 /** One session: header, tab switcher, the replay stage with live indicator, controls and timeline, and the activity sidebar. */
 import { html } from 'htm/preact';
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { formatClock, formatDuration, formatLag, formatWhen, shortUrl } from '../format.ts';
 import { HostCapability } from '../host.ts';
 import { MarkerKind } from '../markers.ts';
@@ -57,7 +57,8 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
   const clock = useRef<HTMLSpanElement>(null);
   const root = useRef<HTMLElement>(null);
 
-  useEffect(() => {
+  // A layout effect, not an effect: loading starts as soon as the view is in the DOM, not after its first paint.
+  useLayoutEffect(() => {
     const opts = { client: ctx.client, watch: () => ctx.watch(), sessionId, onFailure: (k: 'auth' | 'unreachable', m: string) => ctx.reportFailure(k, m) };
     const c = new SessionController({ ...opts, ...(t !== undefined ? { t } : {}), ...(windowId ? { windowId } : {}) });
     setController(c);
@@ -140,7 +141,7 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
   return html`
     <section class="sv-session" ref=${root} data-session-id=${sessionId} data-mode=${s?.mode ?? 'replay'} data-state=${s?.playing ? 'playing' : s?.ended ? 'ended' : 'paused'}
       data-window=${s?.windowId ?? ''} data-speed=${String(s?.speed ?? 1)} data-skip=${String(s?.skipInactive ?? true)} data-recording=${String(!!s?.recording)}
-      data-lag=${s?.lag ? String(Math.round(s.lag.p50)) : ''} data-frame=${String(!!s?.hasFrame)}>
+      data-lag=${s?.lag ? String(Math.round(s.lag.p50)) : ''} data-frame=${String(!!s?.hasFrame)} data-seeking=${String(!!s?.seeking)}>
       <header class="sv-session-head">
         <button type="button" class="sv-back" onClick=${() => ctx.navigate({ view: 'list', filters: { range: 'all', url: '', errorsOnly: false, liveOnly: false, minDurationMs: 0 } })}>${Icon.back()} Sessions</button>
         <div class="sv-title">
@@ -174,11 +175,12 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
         <div class="sv-player" ref=${player}>
           <div class="sv-stage">
             <div class="sv-replay" ref=${stage}></div>
-            ${!s || s.status === 'loading' || (s.status === 'ready' && !s.hasFrame) ? html`
+            ${!s || (!s.hasFrame && (s.status === 'loading' || s.status === 'ready')) ? html`
               <div class="sv-overlay"><span class="sv-spinner"></span><span>${s?.recording ? 'Catching up with the session…' : 'Loading the replay…'}</span></div>` : ''}
             ${s?.status === 'not-found' ? html`<div class="sv-overlay is-msg"><strong>Session not found</strong><span>It may have been deleted.</span></div>` : ''}
             ${s?.status === 'error' ? html`<div class="sv-overlay is-msg"><strong>Could not load this session</strong><span>${s.error}</span></div>` : ''}
             ${s?.skipping ? html`<div class="sv-skipping">${Icon.skip()} Skipping idle time</div>` : ''}
+            ${s?.hasFrame && s.seeking ? html`<div class="sv-going" role="status"><span class="sv-spinner"></span>${s.seekingTo === undefined ? 'Going to the moment…' : `Going to ${formatClock(Math.max(0, s.seekingTo - s.start))}…`}</div>` : ''}
           </div>
           ${s ? html`
             <div class="sv-controls">
