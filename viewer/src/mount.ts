@@ -88,6 +88,9 @@ export function mountViewer(root: HTMLElement, options: ViewerOptions): ViewerHa
     connection = 'connecting';
     closedInARow = 0;
     client = createClient({ baseUrl: relayUrl, token, ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}) });
+    // The header shows the watch socket's state, so with a header the socket opens at once; without
+    // one it opens when a view needs it (a session replayed from the store needs none).
+    if (options.showHeader !== false) queueMicrotask(() => { if (!destroyed && watch === undefined) getWatch(); });
   };
 
   const getWatch = (): Watch => {

@@ -23,7 +23,6 @@ export interface ActivityProps {
   markers: Marker[];
   start: number;
   windows: WindowInfo[];
-  playing: boolean;
   canOpenSource: boolean;
   onSeek(marker: Marker): void;
   onOpenSource(frame: StackFrame): void;
@@ -41,9 +40,19 @@ export function Activity(p: ActivityProps) {
   const list = useRef<HTMLOListElement>(null);
   const markersRef = useRef(p.markers);
   markersRef.current = p.markers;
-  useEffect(() => p.onTime((abs) => setCurrent(markerIndexAt(markersRef.current, abs))), [p.onTime]);
+  const lastAbs = useRef<number | undefined>(undefined);
+  useEffect(() => p.onTime((abs) => {
+    lastAbs.current = abs;
+    setCurrent(markerIndexAt(markersRef.current, abs));
+  }), [p.onTime]);
+  // Markers still streaming in after the position last moved (a paused deep link) move the current entry too.
   useEffect(() => {
-    if (!p.playing || !list.current) return;
+    if (lastAbs.current !== undefined) setCurrent(markerIndexAt(p.markers, lastAbs.current));
+  }, [p.markers]);
+  // Keeps the current entry in view as playback moves and after a seek (a deep link to minute 30
+  // opens with its entry shown, not the list's first rows); the list is left alone otherwise.
+  useEffect(() => {
+    if (!list.current) return;
     // Scroll the list only: scrollIntoView would also scroll the page (the stacked narrow layout) away from the player.
     const ol = list.current;
     const li = ol.querySelector<HTMLElement>('.is-current');
@@ -51,7 +60,7 @@ export function Activity(p: ActivityProps) {
     const top = li.getBoundingClientRect().top - ol.getBoundingClientRect().top + ol.scrollTop;
     if (top < ol.scrollTop) ol.scrollTop = top;
     else if (top + li.offsetHeight > ol.scrollTop + ol.clientHeight) ol.scrollTop = top + li.offsetHeight - ol.clientHeight;
-  }, [current, p.playing]);
+  }, [current]);
 
   const counts = new Map<string, number>();
   for (const m of p.markers) counts.set(m.kind, (counts.get(m.kind) ?? 0) + 1);

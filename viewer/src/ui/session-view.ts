@@ -205,7 +205,7 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
               </div>
             </div>` : ''}
         </div>
-        ${s ? html`<${Activity} markers=${s.markers} start=${s.start} windows=${s.windows} playing=${s.playing || live}
+        ${s ? html`<${Activity} markers=${s.markers} start=${s.start} windows=${s.windows}
           canOpenSource=${ctx.capabilities.has(HostCapability.OPEN_SOURCE)}
           onSeek=${(m: { timestamp: number; windowId: string }) => (m.windowId !== s.windowId ? controller?.selectWindow(m.windowId, m.timestamp + MARKER_LEAD_MS) : controller?.seek(m.timestamp + MARKER_LEAD_MS))}
           onOpenGroup=${(groupId: string) => ctx.navigate({ view: 'error', groupId })}
