@@ -235,3 +235,6 @@ export function createVsCodeAdapter(api: VsCodeApiLike, self: MessageTarget = gl
     },
   };
 }
+
+// The routes are part of the boundary: a host opens a session or a moment by its route.
+export { type Route, type SessionRoute, deepLink, formatRoute, parseRoute } from './route.ts';

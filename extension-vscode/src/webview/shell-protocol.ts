@@ -5,7 +5,7 @@
  * be mounted once the extension has handed over the relay URL and the token (never written
  * into the page's HTML or its saved state). No `vscode` import: both sides use it.
  */
-import type { Theme } from '@sentiero/viewer/host';
+import { type Theme, formatRoute, parseRoute } from '@sentiero/viewer/host';
 
 /** The shell has loaded and asks for what it needs to mount the viewer. */
 export interface BootMessage { t: 'boot' }
@@ -59,19 +59,13 @@ export function replayPanelStateOf(value: unknown): ReplayPanelState | undefined
   return isObj(value) && isStr(value.route) && value.route.startsWith('#/') ? { route: value.route } : undefined;
 }
 
-/** The viewer's route to one session, optionally at `t` ms from its start (the viewer's `#/sessions/<id>?t=<ms>` form). */
+/** The viewer's route to one session, optionally at `t` ms from its start. */
 export function sessionRoute(sessionId: string, t?: number): string {
-  const q = t === undefined ? '' : `?t=${Math.max(0, Math.floor(t))}`;
-  return `#/sessions/${encodeURIComponent(sessionId)}${q}`;
+  return formatRoute(t === undefined ? { view: 'session', sessionId } : { view: 'session', sessionId, t: Math.max(0, Math.floor(t)) });
 }
 
-/** The session a route shows, or undefined for the list. */
+/** The session a route shows, or undefined for any other view. */
 export function sessionOfRoute(route: string): string | undefined {
-  const m = /^#\/sessions\/([^/?#]+)/.exec(route);
-  if (!m) return undefined;
-  try {
-    return decodeURIComponent(m[1]!);
-  } catch {
-    return undefined;
-  }
+  const r = parseRoute(route);
+  return r.view === 'session' ? r.sessionId : undefined;
 }
