@@ -17,6 +17,8 @@ export interface ViewState {
   frame: string;
   /** 'true' while a moment asked for (a deep link) is not shown yet. */
   seeking: string;
+  /** 'true' while stored events are still streaming in. */
+  loading: string;
 }
 
 /** Opens the dashboard with the token already given (the `#token=` link `npm start` prints), at `route`. */
@@ -38,7 +40,7 @@ export async function viewState(page: Page): Promise<ViewState | undefined> {
     const d = el.dataset;
     return {
       mode: d.mode ?? '', state: d.state ?? '', time: Number(d.time ?? 0), window: d.window ?? '', speed: d.speed ?? '', skip: d.skip ?? '',
-      recording: d.recording ?? '', lag: d.lag ?? '', frame: d.frame ?? '', seeking: d.seeking ?? '',
+      recording: d.recording ?? '', lag: d.lag ?? '', frame: d.frame ?? '', seeking: d.seeking ?? '', loading: d.loading ?? '',
     };
   });
 }

@@ -52,6 +52,31 @@ describe('viewer: playback in the dashboard', function () {
   beforeEach(async () => { context = await browser.newContext({ viewport: { width: 1280, height: 800 } }); });
   afterEach(async () => { await context?.close(); });
 
+  it('shows the first frame of a long session while the rest is still arriving, then all of it', async () => {
+    const long = { id: createId(), window: createId() };
+    const events = syntheticEvents({ t0: t0 + 300_000, end: 1_200_000, steps: [{ at: 1_190_000, text: 'the last step' }], active: [[0, 1_200_000]], moveEveryMs: 50 });
+    await storeSession(t, long.id, long.window, events);
+    const bytes = Buffer.byteLength(JSON.stringify(events));
+    assert.ok(bytes > 2_000_000, `${bytes} bytes of events`);
+    // A slow link (256 KiB/s): the events take about ten seconds to arrive.
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: 256 * 1024, uploadThroughput: -1 });
+    await page.goto(`${t.base}/#token=${encodeURIComponent(t.relay.token)}`);
+    await page.evaluate((id) => { location.hash = `#/sessions/${id}`; }, long.id);
+    const first = await waitForView(page, (s) => s.frame === 'true', 'the first frame', 60_000);
+    assert.equal(first.loading, 'true', 'the first frame came before the rest of the session');
+    assert.equal(await replayedText(page, '#status'), 'step 0');
+    await waitForView(page, (s) => s.loading === 'false', 'the whole session', 120_000);
+    // All of it arrived: a link to its last seconds shows the last step.
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await page.evaluate((id) => { location.hash = `#/sessions/${id}?t=1195000`; }, long.id);
+    await waitForView(page, (s) => s.frame === 'true' && s.seeking === 'false' && s.loading === 'false', 'the last seconds', 60_000);
+    assert.equal(await replayedText(page, '#status'), 'the last step');
+    await cdp.detach();
+  });
+
   it('seeks by the activity list, the timeline and the keyboard to the right moment', async () => {
     const page = await openDashboard(context, t, `#/sessions/${steps.id}`);
     await waitForView(page, (s) => s.frame === 'true', 'the first frame');

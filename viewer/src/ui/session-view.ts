@@ -141,7 +141,7 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
   return html`
     <section class="sv-session" ref=${root} data-session-id=${sessionId} data-mode=${s?.mode ?? 'replay'} data-state=${s?.playing ? 'playing' : s?.ended ? 'ended' : 'paused'}
       data-window=${s?.windowId ?? ''} data-speed=${String(s?.speed ?? 1)} data-skip=${String(s?.skipInactive ?? true)} data-recording=${String(!!s?.recording)}
-      data-lag=${s?.lag ? String(Math.round(s.lag.p50)) : ''} data-frame=${String(!!s?.hasFrame)} data-seeking=${String(!!s?.seeking)}>
+      data-lag=${s?.lag ? String(Math.round(s.lag.p50)) : ''} data-frame=${String(!!s?.hasFrame)} data-seeking=${String(!!s?.seeking)} data-loading=${String(s?.loading ?? true)}>
       <header class="sv-session-head">
         <button type="button" class="sv-back" onClick=${() => ctx.navigate({ view: 'list', filters: { range: 'all', url: '', errorsOnly: false, liveOnly: false, minDurationMs: 0 } })}>${Icon.back()} Sessions</button>
         <div class="sv-title">
