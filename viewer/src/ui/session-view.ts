@@ -180,7 +180,9 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
             ${s?.status === 'not-found' ? html`<div class="sv-overlay is-msg"><strong>Session not found</strong><span>It may have been deleted.</span></div>` : ''}
             ${s?.status === 'error' ? html`<div class="sv-overlay is-msg"><strong>Could not load this session</strong><span>${s.error}</span></div>` : ''}
             ${s?.skipping ? html`<div class="sv-skipping">${Icon.skip()} Skipping idle time</div>` : ''}
-            ${s?.hasFrame && s.seeking ? html`<div class="sv-going" role="status"><span class="sv-spinner"></span>${s.seekingTo === undefined ? 'Going to the moment…' : `Going to ${formatClock(Math.max(0, s.seekingTo - s.start))}…`}</div>` : ''}
+            ${s?.hasFrame && (s.seeking || (s.recording && s.loading)) ? html`<div class="sv-going" role="status"><span class="sv-spinner"></span>${
+              s.recording && s.loading ? 'Catching up with the session…'
+              : s.seekingTo === undefined ? 'Going to the moment…' : `Going to ${formatClock(Math.max(0, s.seekingTo - s.start))}…`}</div>` : ''}
           </div>
           ${s ? html`
             <div class="sv-controls">
