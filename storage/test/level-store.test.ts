@@ -150,26 +150,28 @@ describe('LevelStore', () => {
 
   it('reads batches stored before their first timestamp was, merging windows by their events', async () => {
     const location = tempDir();
+    const stored = [
+      { windowId: 'w1', seq: 1, events: [event(100)], receivedAt: 1 },
+      { windowId: 'w1', seq: 2, events: [event(300)], receivedAt: 2 },
+      { windowId: 'w2', seq: 1, events: [event(200)], receivedAt: 3 },
+      { windowId: 'w2', seq: 2, events: [], receivedAt: 250 },
+    ];
     const s = new LevelStore({ location });
     await s.open();
-    await s.append({ sessionId: 's1', windowId: 'w1', seq: 1, events: [event(100)], receivedAt: 1 });
-    await s.append({ sessionId: 's1', windowId: 'w1', seq: 2, events: [event(300)], receivedAt: 2 });
-    await s.append({ sessionId: 's1', windowId: 'w2', seq: 1, events: [event(200)], receivedAt: 3 });
-    await s.append({ sessionId: 's1', windowId: 'w2', seq: 2, events: [], receivedAt: 250 });
+    for (const b of stored) await s.append({ sessionId: 's1', ...b });
     await s.close();
-    // Rewrite every value as the first format did: `{"r","e"}`, no `t`, stored as plain JSON.
+    // Rewrite every value as the first format did: `{"r","e"}` without `t`, as plain JSON.
     const r = await raw(location);
-    const bodies: Record<string, string> = {};
+    let rewritten = 0;
     for await (const key of r.batches.keys()) {
-      const w = key.includes('w1') ? 'w1' : 'w2';
-      const seq = key.endsWith('1') ? 1 : 2;
-      const events = { w1: [[event(100)], [event(300)]], w2: [[event(200)], []] }[w][seq - 1];
-      const receivedAt = { w1: [1, 2], w2: [3, 250] }[w][seq - 1];
-      bodies[key] = JSON.stringify({ r: receivedAt, e: events });
-      await r.batches.put(key, Uint8Array.from([0, ...Buffer.from(bodies[key]!)]));
+      const [, windowId, seqHex] = /!([^!]+)!([0-9a-f]+)$/.exec(key) ?? [];
+      const b = stored.find((x) => x.windowId === windowId && x.seq === Number.parseInt(seqHex ?? '', 16));
+      assert.ok(b, key);
+      await r.batches.put(key, Uint8Array.from([0, ...Buffer.from(JSON.stringify({ r: b.receivedAt, e: b.events }))]));
+      rewritten++;
     }
     await r.db.close();
-    assert.equal(Object.keys(bodies).length, 4);
+    assert.equal(rewritten, stored.length);
     await s.open();
     const read = await collect(s.readBatches('s1'));
     const texts = await collect(s.readBatchesJson('s1'));
