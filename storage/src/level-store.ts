@@ -14,7 +14,7 @@ import {
 import { StoreError, StoreErrorCode } from './errors.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { PageBuilder, hex, idOfListKey, invertedTime, listKey, lowerBound } from './list.ts';
-import { batchTime, mergeByTime } from './merge.ts';
+import { type Located, batchTime, mergeByTime } from './merge.ts';
 import { EMPTY_WINDOW, addSeq, applyBatch, hasSeq, parseWindowState } from './session-record.ts';
 import type { WindowState } from './session-record.ts';
 import { Store } from './store.ts';
@@ -479,9 +479,6 @@ export class LevelStore extends Store {
 }
 
 /** One window's batches in seq order, decoded one at a time as the consumer pulls. */
-/** A decoded batch and where it was stored. */
-type Located<T> = T & { sessionId: string; windowId: string; seq: number };
-
 async function* readWindow<T>(
   layout: Layout, sessionId: string, windowId: string, after: number, decode: (value: Uint8Array, where: string) => Promise<T>,
 ): AsyncGenerator<Located<T>> {

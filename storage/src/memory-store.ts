@@ -8,7 +8,7 @@ import type { ErrorGroup, ErrorGroupDetail, ErrorOccurrence, RecordedEvent, Sett
 import { pageOf } from './list.ts';
 import { MemoryErrors } from './memory-errors.ts';
 import { batchText, parseBatchText } from './codec.ts';
-import { batchTime, mergeByTime } from './merge.ts';
+import { type Located, batchTime, mergeByTime } from './merge.ts';
 import { EMPTY_WINDOW, addSeq, applyBatch, hasSeq } from './session-record.ts';
 import type { WindowState } from './session-record.ts';
 import { Store } from './store.ts';
@@ -131,6 +131,3 @@ export class MemoryStore extends Store {
     return this.#errors.getSourceMap(file);
   }
 }
-
-/** A decoded batch and where it was stored. */
-type Located<T> = T & { sessionId: string; windowId: string; seq: number };

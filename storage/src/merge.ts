@@ -1,6 +1,9 @@
 /** The order in which `readBatches` interleaves a session's windows. */
 import type { StoredBatch } from './types.ts';
 
+/** A decoded batch (`StoredBatch`, `StoredBatchJson`, or a part of one) with where it was stored. */
+export type Located<T> = T & { sessionId: string; windowId: string; seq: number };
+
 /** The time a batch sorts by across windows: its first event's timestamp, or `receivedAt` when it has no events. */
 export function batchTime(batch: StoredBatch): number {
   return batch.events.length > 0 ? batch.events[0].timestamp : batch.receivedAt;

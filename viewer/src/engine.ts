@@ -111,8 +111,7 @@ export function createEngine(stage: HTMLElement, o: EngineOptions): Engine {
     // streamed session, the UI): draw it now, paused just after it, so the first frame is not kept waiting.
     const snapshot = o.events.find((e) => e.type === EventType.FullSnapshot);
     if (snapshot) replayer.pause(snapshot.timestamp - start + 1);
-  }
-  if (live) {
+  } else {
     // The backlog is applied like a seek to its end (which flushes rrweb's virtual DOM into the page);
     // then live mode applies each added event as soon as it arrives.
     if (o.events.length) replayer.pause(total() + 1);
