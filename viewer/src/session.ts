@@ -442,6 +442,9 @@ export class SessionController {
 
   private maybeSeekPending(done: boolean): void {
     if (this.pendingSeek === undefined || !this.engine || this.engine.mode === 'live') return;
+    // A session still being recorded goes to its moment once caught up (behind live), not in the
+    // replay of its first batches shown meanwhile.
+    if (this.snap.recording && !this.backlogDone) return;
     const w = this.selected();
     if (!w) return;
     if (!done && w.info.end < this.pendingSeek) return;
