@@ -90,4 +90,29 @@ describe('viewer: live mode in the dashboard', function () {
     await dash.click('[data-action="play"]');
     await waitForView(dash, (v) => v.state === 'playing' || v.state === 'ended', 'playing the ended session');
   });
+
+  it('opens a link to an earlier moment of a session still being recorded at that moment, behind live', async () => {
+    const app = await context.newPage();
+    await app.goto(`${t.origin}/`);
+    const { sessionId } = await pageSession(app);
+    // The page keeps changing, so that the session is still live and goes well past the moment.
+    await app.evaluate(() => {
+      let i = 0;
+      setInterval(() => {
+        const li = document.createElement('li');
+        li.textContent = `later ${++i}`;
+        document.getElementById('tasks')!.append(li);
+      }, 200);
+    });
+    const summaryOf = async () => (await (await t.api(`/api/sessions/${sessionId}`)).json()) as { startedAt: number; lastEventAt: number; live: boolean };
+    await waitFor(async () => { const s = await summaryOf(); return s.lastEventAt - s.startedAt > 4000; }, { what: 'four seconds recorded' });
+    const at = 1500;
+    const dash = await openDashboard(context, t, `#/sessions/${sessionId}?t=${at}`);
+    const s = await waitForView(dash, (v) => v.frame === 'true' && v.seeking === 'false', 'the moment', 60_000);
+    assert.equal(s.mode, 'behind-live');
+    assert.equal((await summaryOf()).live, true);
+    assert.ok(Math.abs(s.time - at) < 500, `opened at ${s.time} ms, the link says ${at} ms`);
+    assert.ok(await dash.isVisible('[data-action="jump-to-live"]'), 'a way back to live');
+    await app.close();
+  });
 });
