@@ -45,6 +45,14 @@ export const ErrorCode = {
   BAD_ENCODING: 'SENTIERO_BAD_ENCODING',
   /** A `Content-Encoding` other than gzip, deflate, br or identity. */
   UNSUPPORTED_ENCODING: 'SENTIERO_UNSUPPORTED_ENCODING',
+  /** The session reached a per-session cap (`maxWindowsPerSession`, `maxEventsPerSession`, `maxBytesPerSession`): the relay takes no more of it; the recorder records a gap and stops sending for that session, never retries. */
+  SESSION_LIMIT: 'SENTIERO_SESSION_LIMIT',
+  /** An ingest socket sent no `hello` within `helloTimeoutMs`. */
+  HELLO_TIMEOUT: 'SENTIERO_HELLO_TIMEOUT',
+  /** One client address already has `maxSocketsPerAddress` ingest sockets open. */
+  TOO_MANY_CONNECTIONS: 'SENTIERO_TOO_MANY_CONNECTIONS',
+  /** A batch's `seq` ran more than `maxSeqAhead` past the acknowledged one. */
+  SEQ_OUT_OF_WINDOW: 'SENTIERO_SEQ_OUT_OF_WINDOW',
   /** An unexpected failure inside the relay. */
   INTERNAL: 'SENTIERO_INTERNAL',
 } as const;
@@ -70,6 +78,10 @@ export const CloseCode = {
   UNAUTHORIZED: 4001,
   AUTH_REQUIRED: 4002,
   SLOW_CONSUMER: 4008,
+  HELLO_TIMEOUT: 4408,
+  SEQ_OUT_OF_WINDOW: 4409,
+  SESSION_LIMIT: 4410,
+  TOO_MANY_CONNECTIONS: 4430,
   STORE_FAILED: 4500,
   SHUTTING_DOWN: 4503,
 } as const;
@@ -93,6 +105,10 @@ export function closeCodeFor(code: ErrorCode): CloseCode {
     case ErrorCode.SLOW_CONSUMER: return CloseCode.SLOW_CONSUMER;
     case ErrorCode.STORE_FAILED: return CloseCode.STORE_FAILED;
     case ErrorCode.SHUTTING_DOWN: return CloseCode.SHUTTING_DOWN;
+    case ErrorCode.HELLO_TIMEOUT: return CloseCode.HELLO_TIMEOUT;
+    case ErrorCode.SEQ_OUT_OF_WINDOW: return CloseCode.SEQ_OUT_OF_WINDOW;
+    case ErrorCode.SESSION_LIMIT: return CloseCode.SESSION_LIMIT;
+    case ErrorCode.TOO_MANY_CONNECTIONS: return CloseCode.TOO_MANY_CONNECTIONS;
     case ErrorCode.NOT_FOUND:
     case ErrorCode.METHOD_NOT_ALLOWED: return CloseCode.INVALID_MESSAGE;
     case ErrorCode.ORIGIN_NOT_ALLOWED:
@@ -118,10 +134,14 @@ export function httpStatusFor(code: ErrorCode): number {
     case ErrorCode.ORIGIN_NOT_ALLOWED:
     case ErrorCode.FORBIDDEN: return 403;
     case ErrorCode.NOT_FOUND: return 404;
+    case ErrorCode.HELLO_TIMEOUT: return 408;
+    case ErrorCode.SEQ_OUT_OF_WINDOW: return 409;
     case ErrorCode.METHOD_NOT_ALLOWED: return 405;
-    case ErrorCode.PAYLOAD_TOO_LARGE: return 413;
+    case ErrorCode.PAYLOAD_TOO_LARGE:
+    case ErrorCode.SESSION_LIMIT: return 413;
     case ErrorCode.UNSUPPORTED_ENCODING: return 415;
-    case ErrorCode.RATE_LIMITED: return 429;
+    case ErrorCode.RATE_LIMITED:
+    case ErrorCode.TOO_MANY_CONNECTIONS: return 429;
     case ErrorCode.SHUTTING_DOWN:
     case ErrorCode.STORE_FAILED: return 503;
     default: return 500;

@@ -52,6 +52,8 @@ export const GapReason = {
   REJECTED: 'rejected',
   /** Batches of an earlier page of this tab never reached the relay. */
   BATCHES_LOST: 'batches-lost',
+  /** The relay refused more of this session (`SENTIERO_SESSION_LIMIT`): a per-session cap was reached. */
+  SESSION_LIMIT: 'session-limit',
 } as const;
 
 /** One of the gap reasons. */
