@@ -1,22 +1,31 @@
-// Builds every package: each workspace folder with a `build.config.js` exports an array of
-// esbuild options (paths relative to that folder). One process, all builds in parallel.
+// Builds the packages: each folder of scripts/packages.js with a `build.config.js` exports an
+// array of esbuild options (paths relative to that folder). One process, all builds in parallel.
 // A config may also export `after()`, an async step run once every bundle is built (e.g.
 // packaging the VS Code extension); its failure fails the build.
+// `node scripts/build.js` builds everything; arguments select folders (`relay`) or named
+// targets (`demo`, `packages`: see TARGETS).
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { TARGETS, buildFolders, root } from './packages.js';
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const { workspaces } = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
-const only = process.argv.slice(2);
+const folders = await buildFolders();
+const only = new Set();
+for (const arg of process.argv.slice(2)) {
+  const set = TARGETS[arg] ?? (folders.includes(arg) ? [arg] : undefined);
+  if (!set) {
+    console.error(`build: unknown target "${arg}"; targets: ${Object.keys(TARGETS).join(', ')}, or a folder: ${folders.join(', ')}`);
+    process.exit(2);
+  }
+  for (const f of set) only.add(f);
+}
 
 const started = Date.now();
 const jobs = [];
 const afters = [];
-for (const ws of workspaces) {
-  if (only.length && !only.includes(ws)) continue;
+for (const ws of folders) {
+  if (only.size && !only.has(ws)) continue;
   const dir = path.join(root, ws);
   const config = path.join(dir, 'build.config.js');
   if (!existsSync(config)) continue;

@@ -41,7 +41,7 @@ const JSON_HEADERS = {
 
 const require = createRequire(import.meta.url);
 
-/** Resolves a file of a workspace package's `dist/` folder, or undefined when it is not built. */
+/** Resolves a file of an installed package's `dist/` folder (the relay depends on both), or undefined when it is missing or not built. */
 function distFile(specifier: string): string | undefined {
   try {
     return require.resolve(specifier);
@@ -51,10 +51,15 @@ function distFile(specifier: string): string | undefined {
 }
 
 const RECORDER_JS = distFile('@sentiero/recorder/iife');
-const VIEWER_DIST = (() => {
-  const f = distFile('@sentiero/viewer/dist/dashboard.js');
-  return f ? path.dirname(f) : undefined;
-})();
+const DASHBOARD_JS = distFile('@sentiero/viewer/dist/dashboard.js');
+const VIEWER_DIST = DASHBOARD_JS && path.dirname(DASHBOARD_JS);
+const NOT_BUILT = 'install @sentiero/recorder and @sentiero/viewer next to @sentiero/relay, or in a checkout run `npm run build`';
+
+/** Why the browser bundles the relay serves cannot be found, or undefined when they can (the warning at start-up). */
+export function missingBundles(dashboard: boolean): string | undefined {
+  const missing = [RECORDER_JS ? '' : '@sentiero/recorder/dist/recorder.iife.js', dashboard && !DASHBOARD_JS ? '@sentiero/viewer/dist/dashboard.js' : ''].filter(Boolean);
+  return missing.length ? `${missing.join(' and ')} not found: ${NOT_BUILT}` : undefined;
+}
 
 /** The Content-Security-Policy of the dashboard: only its own scripts; recorded content only inside rrweb's sandboxed iframe. */
 export const DASHBOARD_CSP = [
@@ -150,7 +155,7 @@ const CONTENT_TYPES: Record<string, string> = {
 async function sendFile(req: IncomingMessage, res: ServerResponse, file: string | undefined, cache: string): Promise<void> {
   const info = file ? await stat(file).catch(() => undefined) : undefined;
   if (!file || !info?.isFile()) {
-    sendError(res, new RelayError(ErrorCode.NOT_FOUND, 'not built: run `npm run build`'));
+    sendError(res, new RelayError(ErrorCode.NOT_FOUND, `not found: ${NOT_BUILT}`));
     return;
   }
   const etag = `"${info.size.toString(36)}-${info.mtimeMs.toString(36)}"`;

@@ -9,7 +9,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { ErrorCode, validateErrorReport, type ErrorContext, type ErrorReportAck } from '@sentiero/protocol';
 import { LevelStore, type Store } from '@sentiero/storage';
 import { originAllowed } from './auth.ts';
-import { createRoutes } from './http.ts';
+import { createRoutes, missingBundles } from './http.ts';
 import { Hub, toSummary } from './hub.ts';
 import { serveIngest } from './ingest.ts';
 import { type RelayOptions, type ResolvedOptions, resolveOptions } from './options.ts';
@@ -86,6 +86,8 @@ export function createRelay(options: RelayOptions = {}): Relay {
   const inflight = new Set<Promise<unknown>>();
   let closing: Promise<void> | undefined;
 
+  const missing = missingBundles(opts.dashboard);
+  if (missing) opts.logger.warn(missing);
   const ready = store.open();
   ready.catch((err: unknown) => opts.logger.error(`the store could not be opened`, err));
 

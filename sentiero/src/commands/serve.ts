@@ -1,0 +1,73 @@
+/**
+ * `sentiero serve`: the relay and the dashboard on their own port, for apps whose backend is not
+ * Node (Rails, Django, Go…) to run beside them. TLS is the proxy's (docs/cli.md has an nginx example).
+ */
+import { createServer } from 'node:http';
+import path from 'node:path';
+import { type OriginPolicy, createRelay } from '@sentiero/relay';
+import { CliError, ExitCode } from '../exit.ts';
+import { printJson } from '../output.ts';
+import { type Io, listen, storeOpenError } from '../source.ts';
+
+/** Options of `serve`. */
+export interface ServeOptions {
+  port: number;
+  host: string;
+  data: string;
+  base: string;
+  allowedOrigins?: string;
+  token?: string;
+  ingestKey?: string;
+  json?: boolean;
+}
+
+/** `*`, or a comma-separated list of origins. */
+export function parseOrigins(value: string | undefined): OriginPolicy | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value.trim() === '*') return '*';
+  return value.split(',').map((o) => o.trim()).filter(Boolean);
+}
+
+/** Runs the relay until `signal` aborts (SIGINT or SIGTERM in the command), then closes it. */
+export async function serveCommand(o: ServeOptions, io: Io, signal: AbortSignal): Promise<void> {
+  const dataDir = path.resolve(o.data);
+  let relay: ReturnType<typeof createRelay>;
+  try {
+    relay = createRelay({
+      dataDir, basePath: o.base, allowedOrigins: parseOrigins(o.allowedOrigins), token: o.token, ingestKey: o.ingestKey,
+      logger: { info: (m) => io.stderr.write(`[sentiero] ${m}\n`), warn: (m) => io.stderr.write(`[sentiero] ${m}\n`), error: () => {} },
+    });
+  } catch (err) {
+    throw new CliError('SENTIERO_CLI_USAGE', ExitCode.USAGE, (err as Error).message);
+  }
+  try {
+    await relay.ready;
+  } catch (err) {
+    await relay.close().catch(() => undefined);
+    throw storeOpenError(err, dataDir);
+  }
+  const server = createServer();
+  relay.attach(server);
+  let port: number;
+  try {
+    port = await listen(server, o.port, o.host);
+  } catch (err) {
+    await relay.close();
+    throw err;
+  }
+  const origin = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
+  const url = `${origin}${relay.basePath}/`;
+  if (o.json) {
+    printJson(io, { url, port, dataDir, dashboard: `${url}#token=${relay.token}`, recorder: `${origin}${relay.basePath}/recorder.js`, token: relay.token, ingestKey: relay.ingestKey });
+  } else {
+    io.stdout.write(`sentiero relay on ${url} (data: ${dataDir})\n`);
+    io.stdout.write(`dashboard: ${url}#token=${relay.token}\n`);
+    io.stdout.write(`recorder:  <script src="${origin}${relay.basePath}/recorder.js"></script>\n`);
+  }
+  await new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await relay.close();
+  await new Promise((resolve) => server.close(resolve));
+}

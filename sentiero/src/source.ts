@@ -1,0 +1,130 @@
+/**
+ * Where a command reads and writes sessions: a data folder (the tool starts the relay on it,
+ * on a loopback port no one else knows, for the length of the command) or a running relay
+ * (`--relay <url> --token <token>`). Either way the command goes through the relay's REST API
+ * with the protocol's client, so the tool and the API share every code path.
+ */
+import { existsSync } from 'node:fs';
+import { type Server, createServer } from 'node:http';
+import path from 'node:path';
+import { type Client, type Limits, createClient, createSecret } from '@sentiero/protocol';
+import { type Logger, createRelay } from '@sentiero/relay';
+import { CliError, ExitCode } from './exit.ts';
+
+/** Where the tool writes what the relay has to say. */
+export interface Io {
+  stdout: { write(s: string): unknown; isTTY?: boolean };
+  stderr: { write(s: string): unknown; isTTY?: boolean };
+}
+
+/** Options that choose the source. */
+export interface SourceOptions {
+  /** The data folder. */
+  data: string;
+  /** A running relay's base URL (instead of the data folder). */
+  relay?: string;
+  /** Its viewer token. */
+  token?: string;
+  /** Create the data folder when it is missing (import); otherwise a missing one is an error. */
+  create?: boolean;
+  /** Limits of the relay started on the data folder. */
+  limits?: Partial<Limits>;
+}
+
+/** An open source: the REST client, the base URL, and the data folder when local. */
+export interface Source {
+  client: Client;
+  baseUrl: string;
+  dataDir: string | undefined;
+  close(): Promise<void>;
+}
+
+/** The chain of causes of an error, outermost first. */
+function causes(err: unknown): unknown[] {
+  const out: unknown[] = [];
+  for (let e = err; e !== undefined && e !== null && out.length < 8; e = (e as { cause?: unknown }).cause) out.push(e);
+  return out;
+}
+
+/** Turns a store that would not open into the tool's error: a held LevelDB lock is `SENTIERO_CLI_STORE_LOCKED`. */
+export function storeOpenError(err: unknown, dataDir: string): CliError {
+  const locked = causes(err).some((e) => (e as { code?: unknown }).code === 'LEVEL_LOCKED' || /\block\b/i.test(String((e as Error).message)));
+  if (locked) {
+    return new CliError('SENTIERO_CLI_STORE_LOCKED', ExitCode.STORE_LOCKED,
+      `the data folder ${dataDir} is in use by a running relay: stop it first, or ask it with --relay <url> --token <token>`);
+  }
+  return new CliError('SENTIERO_CLI_STORE_FAILED', ExitCode.FAILURE, `the data folder ${dataDir} could not be opened: ${(err as Error).message}`);
+}
+
+/** A missing data folder, as the tool reports it. */
+export function dataMissing(dataDir: string): CliError {
+  return new CliError('SENTIERO_CLI_DATA_MISSING', ExitCode.DATA_MISSING, `no data folder at ${dataDir} (give --data or SENTIERO_DATA)`);
+}
+
+/** The relay's log for a command: errors to stderr, except the failed open the command reports itself. */
+export function commandLogger(io: Io): Logger {
+  return {
+    info() {},
+    warn() {},
+    error(message, err) {
+      if ((err as { code?: unknown } | undefined)?.code === 'STORE_OPEN_FAILED') return;
+      io.stderr.write(`[sentiero] ${message}${err ? `: ${(err as Error).message ?? String(err)}` : ''}\n`);
+    },
+  };
+}
+
+/** Listens on `port` of `host`; a taken port is `SENTIERO_CLI_PORT_IN_USE`. */
+export function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(err.code === 'EADDRINUSE'
+        ? new CliError('SENTIERO_CLI_PORT_IN_USE', ExitCode.PORT_IN_USE, `port ${port} of ${host} is in use`)
+        : err);
+    });
+    server.listen(port, host, () => {
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : port);
+    });
+  });
+}
+
+/** Opens the source the options name. */
+export async function openSource(o: SourceOptions, io: Io): Promise<Source> {
+  if (o.relay !== undefined) {
+    if (!o.token) throw new CliError('SENTIERO_CLI_USAGE', ExitCode.USAGE, '--relay needs the viewer token: --token <token> or SENTIERO_TOKEN');
+    return { client: createClient({ baseUrl: o.relay, token: o.token }), baseUrl: o.relay, dataDir: undefined, close: async () => {} };
+  }
+  const dataDir = path.resolve(o.data);
+  if (!o.create && !existsSync(dataDir)) throw dataMissing(dataDir);
+  const token = createSecret();
+  const relay = createRelay({ dataDir, token, dashboard: false, allowedOrigins: '*', logger: commandLogger(io), limits: o.limits });
+  try {
+    await relay.ready;
+  } catch (err) {
+    await relay.close().catch(() => undefined);
+    throw storeOpenError(err, dataDir);
+  }
+  const server = createServer();
+  relay.attach(server);
+  const port = await listen(server, 0, '127.0.0.1');
+  const baseUrl = `http://127.0.0.1:${port}${relay.basePath}`;
+  return {
+    client: createClient({ baseUrl, token }),
+    baseUrl,
+    dataDir,
+    async close() {
+      await relay.close();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** Opens the source, runs `work` with it, and closes it whatever happens. */
+export async function withSource<T>(o: SourceOptions, io: Io, work: (source: Source) => Promise<T>): Promise<T> {
+  const source = await openSource(o, io);
+  try {
+    return await work(source);
+  } finally {
+    await source.close();
+  }
+}
