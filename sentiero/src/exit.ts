@@ -31,8 +31,12 @@ export class CliError extends Error {
   /** The process exit code. */
   readonly exit: ExitCode;
 
-  constructor(code: string, exit: ExitCode, message: string) {
+  /** True when the command already printed its JSON answer (which says what failed). */
+  readonly printed: boolean;
+
+  constructor(code: string, exit: ExitCode, message: string, options: { printed?: boolean } = {}) {
     super(message);
+    this.printed = options.printed ?? false;
     this.name = 'CliError';
     this.code = code;
     this.exit = exit;

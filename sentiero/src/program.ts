@@ -126,7 +126,7 @@ export async function main(argv: string[], io: Io, signal: AbortSignal = new Abo
       return ExitCode.USAGE;
     }
     const e = toCliError(err);
-    if (argv.includes('--json')) printJson(io, { error: { code: e.code, message: e.message } });
+    if (argv.includes('--json') && !e.printed) printJson(io, { error: { code: e.code, message: e.message } });
     io.stderr.write(`sentiero: ${e.message} [${e.code}]\n`);
     return e.exit;
   }

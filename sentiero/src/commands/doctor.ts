@@ -23,6 +23,9 @@ export interface Check {
   detail: string;
 }
 
+/** How long the port check waits for whatever holds the port to answer as a relay would. */
+const HEALTH_TIMEOUT_MS = 2000;
+
 /** The oldest Node the packages support (their `engines`). */
 const MIN_NODE = [20, 19];
 
@@ -51,7 +54,7 @@ async function portCheck(o: DoctorOptions): Promise<Check> {
     await listen(server, o.port, o.host);
     return { name: 'port', ok: true, detail: `${o.host}:${o.port} is free` };
   } catch (err) {
-    const health = await fetch(`http://${o.host}:${o.port}${o.base}/health`).then((r) => r.ok, () => false);
+    const health = await fetch(`http://${o.host}:${o.port}${o.base}/health`, { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) }).then((r) => r.ok, () => false);
     const who = health ? 'a Sentiero relay' : 'another program';
     return { name: 'port', ok: false, detail: `${o.host}:${o.port} is in use by ${who}: ${(err as Error).message}` };
   } finally {
@@ -82,6 +85,7 @@ export async function doctorCommand(o: DoctorOptions, io: Io): Promise<void> {
   else for (const c of checks) io.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(11)}  ${c.detail}\n`);
   const failed = checks.filter((c) => !c.ok);
   if (failed.length) {
-    throw new CliError('SENTIERO_CLI_CHECK_FAILED', ExitCode.CHECK_FAILED, `${failed.length} check${failed.length > 1 ? 's' : ''} failed: ${failed.map((c) => c.name).join(', ')}`);
+    const message = `${failed.length} check${failed.length > 1 ? 's' : ''} failed: ${failed.map((c) => c.name).join(', ')}`;
+    throw new CliError('SENTIERO_CLI_CHECK_FAILED', ExitCode.CHECK_FAILED, message, { printed: Boolean(o.json) });
   }
 }

@@ -1,0 +1,177 @@
+/** The `sentiero` command: every command on a real LevelDB folder, bad arguments, a missing folder, and a folder held by a running relay. */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LevelStore } from '@sentiero/storage';
+import { ExitCode } from '../src/exit.ts';
+import { main } from '../src/program.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const FIXTURE_PATH = fileURLToPath(new URL('../../../shared/fixtures/acme-crm-45s.rrweb.json', import.meta.url));
+
+/** Runs the tool in this process; resolves to its exit code and what it wrote. */
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } });
+  return { code, out, err };
+}
+
+describe('sentiero CLI', function () {
+  this.timeout(60_000);
+  let tmp: string;
+  let data: string;
+  beforeEach(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'sentiero-cli-'));
+    data = path.join(tmp, 'data');
+  });
+  afterEach(() => rm(tmp, { recursive: true, force: true }));
+
+  it('prints help for the tool and every command', async () => {
+    for (const cmd of [[], ['serve'], ['import'], ['sessions'], ['erase'], ['stats'], ['doctor']]) {
+      const r = await cli(...cmd, '--help');
+      assert.equal(r.code, ExitCode.OK, cmd.join(' '));
+      assert.match(r.out, /^Usage: sentiero/, cmd.join(' '));
+    }
+    assert.match((await cli('sessions', '--help')).out, /--since <when>[\s\S]*--url <text>[\s\S]*--live[\s\S]*--limit <n>/);
+    assert.match((await cli('serve', '--help')).out, /env: SENTIERO_DATA/);
+  });
+
+  it('refuses bad arguments with exit code 2', async () => {
+    for (const argv of [['nonsense'], ['sessions', '--bogus'], ['sessions', '--limit', '0'], ['sessions', '--since', 'a while'], ['import'],
+      ['serve', '--port', '70000'], ['sessions', '--live', '--data', data], ['sessions', '--relay', 'http://127.0.0.1:9/sentiero']]) {
+      const r = await cli(...argv);
+      assert.equal(r.code, ExitCode.USAGE, `${argv.join(' ')}: ${r.err}`);
+    }
+    assert.equal((await cli('import', path.join(tmp, 'nope.json'), '--data', data)).code, ExitCode.USAGE);
+  });
+
+  it('says the data folder is missing (exit 3) rather than creating it', async () => {
+    for (const argv of [['sessions'], ['stats'], ['erase', 'abc']]) {
+      const r = await cli(...argv, '--data', data);
+      assert.equal(r.code, ExitCode.DATA_MISSING, argv.join(' '));
+      assert.match(r.err, /no data folder at .*\[SENTIERO_CLI_DATA_MISSING\]/);
+    }
+    const json = await cli('sessions', '--data', data, '--json');
+    assert.deepEqual(JSON.parse(json.out).error.code, 'SENTIERO_CLI_DATA_MISSING');
+  });
+
+  it('imports an rrweb recording, lists, filters, counts and erases it', async () => {
+    const imported = await cli('import', FIXTURE_PATH, '--data', data, '--json');
+    assert.equal(imported.code, ExitCode.OK, imported.err);
+    const { sessionId, events, batches } = JSON.parse(imported.out);
+    assert.ok(events > 100 && batches >= 1);
+
+    const listed = JSON.parse((await cli('sessions', '--data', data, '--json')).out);
+    assert.equal(listed.length, 1);
+    assert.equal(listed[0].id, sessionId);
+    assert.equal(listed[0].eventCount, events);
+    assert.match(listed[0].pages[0], /page\.html/);
+    assert.equal(JSON.parse((await cli('sessions', '--data', data, '--json', '--url', 'page.html')).out).length, 1);
+    assert.equal(JSON.parse((await cli('sessions', '--data', data, '--json', '--url', 'checkout')).out).length, 0);
+    assert.equal(JSON.parse((await cli('sessions', '--data', data, '--json', '--since', '1h')).out).length, 0, 'the recording is older than an hour');
+    assert.match((await cli('sessions', '--data', data)).out, new RegExp(`^ID +STARTED[^\\n]*\\n${sessionId} `));
+
+    const stats = JSON.parse((await cli('stats', '--data', data, '--json')).out);
+    assert.equal(stats.sessions, 1);
+    assert.equal(stats.events, events);
+    assert.ok(stats.bytesOnDisk > 0);
+    assert.equal(stats.days.length, 1);
+    assert.equal(stats.days[0].events, events);
+
+    assert.equal((await cli('erase', sessionId, '--data', data)).code, ExitCode.OK);
+    const again = await cli('erase', sessionId, '--data', data);
+    assert.equal(again.code, ExitCode.NOT_FOUND);
+    assert.match(again.err, /\[SENTIERO_NOT_FOUND\]/);
+    assert.deepEqual(JSON.parse((await cli('sessions', '--data', data, '--json')).out), []);
+  });
+
+  it('refuses a file that is not an rrweb recording (exit 6)', async () => {
+    for (const content of ['{"not":"an array"}', 'not json', '[{"type":"x"}]']) {
+      const file = path.join(tmp, 'bad.json');
+      await writeFile(file, content);
+      const r = await cli('import', file, '--data', data);
+      assert.equal(r.code, ExitCode.INVALID_INPUT, `${content}: ${r.err}`);
+      assert.match(r.err, /\[SENTIERO_CLI_INVALID_RECORDING\]/);
+    }
+  });
+
+  it('reports a data folder held by another store as locked (exit 4), without a stack', async () => {
+    const store = new LevelStore({ location: data });
+    await store.open();
+    try {
+      for (const argv of [['sessions'], ['stats'], ['import', FIXTURE_PATH]]) {
+        const r = await cli(...argv, '--data', data);
+        assert.equal(r.code, ExitCode.STORE_LOCKED, `${argv.join(' ')}: ${r.err}`);
+        assert.match(r.err, /^sentiero: the data folder .* is in use by a running relay.*\[SENTIERO_CLI_STORE_LOCKED\]\n$/);
+      }
+      const doctor = JSON.parse((await cli('doctor', '--data', data, '--port', '0', '--json')).out);
+      assert.equal(doctor.ok, false);
+      assert.equal(doctor.checks.find((c: { name: string }) => c.name === 'store').ok, false);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('doctor passes on a good setup and fails (exit 7) on a taken port', async () => {
+    const ok = await cli('doctor', '--data', data, '--port', '0', '--json');
+    assert.equal(ok.code, ExitCode.OK, ok.out);
+    assert.deepEqual(JSON.parse(ok.out).checks.map((c: { name: string }) => c.name), ['node', 'data folder', 'port', 'store']);
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = String((taken.address() as { port: number }).port);
+      const r = await cli('doctor', '--data', data, '--port', port);
+      assert.equal(r.code, ExitCode.CHECK_FAILED);
+      assert.match(r.out, /FAIL +port +127\.0\.0\.1:\d+ is in use by another program/);
+    } finally {
+      taken.close();
+    }
+  });
+
+  describe('serve (the real command, in its own process)', () => {
+    let child: ChildProcess | undefined;
+    afterEach(() => {
+      if (child?.exitCode === null) child.kill('SIGKILL');
+    });
+
+    it('serves the relay and the dashboard, holds the folder, answers --relay, and stops cleanly on SIGTERM', async () => {
+      child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', path.join(here, '..', 'src', 'cli.ts'),
+        'serve', '--port', '0', '--json', '--allowed-origins', 'https://app.example', '--base', '/rec'],
+      { env: { ...process.env, SENTIERO_DATA: data, SENTIERO_TOKEN: 'a-viewer-token-of-24-chars' }, stdio: ['ignore', 'pipe', 'inherit'] });
+      const line = await new Promise<string>((resolve, reject) => {
+        let buf = '';
+        child!.stdout!.on('data', (d: Buffer) => {
+          buf += d.toString();
+          if (buf.includes('\n')) resolve(buf.slice(0, buf.indexOf('\n')));
+        });
+        child!.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+      });
+      const info = JSON.parse(line);
+      assert.equal(info.token, 'a-viewer-token-of-24-chars');
+      assert.equal(info.dataDir, data);
+      assert.equal((await fetch(`${info.url}health`)).status, 200);
+      assert.equal((await fetch(info.recorder)).status, 200);
+      assert.equal((await fetch(info.url)).status, 200);
+
+      const locked = await cli('sessions', '--data', data);
+      assert.equal(locked.code, ExitCode.STORE_LOCKED, locked.err);
+      const remote = await cli('sessions', '--relay', info.url, '--token', info.token, '--live', '--json');
+      assert.equal(remote.code, ExitCode.OK, remote.err);
+      assert.deepEqual(JSON.parse(remote.out), []);
+      const wrong = await cli('sessions', '--relay', info.url, '--token', 'wrong-token-wrong-token');
+      assert.equal(wrong.code, ExitCode.FAILURE);
+      assert.match(wrong.err, /\[SENTIERO_UNAUTHORIZED\]/);
+      const doctor = await cli('doctor', '--data', data, '--port', String(info.port), '--base', '/rec');
+      assert.match(doctor.out, /in use by a Sentiero relay/);
+
+      child.kill('SIGTERM');
+      const code = await new Promise((resolve) => child!.once('exit', resolve));
+      assert.equal(code, 0);
+    });
+  });
+});
