@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import path from 'node:path';
 import { type Client, type Limits, createClient, createSecret } from '@sentiero/protocol';
-import { type Logger, createRelay } from '@sentiero/relay';
+import { type Logger, type Relay, type RelayOptions, createRelay } from '@sentiero/relay';
 import { CliError, ExitCode } from './exit.ts';
 
 /** Where the tool writes what the relay has to say. */
@@ -61,11 +61,11 @@ export function dataMissing(dataDir: string): CliError {
   return new CliError('SENTIERO_CLI_DATA_MISSING', ExitCode.DATA_MISSING, `no data folder at ${dataDir} (give --data or SENTIERO_DATA)`);
 }
 
-/** The relay's log for a command: errors to stderr, except the failed open the command reports itself. */
+/** The relay's log for a command: warnings and errors to stderr, except the failed open the command reports itself. */
 export function commandLogger(io: Io): Logger {
   return {
     info() {},
-    warn() {},
+    warn: (message) => io.stderr.write(`[sentiero] ${message}\n`),
     error(message, err) {
       if ((err as { code?: unknown } | undefined)?.code === 'STORE_OPEN_FAILED') return;
       io.stderr.write(`[sentiero] ${message}${err ? `: ${(err as Error).message ?? String(err)}` : ''}\n`);
@@ -88,6 +88,51 @@ export function listen(server: Server, port: number, host: string): Promise<numb
   });
 }
 
+/** A relay listening on its own HTTP server. */
+export interface RunningRelay {
+  relay: Relay;
+  /** The port it listens on (the one picked when 0 was asked for). */
+  port: number;
+  /** Closes the relay (pending writes, then the store) and the server. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a relay on `options.dataDir` and listens on `port` of `host`. A wrong option is
+ * `SENTIERO_CLI_USAGE`, a store that will not open `storeOpenError`'s, a taken port
+ * `SENTIERO_CLI_PORT_IN_USE`.
+ */
+export async function startRelay(options: RelayOptions & { dataDir: string }, port: number, host: string, io: Io): Promise<RunningRelay> {
+  let relay: Relay;
+  try {
+    relay = createRelay({ logger: commandLogger(io), ...options });
+  } catch (err) {
+    throw new CliError('SENTIERO_CLI_USAGE', ExitCode.USAGE, (err as Error).message);
+  }
+  try {
+    await relay.ready;
+  } catch (err) {
+    await relay.close().catch(() => undefined);
+    throw storeOpenError(err, options.dataDir);
+  }
+  const server = createServer();
+  relay.attach(server);
+  try {
+    const actual = await listen(server, port, host);
+    return {
+      relay,
+      port: actual,
+      async close() {
+        await relay.close();
+        await new Promise((resolve) => server.close(resolve));
+      },
+    };
+  } catch (err) {
+    await relay.close();
+    throw err;
+  }
+}
+
 /** Opens the source the options name. */
 export async function openSource(o: SourceOptions, io: Io): Promise<Source> {
   if (o.relay !== undefined) {
@@ -97,26 +142,9 @@ export async function openSource(o: SourceOptions, io: Io): Promise<Source> {
   const dataDir = path.resolve(o.data);
   if (!o.create && !existsSync(dataDir)) throw dataMissing(dataDir);
   const token = createSecret();
-  const relay = createRelay({ dataDir, token, dashboard: false, allowedOrigins: '*', logger: commandLogger(io), limits: o.limits });
-  try {
-    await relay.ready;
-  } catch (err) {
-    await relay.close().catch(() => undefined);
-    throw storeOpenError(err, dataDir);
-  }
-  const server = createServer();
-  relay.attach(server);
-  const port = await listen(server, 0, '127.0.0.1');
-  const baseUrl = `http://127.0.0.1:${port}${relay.basePath}`;
-  return {
-    client: createClient({ baseUrl, token }),
-    baseUrl,
-    dataDir,
-    async close() {
-      await relay.close();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
+  const running = await startRelay({ dataDir, token, dashboard: false, allowedOrigins: '*', limits: o.limits }, 0, '127.0.0.1', io);
+  const baseUrl = `http://127.0.0.1:${running.port}${running.relay.basePath}`;
+  return { client: createClient({ baseUrl, token }), baseUrl, dataDir, close: running.close };
 }
 
 /** Opens the source, runs `work` with it, and closes it whatever happens. */

@@ -48,6 +48,9 @@ describe('sentiero CLI', function () {
       assert.equal(r.code, ExitCode.USAGE, `${argv.join(' ')}: ${r.err}`);
     }
     assert.equal((await cli('import', path.join(tmp, 'nope.json'), '--data', data)).code, ExitCode.USAGE);
+    const shortToken = await cli('serve', '--port', '0', '--token', 'short', '--data', data);
+    assert.equal(shortToken.code, ExitCode.USAGE);
+    assert.match(shortToken.err, /"token" option must be a string of at least 16 characters.*\[SENTIERO_CLI_USAGE\]/);
   });
 
   it('says the data folder is missing (exit 3) rather than creating it', async () => {
@@ -128,6 +131,9 @@ describe('sentiero CLI', function () {
       const r = await cli('doctor', '--data', data, '--port', port);
       assert.equal(r.code, ExitCode.CHECK_FAILED);
       assert.match(r.out, /FAIL +port +127\.0\.0\.1:\d+ is in use by another program/);
+      const serve = await cli('serve', '--port', port, '--data', data);
+      assert.equal(serve.code, ExitCode.PORT_IN_USE);
+      assert.match(serve.err, /port \d+ of 127\.0\.0\.1 is in use \[SENTIERO_CLI_PORT_IN_USE\]/);
     } finally {
       taken.close();
     }

@@ -2,12 +2,10 @@
  * `sentiero serve`: the relay and the dashboard on their own port, for apps whose backend is not
  * Node (Rails, Django, Go…) to run beside them. TLS is the proxy's (docs/cli.md has an nginx example).
  */
-import { createServer } from 'node:http';
 import path from 'node:path';
-import { type OriginPolicy, createRelay } from '@sentiero/relay';
-import { CliError, ExitCode } from '../exit.ts';
+import type { OriginPolicy } from '@sentiero/relay';
 import { printJson } from '../output.ts';
-import { type Io, listen, storeOpenError } from '../source.ts';
+import { type Io, startRelay } from '../source.ts';
 
 /** Options of `serve`. */
 export interface ServeOptions {
@@ -31,30 +29,8 @@ export function parseOrigins(value: string | undefined): OriginPolicy | undefine
 /** Runs the relay until `signal` aborts (SIGINT or SIGTERM in the command), then closes it. */
 export async function serveCommand(o: ServeOptions, io: Io, signal: AbortSignal): Promise<void> {
   const dataDir = path.resolve(o.data);
-  let relay: ReturnType<typeof createRelay>;
-  try {
-    relay = createRelay({
-      dataDir, basePath: o.base, allowedOrigins: parseOrigins(o.allowedOrigins), token: o.token, ingestKey: o.ingestKey,
-      logger: { info: (m) => io.stderr.write(`[sentiero] ${m}\n`), warn: (m) => io.stderr.write(`[sentiero] ${m}\n`), error: () => {} },
-    });
-  } catch (err) {
-    throw new CliError('SENTIERO_CLI_USAGE', ExitCode.USAGE, (err as Error).message);
-  }
-  try {
-    await relay.ready;
-  } catch (err) {
-    await relay.close().catch(() => undefined);
-    throw storeOpenError(err, dataDir);
-  }
-  const server = createServer();
-  relay.attach(server);
-  let port: number;
-  try {
-    port = await listen(server, o.port, o.host);
-  } catch (err) {
-    await relay.close();
-    throw err;
-  }
+  const { relay, port, close } = await startRelay(
+    { dataDir, basePath: o.base, allowedOrigins: parseOrigins(o.allowedOrigins), token: o.token, ingestKey: o.ingestKey }, o.port, o.host, io);
   const origin = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
   const url = `${origin}${relay.basePath}/`;
   if (o.json) {
@@ -68,6 +44,5 @@ export async function serveCommand(o: ServeOptions, io: Io, signal: AbortSignal)
     if (signal.aborted) resolve();
     else signal.addEventListener('abort', () => resolve(), { once: true });
   });
-  await relay.close();
-  await new Promise((resolve) => server.close(resolve));
+  await close();
 }
