@@ -27,7 +27,7 @@ export function fileBlocks(markdown: string): Map<string, string> {
 
 /** `npm install` of the tarballs and express; offline from the cache when the registry is out of reach. */
 async function install(dir: string, tarballs: string[]): Promise<void> {
-  const args = ['install', ...tarballs, 'express@5', '--no-audit', '--no-fund', '--prefer-offline'];
+  const args = ['install', ...tarballs, 'express@5', '@types/node@20', '--no-audit', '--no-fund', '--prefer-offline'];
   try {
     await run('npm', args, { cwd: dir, maxBuffer: 16 * 1024 * 1024 });
   } catch {
@@ -66,6 +66,23 @@ describe('install: the packed tarballs outside the repository, as getting-starte
     await readFile(path.join(dir, 'node_modules', '@sentiero', 'relay', 'dist', 'types', 'index.d.ts'));
     const { stdout } = await run(path.join(dir, 'node_modules', '.bin', 'sentiero'), ['--version']);
     assert.equal(stdout.trim(), pkg.version);
+    // A TypeScript user's strict check, libraries included, sees the real API (a wrong type is caught).
+    await writeFile(path.join(dir, 'check.ts'), [
+      "import { createServer } from 'node:http';",
+      "import { createRelay, MemoryStore, type RelayOptions } from 'sentiero';",
+      "import type { SessionSummary } from '@sentiero/protocol';",
+      'const options: RelayOptions = { store: new MemoryStore() };',
+      'createRelay(options).attach(createServer());',
+      'export const token: string = createRelay(options).token;',
+      'export type Listed = SessionSummary[];',
+      '// @ts-expect-error the token is a string',
+      'export const wrong: number = createRelay(options).token;',
+    ].join('\n'));
+    await writeFile(path.join(dir, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true, skipLibCheck: false, types: ['node'] },
+      files: ['check.ts'],
+    }));
+    await run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { cwd: dir });
   });
 
   it('runs the app of the doc with plain node, records a page, and replays it in the dashboard', async () => {
@@ -101,5 +118,12 @@ describe('install: the packed tarballs outside the repository, as getting-starte
     await dash.click(`.sv-row[data-session="${sessionId}"]`);
     const heading = () => dash.evaluate(() => document.querySelector<HTMLIFrameElement>('.sv-replay iframe')?.contentDocument?.querySelector('h1')?.textContent);
     assert.equal(await waitFor(heading, { what: 'the replayed page', timeoutMs: 30_000 }), 'Hello from my app');
+
+    // Stopped as the doc's SIGTERM handler says, the data folder is free for the installed command.
+    const exited = new Promise((resolve) => app!.once('exit', resolve));
+    app.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    const { stdout } = await run(path.join(dir, 'node_modules', '.bin', 'sentiero'), ['sessions', '--json'], { cwd: dir });
+    assert.deepEqual(JSON.parse(stdout).map((s: { id: string }) => s.id), [sessionId]);
   });
 });
