@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DEFAULT_RECORDER_CONFIG, EventType, type RecordedEvent, createId, isValidId } from '@sentiero/protocol';
+import { DEFAULT_RECORDER_CONFIG, EventType, type IngestPost, type RecordedEvent, createId, isValidId } from '@sentiero/protocol';
 import { CliError, ExitCode } from '../exit.ts';
 import { printJson, progress } from '../output.ts';
 import { type Io, type SourceOptions, withSource } from '../source.ts';
@@ -81,7 +81,7 @@ export async function importRecording(file: string, o: ImportOptions, io: Io): P
       const res = await fetch(`${baseUrl}/ingest`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ sessionId, windowId, seq: i + 1, events: batch, meta }),
+        body: JSON.stringify({ sessionId, windowId, seq: i + 1, events: batch, meta } satisfies IngestPost),
       });
       if (!res.ok) {
         const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
