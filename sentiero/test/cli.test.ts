@@ -13,12 +13,17 @@ import { main } from '../src/program.ts';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const FIXTURE_PATH = fileURLToPath(new URL('../../../shared/fixtures/acme-crm-45s.rrweb.json', import.meta.url));
 
-/** Runs the tool in this process; resolves to its exit code and what it wrote. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+/** Runs the tool in this process (stderr a terminal or not); resolves to its exit code and what it wrote. */
+async function cliOn(tty: boolean, argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await main(argv, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } });
+  const code = await main(argv, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s), isTTY: tty } });
   return { code, out, err };
+}
+
+/** Runs the tool in this process, as a script would (no terminal). */
+function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  return cliOn(false, argv);
 }
 
 describe('sentiero CLI', function () {
@@ -91,6 +96,15 @@ describe('sentiero CLI', function () {
     assert.equal(again.code, ExitCode.NOT_FOUND);
     assert.match(again.err, /\[SENTIERO_NOT_FOUND\]/);
     assert.deepEqual(JSON.parse((await cli('sessions', '--data', data, '--json')).out), []);
+  });
+
+  it('shows a progress bar on a terminal, and none for --json', async () => {
+    const shown = await cliOn(true, ['import', FIXTURE_PATH, '--data', data]);
+    assert.equal(shown.code, ExitCode.OK, shown.err);
+    assert.match(shown.err, /^\rimporting \[-{30}\] 0% 0\/\d+[\s\S]*\rimporting \[#{30}\] 100% (\d+)\/\1\n$/);
+    assert.match(shown.out, /^imported \d+ events in \d+ batches as session \S+\n$/);
+    const quiet = await cliOn(true, ['import', FIXTURE_PATH, '--data', data, '--json']);
+    assert.equal(quiet.err, '');
   });
 
   it('refuses a file that is not an rrweb recording (exit 6)', async () => {
