@@ -1,9 +1,9 @@
 /** The relay on more hosts, each through its example in examples/: the app still answers, and ingest, REST and watch work through its server. */
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
+import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket } from 'ws';
-import { MemoryStore } from '@sentiero/relay';
+import { MemoryStore, createRelay, nextHttpServer } from '@sentiero/relay';
 import { createHonoServer } from '../../examples/hono/server.ts';
 import { type NestPlatform, createNestServer } from '../../examples/nest/server.ts';
 import { listen } from '../../test/helpers/net.ts';
@@ -48,4 +48,26 @@ describe('relay on more hosts', () => {
       }
     });
   }
+
+  it('nextHttpServer: an upgrade listener added through it, which ends every upgrade (as Next does for a path its routes match), never sees the relay’s', async () => {
+    const server = createServer((_req, res) => res.end('hi from the app'));
+    const relay = createRelay({ store: new MemoryStore(), token: TOKEN });
+    relay.attach(server);
+    const seen: string[] = [];
+    nextHttpServer(server, relay).on('upgrade', (req: { url: string }, socket: { end(): void }) => {
+      seen.push(req.url);
+      socket.end();
+    });
+    const port = await listen(server);
+    try {
+      await checkHost(`http://127.0.0.1:${port}`, TOKEN);
+      const other = new WebSocket(`ws://127.0.0.1:${port}/_next/hmr`);
+      await new Promise((r) => other.once('close', r).once('error', () => undefined));
+      assert.deepEqual(seen, ['/_next/hmr'], 'other upgrades still reach the listener');
+    } finally {
+      await relay.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
 });
