@@ -86,17 +86,19 @@ describe('Vite plugin', function () {
       await page.close();
     });
 
-    it('closes the relay when the dev server closes, so a second server opens the same LevelDB', async () => {
-      const plugin = sentieroVite({ relay: { token: TOKEN } });
+    it('closes the relay when the dev server closes, so the next server opens the same LevelDB, with the same kept token', async () => {
+      const plugin = sentieroVite();
       server = await createServer(inline({ plugins: [plugin], server: { port: 0, host: '127.0.0.1' } }));
       await server.listen();
       const relay = plugin.api.relay!;
       await relay.ready;
+      assert.equal(readFileSync(path.join(root, '.sentiero-data', 'dev-token'), 'utf8'), relay.token);
       await server.close();
-      const second = sentieroVite({ relay: { token: TOKEN } });
+      const second = sentieroVite();
       server = await createServer(inline({ plugins: [second], server: { port: 0, host: '127.0.0.1' } }));
       await server.listen();
       await second.api.relay!.ready;
+      assert.equal(second.api.relay!.token, relay.token, 'a token pasted into the DevTools panel stays valid');
     });
 
     it('with inject: false, serves the relay but leaves the HTML alone', async () => {

@@ -3,9 +3,11 @@
  * recorder to every page Vite serves, so a developer's own session is recorded with no other
  * set-up; in `vite build` it does nothing unless told which relay the built pages report to.
  */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { HtmlTagDescriptor, Logger as ViteLogger, Plugin, ResolvedConfig, ViteDevServer } from 'vite';
+import { createSecret } from '@sentiero/protocol';
 import type { RecorderOptions } from '@sentiero/recorder';
 // By package name, not path: the built `dist/vite.js` then shares `dist/index.js` instead of bundling a second relay.
 import { type Logger, type Relay, type RelayOptions, createRelay } from '@sentiero/relay';
@@ -16,7 +18,7 @@ export type InjectedRecorderOptions = Omit<RecorderOptions, 'onError' | 'relay'>
 
 /** Options of `sentieroVite()`. Every one has a default; see docs/frameworks.md. */
 export interface SentieroViteOptions {
-  /** Options of the dev relay, passed to `createRelay`. Default: a LevelDB in `<vite root>/.sentiero-data`, Vite's logger. */
+  /** Options of the dev relay, passed to `createRelay`. Default: a LevelDB in `<vite root>/.sentiero-data`, a token kept in its `dev-token` file, Vite's logger. */
   relay?: RelayOptions;
   /** Whether `vite dev` adds the recorder's script tags to the HTML it serves. Default true. */
   inject?: boolean;
@@ -88,6 +90,19 @@ function viteLogger(logger: ViteLogger): Logger {
   };
 }
 
+/** The dev token kept in `<dataDir>/dev-token`, made on first use: a token pasted into the DevTools panel once stays valid across restarts. */
+function devToken(dataDir: string): string {
+  const file = path.join(dataDir, 'dev-token');
+  try {
+    const kept = readFileSync(file, 'utf8').trim();
+    if (kept.length >= 16) return kept;
+  } catch { /* none yet */ }
+  const token = createSecret();
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, token, { mode: 0o600 });
+  return token;
+}
+
 /** The origin a listening server is reached at from this machine. */
 function localOrigin(address: AddressInfo, https: boolean): string {
   const wildcard = address.address === '::' || address.address === '0.0.0.0';
@@ -111,6 +126,7 @@ export function sentieroVite(options: SentieroViteOptions = {}): SentieroVitePlu
     if (!relayOptions.store) {
       const dataDir = path.resolve(config.root, relayOptions.dataDir ?? '.sentiero-data');
       relayOptions.dataDir = dataDir;
+      if (relayOptions.token === undefined && !process.env.SENTIERO_TOKEN) relayOptions.token = devToken(dataDir);
       // LevelDB's writes are no business of Vite's file watcher.
       server.watcher.unwatch(dataDir);
     }
