@@ -1,6 +1,7 @@
 /** The Vite plugin on a real Vite dev server, with a real Chromium page: the session is recorded and HMR keeps working. */
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -8,7 +9,7 @@ import type { InlineConfig, Logger, ViteDevServer } from 'vite';
 import { WebSocket } from 'ws';
 import { sentieroVite, resolveViteOptions } from '@sentiero/relay/vite';
 import { launchChromium } from '../../test/helpers/browser.ts';
-import { waitFor } from '../../test/helpers/net.ts';
+import { listen, waitFor } from '../../test/helpers/net.ts';
 
 // A dynamic import: with a static one, Vite's build under mocha fails in its manifest plugin (no HTML output); this way it does not.
 const { build, createLogger, createServer } = await import('vite');
@@ -31,7 +32,7 @@ function recordingLogger(): Logger & { lines: string[] } {
 }
 
 describe('Vite plugin', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let browser: Browser;
   let root: string;
   before(async () => { browser = await launchChromium(); });
@@ -68,7 +69,7 @@ describe('Vite plugin', function () {
         if (res.status !== 200) return undefined;
         const body = (await res.json()) as { eventCount: number };
         return body.eventCount >= 2 ? body : undefined;
-      }, { what: 'the session to reach the relay' });
+      }, { what: 'the session to reach the relay', timeoutMs: 30_000 });
       assert.ok(session.eventCount >= 2);
       assert.ok(readdirSync(path.join(root, '.sentiero-data')).length > 0, 'the LevelDB is in <root>/.sentiero-data');
       assert.equal((await fetch(`${origin}/sentiero/api/sessions`)).status, 401);
@@ -81,7 +82,7 @@ describe('Vite plugin', function () {
       assert.ok(hmrSockets.some((u) => u.endsWith('/sentiero/ingest')), 'the recorder socket opened');
 
       writeFileSync(path.join(root, 'main.js'), readFileSync(path.join(root, 'main.js'), 'utf8').replace("'Hello from Vite'", "'Hello again'"));
-      await page.waitForFunction(() => document.body.dataset.message === 'Hello again', undefined, { timeout: 20_000 });
+      await page.waitForFunction(() => document.body.dataset.message === 'Hello again', undefined, { timeout: 30_000 });
       assert.equal(await page.evaluate(() => (window as { __SENTIERO__?: { sessionId: string } }).__SENTIERO__?.sessionId), sessionId, 'an HMR update is not a reload: the same recording goes on');
       await page.close();
     });
@@ -99,6 +100,26 @@ describe('Vite plugin', function () {
       await server.listen();
       await second.api.relay!.ready;
       assert.equal(second.api.relay!.token, relay.token, 'a token pasted into the DevTools panel stays valid');
+      const before = second.api.relay!;
+      await server.restart();
+      assert.notEqual(second.api.relay, before, 'a restart makes a new relay');
+      await second.api.relay!.ready;
+    });
+
+    it('in middleware mode, serves the relay through Vite\'s middlewares', async () => {
+      const plugin = sentieroVite({ relay: { token: TOKEN } });
+      server = await createServer(inline({ plugins: [plugin], server: { middlewareMode: true } }));
+      const host = createHttpServer(server.middlewares);
+      const port = await listen(host);
+      try {
+        await plugin.api.relay!.ready;
+        const script = await fetch(`http://127.0.0.1:${port}/sentiero/recorder.js`);
+        assert.match(script.headers.get('content-type') ?? '', /javascript/);
+        assert.equal((await fetch(`http://127.0.0.1:${port}/sentiero/api/sessions`, { headers: { authorization: `Bearer ${TOKEN}` } })).status, 200);
+      } finally {
+        host.closeAllConnections();
+        await new Promise((r) => host.close(r));
+      }
     });
 
     it('with inject: false, serves the relay but leaves the HTML alone', async () => {
