@@ -1,7 +1,8 @@
 /**
  * The relay on a Next.js custom server (examples/next), after a real `next build` (about a
  * minute and a half on this machine, hence a long test): the app and a root catch-all route
- * still answer, ingest, REST and watch work through the server, and a real page is recorded.
+ * still answer, ingest, REST and watch work through the server, and a real page is recorded;
+ * then the same in `dev: true`, next to Next's HMR socket.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -44,5 +45,12 @@ describe('relay on a Next.js custom server', function () {
       await new Promise((r) => server.close(r));
       await closeNext();
     }
+  });
+
+  it('in dev mode too, where Next\'s HMR socket still opens through nextHttpServer (in a process of its own)', () => {
+    execFileSync(process.execPath, ['--conditions=development', '--import', 'tsx', path.join(import.meta.dirname, 'fixtures/next-dev-check.ts')], {
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+      stdio: 'pipe',
+    });
   });
 });
