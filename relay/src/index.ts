@@ -6,4 +6,5 @@ export { isServerError, sessionOf, type RequestErrorOptions } from './middleware
 export type { ExpressErrorHandler } from './middleware/express.ts';
 export type { FastifyPlugin, FastifyLike } from './middleware/fastify.ts';
 export type { KoaMiddleware } from './middleware/koa.ts';
+export { nextHttpServer } from './middleware/next.ts';
 export { MemoryStore, LevelStore } from '@sentiero/storage';

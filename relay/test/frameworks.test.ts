@@ -7,29 +7,12 @@ import Fastify from 'fastify';
 import Koa from 'koa';
 import { type Relay, MemoryStore, createRelay } from '@sentiero/relay';
 import { listen } from '../../test/helpers/net.ts';
-import { Inbox } from '../../test/helpers/relay.ts';
-import { WebSocket } from 'ws';
+import { checkHost } from './host-check.ts';
 
 const TOKEN = 'framework-test-token-0123456789';
 
-async function check(port: number, relay: Relay): Promise<void> {
-  const origin = `http://127.0.0.1:${port}`;
-  assert.equal(await (await fetch(`${origin}/hello`)).text(), 'hi from the app');
-  assert.equal((await fetch(`${origin}/sentiero/api/sessions`)).status, 401);
-  const list = await fetch(`${origin}/sentiero/api/sessions`, { headers: { authorization: `Bearer ${TOKEN}` } });
-  assert.deepEqual(await list.json(), { sessions: [] });
-  const rec = await fetch(`${origin}/sentiero/recorder.js`);
-  assert.equal(rec.status, 200);
-  assert.match(rec.headers.get('content-type') ?? '', /javascript/);
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/sentiero/ingest`);
-  const inbox = new Inbox(ws);
-  await new Promise((r) => ws.once('open', r));
-  inbox.send({ t: 'hello', v: 1, sessionId: 'fw', windowId: 'w', lastSeq: 0, meta: { url: 'http://x/', userAgent: 'ua', startedAt: 1 } });
-  await inbox.next((m) => m.t === 'welcome');
-  inbox.send({ t: 'batch', seq: 1, events: [{ type: 4, timestamp: 1, data: { href: 'http://x/' } }] });
-  await inbox.next((m) => m.t === 'ack' && m.seq === 1);
-  ws.close();
-  assert.equal((await relay.store.getSession('fw'))?.eventCount, 1);
+function check(port: number): Promise<void> {
+  return checkHost(`http://127.0.0.1:${port}`, TOKEN);
 }
 
 describe('relay under frameworks', () => {
@@ -50,7 +33,7 @@ describe('relay under frameworks', () => {
     const server = createServer((req, res) => res.end(req.url === '/hello' ? 'hi from the app' : 'nope'));
     relay.attach(server);
     close = closeServer(server);
-    await check(await listen(server), relay);
+    await check(await listen(server));
   });
 
   it('Express, attached to its server', async () => {
@@ -59,7 +42,7 @@ describe('relay under frameworks', () => {
     const server = createServer(app);
     relay.attach(server);
     close = closeServer(server);
-    await check(await listen(server), relay);
+    await check(await listen(server));
   });
 
   it('Express, as middleware plus handleUpgrade', async () => {
@@ -71,7 +54,7 @@ describe('relay under frameworks', () => {
       if (!relay.handleUpgrade(req, socket, head)) socket.destroy();
     });
     close = closeServer(server);
-    await check(await listen(server), relay);
+    await check(await listen(server));
   });
 
   it('Fastify, attached to fastify.server', async () => {
@@ -80,7 +63,7 @@ describe('relay under frameworks', () => {
     relay.attach(app.server);
     await app.listen({ port: 0, host: '127.0.0.1' });
     close = () => app.close();
-    await check((app.server.address() as AddressInfo).port, relay);
+    await check((app.server.address() as AddressInfo).port);
   });
 
   it('Koa, attached to the server app.listen() returns', async () => {
@@ -92,6 +75,6 @@ describe('relay under frameworks', () => {
     await new Promise((r) => server.once('listening', r));
     relay.attach(server);
     close = closeServer(server);
-    await check((server.address() as AddressInfo).port, relay);
+    await check((server.address() as AddressInfo).port);
   });
 });

@@ -1,0 +1,2 @@
+/** The example's Next.js config: nothing Sentiero needs. */
+export default {};
