@@ -15,8 +15,7 @@ import { StoreError, StoreErrorCode } from './errors.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { PageBuilder, hex, idOfListKey, invertedTime, listKey, lowerBound } from './list.ts';
 import { type Located, batchTime, mergeByTime } from './merge.ts';
-import { EMPTY_WINDOW, addSeq, applyBatch, hasSeq, parseWindowState } from './session-record.ts';
-import type { WindowState } from './session-record.ts';
+import { MAX_LISTED_WINDOWS, SeqSet, applyBatch } from './session-record.ts';
 import { Store } from './store.ts';
 import type {
   AppendResult, BatchInput, ErrorGroupPage, ErrorGroupQuery, ErrorListQuery, ListQuery, ReadQuery, RecordErrorResult,
@@ -62,9 +61,22 @@ function createLayout(location: string) {
 
 type Layout = ReturnType<typeof createLayout>;
 
+/** A window as cached: its stored seqs, and its place among the session's windows (the order they were first stored). */
+interface CachedWindow {
+  seqs: SeqSet;
+  index: number;
+}
+
+/** A session as cached: its record, and the windows loaded so far (one at a time, as they are appended to). */
 interface CachedSession {
   record: SessionRecord;
-  windows: Map<string, WindowState>;
+  windows: Map<string, CachedWindow>;
+}
+
+/** A window's record: `acked`, and `i`, its place in the session (left out by format 1, which listed every window in the session record). */
+interface WindowRecord {
+  acked: number;
+  i?: number;
 }
 
 /** Ids never contain `!` or `"`, so `${id}!` … `${id}"` holds exactly the keys under `id`. */
@@ -88,6 +100,9 @@ function parseRecord(text: string, id: string): SessionRecord {
     || !Array.isArray(r.pages) || typeof r.meta !== 'object' || r.meta === null) {
     throw corrupt(`the session record ${id}`);
   }
+  // Format 1 listed every window and kept no count.
+  if (typeof r.windowCount !== 'number') r.windowCount = r.windows.length;
+  if (r.windows.length > MAX_LISTED_WINDOWS) r.windows = r.windows.slice(0, MAX_LISTED_WINDOWS);
   return r as SessionRecord;
 }
 
@@ -118,17 +133,8 @@ const groupSessionKey = (groupId: string, lastSeen: number, sessionId: string): 
 /** Oldest first within a group (read in reverse for newest first). */
 const occurrenceKey = (o: ErrorOccurrence): string => `${o.groupId}!${hex(Math.min(Math.max(Math.floor(o.timestamp), 0), Number.MAX_SAFE_INTEGER))}!${o.id}`;
 
-function parseWindow(text: string, key: string): WindowState {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw corrupt(`the window state ${key}`, err);
-  }
-  const state = parseWindowState(value);
-  if (!state) throw corrupt(`the window state ${key}`);
-  return state;
-}
+const parseWindow = (text: string, key: string): WindowRecord =>
+  parseJsonValue<WindowRecord>(text, `the window state ${key}`, (w) => Number.isSafeInteger(w.acked) && (w.i === undefined || Number.isSafeInteger(w.i)));
 
 /** A `Store` on LevelDB (`supports.persistence` is true). */
 export class LevelStore extends Store {
@@ -214,53 +220,72 @@ export class LevelStore extends Store {
     if (cached) return cached;
     const text = await layout.sessions.get(id);
     if (text === undefined) return undefined;
-    const record = parseRecord(text, id);
-    const keys = record.windows.map((w) => windowKey(id, w));
-    const values = await layout.windows.getMany(keys);
-    const windows = new Map<string, WindowState>();
-    record.windows.forEach((w, i) => {
-      const v = values[i];
-      windows.set(w, v === undefined ? EMPTY_WINDOW : parseWindow(v, keys[i]));
-    });
-    const session = { record, windows };
+    const session: CachedSession = { record: parseRecord(text, id), windows: new Map() };
     this.#remember(id, session);
     return session;
   }
 
+  /**
+   * A window of a loaded session, loading it on a miss: its record, and the seqs stored above
+   * its first hole (found by their keys, once per load). Undefined for a window with nothing
+   * stored. Only called under the session's lock.
+   */
+  async #window(layout: Layout, session: CachedSession, windowId: string): Promise<CachedWindow | undefined> {
+    const cached = session.windows.get(windowId);
+    if (cached) return cached;
+    const sessionId = session.record.id;
+    const key = windowKey(sessionId, windowId);
+    const text = await layout.windows.get(key);
+    if (text === undefined) return undefined;
+    const state = parseWindow(text, key);
+    const above: number[] = [];
+    const from = batchKey(sessionId, windowId, state.acked);
+    for await (const k of layout.batches.keys({ gt: from, lt: `${key}"` })) above.push(Number.parseInt(k.slice(key.length + 1), 16));
+    const win = { seqs: new SeqSet(state.acked, above), index: state.i ?? legacyIndex(session.record, windowId) };
+    session.windows.set(windowId, win);
+    return win;
+  }
+
   protected override async _append(batch: BatchInput): Promise<AppendResult> {
     const { sessionId, windowId, seq } = batch;
-    const early = this.#cache.get(sessionId)?.windows.get(windowId);
-    if (early && hasSeq(early, seq)) return { stored: false, ackedSeq: early.acked };
+    const early = this.#cache.get(sessionId)?.windows.get(windowId)?.seqs;
+    if (early?.has(seq)) return { stored: false, ackedSeq: early.acked };
     const value = await encodeBatch(batch, this.compression);
     return this.#locks.run(sessionId, async () => {
       const layout = this.#db();
       const session = await this.#load(layout, sessionId);
-      const state = session?.windows.get(windowId) ?? EMPTY_WINDOW;
-      if (hasSeq(state, seq)) return { stored: false, ackedSeq: state.acked };
-      const record = applyBatch(session?.record, batch);
+      const win = session && await this.#window(layout, session, windowId);
+      if (win?.seqs.has(seq)) return { stored: false, ackedSeq: win.seqs.acked };
+      const record = applyBatch(session?.record, batch, !win);
       if (!session) record.errorCount += await this.#linkedErrors(layout, sessionId);
-      const next = addSeq(state, seq);
+      const target = win ?? { seqs: new SeqSet(), index: session?.record.windowCount ?? 0 };
+      const acked = target.seqs.ackedWith(seq);
       const oldIndex = session ? listKey(session.record.startedAt, sessionId) : undefined;
       const newIndex = listKey(record.startedAt, sessionId);
+      // Constant work whatever the session's history: the batch, the record (counters and bounded lists), and the window's record only when it is new or its `acked` moves.
       const write = layout.db.batch();
       write.put(batchKey(sessionId, windowId, seq), value, { sublevel: layout.batches });
       write.put(sessionId, JSON.stringify(record), { sublevel: layout.sessions });
-      write.put(windowKey(sessionId, windowId), JSON.stringify(next), { sublevel: layout.windows });
+      if (!win || acked !== win.seqs.acked) {
+        const state: WindowRecord = { acked, i: target.index };
+        write.put(windowKey(sessionId, windowId), JSON.stringify(state), { sublevel: layout.windows });
+      }
       if (oldIndex !== newIndex) {
         if (oldIndex !== undefined) write.del(oldIndex, { sublevel: layout.byStart });
         write.put(newIndex, '', { sublevel: layout.byStart });
       }
       await write.write();
-      const windows = new Map(session?.windows);
-      windows.set(windowId, next);
+      target.seqs.add(seq);
+      const windows = session?.windows ?? new Map<string, CachedWindow>();
+      windows.set(windowId, target);
       this.#remember(sessionId, { record, windows });
-      return { stored: true, ackedSeq: next.acked };
+      return { stored: true, ackedSeq: target.seqs.acked };
     });
   }
 
   protected override async _ackedSeq(sessionId: string, windowId: string): Promise<number> {
-    const cached = this.#cache.get(sessionId);
-    if (cached) return cached.windows.get(windowId)?.acked ?? 0;
+    const cached = this.#cache.get(sessionId)?.windows.get(windowId);
+    if (cached) return cached.seqs.acked;
     const key = windowKey(sessionId, windowId);
     const text = await this.#db().windows.get(key);
     return text === undefined ? 0 : parseWindow(text, key).acked;
@@ -307,8 +332,19 @@ export class LevelStore extends Store {
     const layout = this.#db();
     const record = await this.#readRecord(layout, sessionId);
     if (!record) return;
-    const windowIds = record.windows.filter((w) => query.windowId === undefined || w === query.windowId);
+    const windowIds = await this.#windowIds(layout, record, query.windowId);
     yield* mergeByTime(windowIds.map((w) => readWindow(layout, sessionId, w, query.after.get(w) ?? 0, decode)), timeOf);
+  }
+
+  /** The session's windows (or only `only`, when it has it) in the order they were first stored. */
+  async #windowIds(layout: Layout, record: SessionRecord, only: string | undefined): Promise<string[]> {
+    if (only !== undefined) return (await layout.windows.get(windowKey(record.id, only))) === undefined ? [] : [only];
+    const found: { id: string; index: number }[] = [];
+    for await (const [key, text] of layout.windows.iterator(rangeUnder(record.id))) {
+      const id = key.slice(record.id.length + 1);
+      found.push({ id, index: parseWindow(text, key).i ?? legacyIndex(record, id) });
+    }
+    return found.sort((a, b) => a.index - b.index).map((w) => w.id);
   }
 
   protected override async _deleteSession(id: string): Promise<boolean> {
@@ -476,6 +512,12 @@ export class LevelStore extends Store {
   protected override async _getSourceMap(file: string): Promise<string | undefined> {
     return this.#db().sourceMaps.get(file);
   }
+}
+
+/** A format-1 window's place: its position in its session's record, which then listed every window. */
+function legacyIndex(record: SessionRecord, windowId: string): number {
+  const i = record.windows.indexOf(windowId);
+  return i < 0 ? Number.MAX_SAFE_INTEGER : i;
 }
 
 /** One window's batches in seq order, decoded one at a time as the consumer pulls. */

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RecordedEvent } from '@sentiero/protocol';
 import { LevelStore, StoreError, StoreErrorCode } from '@sentiero/storage';
-import type { Compression } from '@sentiero/storage';
+import type { BatchInput, Compression } from '@sentiero/storage';
 import { runStoreConformance } from '@sentiero/storage/conformance';
 import { Level } from 'level';
 
 /** The shared fixture: 854 rrweb events (~1 MB of JSON) recorded from the Acme CRM demo page. */
-const FIXTURE = process.env.SENTIERO_FIXTURE ?? '/work/shared/fixtures/acme-crm-45s.rrweb.json';
+const FIXTURE = process.env.SENTIERO_FIXTURE ?? new URL('../../../shared/fixtures/acme-crm-45s.rrweb.json', import.meta.url);
 const BATCH_EVENTS = 50;
 const MAX_RATIO = 0.15;
 
@@ -62,6 +62,38 @@ async function rejectsWith(action: Promise<unknown>, code: string): Promise<void
 }
 
 const event = (timestamp: number): RecordedEvent => ({ type: 3, timestamp, data: { source: 2, x: timestamp } });
+
+/** What one `db.batch()` wrote: how many keys, and their keys' and values' bytes. */
+interface WriteCost {
+  keys: number;
+  bytes: number;
+}
+
+/**
+ * Counts what every root LevelDB writes while `run` runs, through abstract-level's `write`
+ * event (a listener is added to each database that starts a batch), one entry per batch.
+ */
+async function countWrites(run: (costs: WriteCost[]) => Promise<void>): Promise<void> {
+  const proto = Level.prototype as unknown as { batch: (...args: unknown[]) => unknown };
+  const original = proto.batch;
+  const watched = new WeakSet<object>();
+  const costs: WriteCost[] = [];
+  const onWrite = (ops: { key: string; value?: string | Uint8Array }[]): void => {
+    costs.push({ keys: ops.length, bytes: ops.reduce((n, op) => n + Buffer.byteLength(op.key) + (op.value === undefined ? 0 : typeof op.value === 'string' ? Buffer.byteLength(op.value) : op.value.length), 0) });
+  };
+  proto.batch = function (this: Level<string, string>, ...args: unknown[]) {
+    if (!watched.has(this)) {
+      watched.add(this);
+      this.on('write', onWrite);
+    }
+    return original.apply(this, args);
+  };
+  try {
+    await run(costs);
+  } finally {
+    proto.batch = original;
+  }
+}
 
 describe('LevelStore', () => {
   describe('compression of the shared fixture', () => {
@@ -179,6 +211,53 @@ describe('LevelStore', () => {
     assert.deepEqual(texts.map((b) => `${b.windowId}:${b.seq}:${b.time}`), ['w1:1:100', 'w2:1:200', 'w2:2:250', 'w1:2:300']);
     assert.deepEqual(texts.map((b) => JSON.parse(b.eventsJson) as unknown), read.map((b) => b.events));
     await s.close();
+  });
+
+  describe('the work of an append does not grow with the session', () => {
+    /** The cost of each append: what it wrote. */
+    async function costs(store: LevelStore, appends: Iterable<BatchInput>): Promise<WriteCost[]> {
+      const out: WriteCost[] = [];
+      await countWrites(async (writes) => {
+        for (const b of appends) {
+          writes.length = 0;
+          assert.equal((await store.append(b)).stored, true);
+          assert.equal(writes.length, 1, 'one atomic batch per append');
+          out.push(writes[0]);
+        }
+      });
+      return out;
+    }
+
+    /** Timestamps of one width, so that only the counters in the session record grow by a digit or two. */
+    const T0 = 1_000_000_000;
+
+    it('writes as much for the 20,000th batch above a hole as for the 100th', async function () {
+      this.timeout(600_000);
+      const store = new LevelStore({ location: tempDir(), compression: 'none' });
+      await store.open();
+      const appends = function* (): Generator<BatchInput> {
+        for (let i = 1; i <= 20_000; i++) yield { sessionId: 's1', windowId: 'w1', seq: 2 * i, events: [event(T0 + 2 * i)], receivedAt: T0 + 2 * i };
+      };
+      const cost = await costs(store, appends());
+      assert.equal(cost[19_999].keys, cost[99].keys);
+      assert.ok(Math.abs(cost[19_999].bytes - cost[99].bytes) <= 8, `append 100 wrote ${cost[99].bytes} bytes, append 20,000 wrote ${cost[19_999].bytes}`);
+      assert.equal(await store.ackedSeq('s1', 'w1'), 0);
+      await store.close();
+    });
+
+    it('writes as much for a session\'s 3,000th window as for its 100th, and closes', async function () {
+      this.timeout(600_000);
+      const store = new LevelStore({ location: tempDir(), compression: 'none' });
+      await store.open();
+      const appends = function* (): Generator<BatchInput> {
+        for (let i = 0; i < 3_000; i++) yield { sessionId: 's1', windowId: `w${1000 + i}`, seq: 1, events: [event(T0 + i)], receivedAt: T0 + i };
+      };
+      const cost = await costs(store, appends());
+      assert.equal(cost[2_999].keys, cost[99].keys);
+      assert.ok(Math.abs(cost[2_999].bytes - cost[99].bytes) <= 8, `window 100 wrote ${cost[99].bytes} bytes, window 3,000 wrote ${cost[2_999].bytes}`);
+      await store.close();
+      assert.equal(store.status, 'closed');
+    });
   });
 
   it('a new instance on the same folder continues a session and its holes', async () => {
