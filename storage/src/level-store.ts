@@ -7,7 +7,10 @@
  */
 import { Level } from 'level';
 import type { ErrorGroup, ErrorGroupDetail, ErrorGroupSession, ErrorOccurrence, SettableErrorStatus } from '@sentiero/protocol';
-import { Compression, decodeBatch, decodeBatchJson, encodeBatch } from './codec.ts';
+import {
+  Compression, DICTIONARY_BYTES, batchText, createDictionary, decodeBatch, decodeBatchJson, decodeDictionary, encodeBatchText, encodeDictionary,
+} from './codec.ts';
+import type { Dictionary, DictionaryLoader } from './codec.ts';
 import {
   GroupPageBuilder, MAX_OCCURRENCES_KEPT, applyOccurrence, applySessionEntry, applyStatus, errorCursorKey, errorPageOf, groupListKey,
 } from './error-record.ts';
@@ -15,21 +18,26 @@ import { StoreError, StoreErrorCode } from './errors.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { PageBuilder, hex, idOfListKey, invertedTime, listKey, lowerBound } from './list.ts';
 import { type Located, batchTime, mergeByTime } from './merge.ts';
-import { MAX_LISTED_WINDOWS, SeqSet, applyBatch } from './session-record.ts';
+import { countersText, infoChanged, infoText, parseRecord } from './level-record.ts';
+import type { ParsedRecord } from './level-record.ts';
+import { SeqSet, applyBatch } from './session-record.ts';
 import { Store } from './store.ts';
 import type {
   AppendResult, BatchInput, ErrorGroupPage, ErrorGroupQuery, ErrorListQuery, ListQuery, ReadQuery, RecordErrorResult,
   SessionErrorRecord, SessionPage, SessionRecord, StoredBatch, StoredBatchJson, StoreSupports,
 } from './types.ts';
 
-/** The on-disk format this version writes and reads (kept under `meta` / `format`). */
-export const LEVEL_FORMAT_VERSION = 1;
+/** The on-disk format this version writes (kept under `meta` / `format`); it also reads format 1, and marks such a folder 2 on open. */
+export const LEVEL_FORMAT_VERSION = 2;
+
+/** The formats this version opens: format 1's records and batches all read, so it is upgraded in place by writing on. */
+const READABLE_FORMATS = ['1', String(LEVEL_FORMAT_VERSION)];
 
 /** Options of `LevelStore`. */
 export interface LevelStoreOptions {
   /** The LevelDB folder (created when missing). */
   location: string;
-  /** How batches are compressed when written; default `'brotli'`. Values written with any codec stay readable. */
+  /** How batches are compressed when written; default `'brotli-window'`. Values written with any codec stay readable. */
   compression?: Compression;
   /** How many active sessions are cached for the append path; default 1000. */
   sessionCacheSize?: number;
@@ -37,7 +45,7 @@ export interface LevelStoreOptions {
 
 /** The defaults of `LevelStoreOptions`. */
 export const LEVEL_STORE_DEFAULTS = {
-  compression: Compression.BROTLI,
+  compression: Compression.BROTLI_WINDOW,
   sessionCacheSize: 1000,
 } as const satisfies Omit<Required<LevelStoreOptions>, 'location'>;
 
@@ -47,8 +55,10 @@ function createLayout(location: string) {
     db,
     meta: db.sublevel<string, string>('meta', { valueEncoding: 'utf8' }),
     sessions: db.sublevel<string, string>('sessions', { valueEncoding: 'utf8' }),
+    sessionInfo: db.sublevel<string, string>('session-info', { valueEncoding: 'utf8' }),
     windows: db.sublevel<string, string>('windows', { valueEncoding: 'utf8' }),
     batches: db.sublevel<string, Uint8Array>('batches', { valueEncoding: 'view' }),
+    dictionaries: db.sublevel<string, Uint8Array>('dictionaries', { valueEncoding: 'view' }),
     byStart: db.sublevel<string, string>('by-start', { valueEncoding: 'utf8' }),
     groups: db.sublevel<string, string>('error-groups', { valueEncoding: 'utf8' }),
     groupList: db.sublevel<string, string>('error-list', { valueEncoding: 'utf8' }),
@@ -60,18 +70,37 @@ function createLayout(location: string) {
 }
 
 type Layout = ReturnType<typeof createLayout>;
+type LevelBatch = ReturnType<Layout['db']['batch']>;
 
-/** A window as cached: its stored seqs, and its place among the session's windows (the order they were first stored). */
+/** A window as cached: its stored seqs, its place among the session's windows (the order they were first stored), and the `acked` its record holds. */
 interface CachedWindow {
   seqs: SeqSet;
   index: number;
+  stored: number;
 }
 
-/** A session as cached: its record, and the windows loaded so far (one at a time, as they are appended to). */
+/** A session as cached: its record (`legacy` when stored in format 1), and the windows loaded so far (one at a time, as they are appended to). */
 interface CachedSession {
   record: SessionRecord;
+  legacy: boolean;
   windows: Map<string, CachedWindow>;
 }
+
+/**
+ * A window's record is rewritten when its `acked` has moved this far since it was last: in
+ * between, the batches' own keys say what is stored, and loading a window reads them.
+ */
+const ACKED_WRITE_EVERY = 64;
+
+/** The window codec's state of one window: its dictionary, or the text of its first batches until they fill one. */
+interface DictionaryState {
+  dictionary: Dictionary | undefined;
+  parts: Buffer[];
+  bytes: number;
+}
+
+/** How many windows' dictionaries stay in memory (64 KiB of text each, and up to as much collected before one is built). */
+const DICTIONARY_CACHE_SIZE = 256;
 
 /** A window's record: `acked`, and `i`, its place in the session (left out by format 1, which listed every window in the session record). */
 interface WindowRecord {
@@ -86,24 +115,6 @@ const batchKey = (sessionId: string, windowId: string, seq: number): string => `
 
 function corrupt(what: string, cause?: unknown): StoreError {
   return new StoreError(StoreErrorCode.CORRUPT, `${what} cannot be decoded`, cause === undefined ? undefined : { cause });
-}
-
-function parseRecord(text: string, id: string): SessionRecord {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw corrupt(`the session record ${id}`, err);
-  }
-  const r = value as Partial<SessionRecord> | null;
-  if (typeof r !== 'object' || r === null || r.id !== id || typeof r.startedAt !== 'number' || !Array.isArray(r.windows)
-    || !Array.isArray(r.pages) || typeof r.meta !== 'object' || r.meta === null) {
-    throw corrupt(`the session record ${id}`);
-  }
-  // Format 1 listed every window and kept no count.
-  if (typeof r.windowCount !== 'number') r.windowCount = r.windows.length;
-  if (r.windows.length > MAX_LISTED_WINDOWS) r.windows = r.windows.slice(0, MAX_LISTED_WINDOWS);
-  return r as SessionRecord;
 }
 
 /** Parses a stored JSON value, or throws `STORE_CORRUPT` naming it. */
@@ -147,6 +158,8 @@ export class LevelStore extends Store {
 
   readonly #cacheSize: number;
   readonly #cache = new Map<string, CachedSession>();
+  /** The window codec's state per window (`windowKey`), least recently used first. */
+  readonly #dictionaries = new Map<string, DictionaryState>();
   readonly #locks = new KeyedLock();
   /** Serializes the changes of one error group; taken after a session's lock, never before. */
   readonly #groupLocks = new KeyedLock();
@@ -178,8 +191,9 @@ export class LevelStore extends Store {
     }
     try {
       const format = await layout.meta.get('format');
-      if (format === undefined) await layout.meta.put('format', String(LEVEL_FORMAT_VERSION));
-      else if (format !== String(LEVEL_FORMAT_VERSION)) {
+      if (format === undefined || (format !== String(LEVEL_FORMAT_VERSION) && READABLE_FORMATS.includes(format))) {
+        await layout.meta.put('format', String(LEVEL_FORMAT_VERSION));
+      } else if (format !== String(LEVEL_FORMAT_VERSION)) {
         throw new StoreError(StoreErrorCode.OPEN_FAILED, `LevelDB at ${this.location} holds on-disk format ${format.slice(0, 20)}; this version reads format ${LEVEL_FORMAT_VERSION}`);
       }
     } catch (err) {
@@ -193,6 +207,7 @@ export class LevelStore extends Store {
     const layout = this.#layout;
     this.#layout = undefined;
     this.#cache.clear();
+    this.#dictionaries.clear();
     await layout?.db.close();
   }
 
@@ -207,22 +222,63 @@ export class LevelStore extends Store {
     if (this.#cache.size > this.#cacheSize) this.#cache.delete(this.#cache.keys().next().value as string);
   }
 
+  /** The window codec's state of a window, loading its dictionary on a miss. */
+  async #dictionaryState(layout: Layout, key: string): Promise<DictionaryState> {
+    const cached = this.#dictionaries.get(key);
+    if (cached) {
+      this.#dictionaries.delete(key);
+      this.#dictionaries.set(key, cached);
+      return cached;
+    }
+    const value = await layout.dictionaries.get(key);
+    const state: DictionaryState = { dictionary: value === undefined ? undefined : await decodeDictionary(value, key), parts: [], bytes: 0 };
+    // An append may have built the dictionary while this one loaded: the state that has one wins.
+    const now = this.#dictionaries.get(key);
+    if (now && (now.dictionary || !state.dictionary)) return now;
+    this.#dictionaries.set(key, state);
+    if (this.#dictionaries.size > DICTIONARY_CACHE_SIZE) this.#dictionaries.delete(this.#dictionaries.keys().next().value as string);
+    return state;
+  }
+
+  /**
+   * Adds a batch's text to a window without a dictionary; once the window's texts fill one,
+   * builds it. Only called under the session's lock; the caller stores the dictionary.
+   */
+  async #collect(layout: Layout, key: string, json: Buffer): Promise<Dictionary | undefined> {
+    const state = await this.#dictionaryState(layout, key);
+    if (state.dictionary) return undefined;
+    state.parts.push(json);
+    state.bytes += json.length;
+    return state.bytes >= DICTIONARY_BYTES ? createDictionary(Buffer.concat(state.parts)) : undefined;
+  }
+
+  /** The session's record as stored (undefined when there is none). */
+  async #fetch(layout: Layout, id: string): Promise<ParsedRecord | undefined> {
+    const [counters, info] = await Promise.all([layout.sessions.get(id), layout.sessionInfo.get(id)]);
+    return counters === undefined ? undefined : parseRecord(id, counters, info);
+  }
+
   async #readRecord(layout: Layout, id: string): Promise<SessionRecord | undefined> {
     const cached = this.#cache.get(id);
     if (cached) return cached.record;
-    const text = await layout.sessions.get(id);
-    return text === undefined ? undefined : parseRecord(text, id);
+    return (await this.#fetch(layout, id))?.record;
   }
 
   /** The session as cached, loading it on a miss. Only called under the session's lock, so a load never overwrites a newer write. */
   async #load(layout: Layout, id: string): Promise<CachedSession | undefined> {
     const cached = this.#cache.get(id);
     if (cached) return cached;
-    const text = await layout.sessions.get(id);
-    if (text === undefined) return undefined;
-    const session: CachedSession = { record: parseRecord(text, id), windows: new Map() };
+    const parsed = await this.#fetch(layout, id);
+    if (!parsed) return undefined;
+    const session: CachedSession = { ...parsed, windows: new Map() };
     this.#remember(id, session);
     return session;
+  }
+
+  /** Puts a session's record in `write`: its counters, and the rest when it changed (or was in format 1). */
+  #putRecord(write: LevelBatch, layout: Layout, record: SessionRecord, prev: CachedSession | undefined): void {
+    write.put(record.id, countersText(record), { sublevel: layout.sessions });
+    if (!prev || prev.legacy || infoChanged(prev.record, record)) write.put(record.id, infoText(record), { sublevel: layout.sessionInfo });
   }
 
   /**
@@ -238,10 +294,9 @@ export class LevelStore extends Store {
     const text = await layout.windows.get(key);
     if (text === undefined) return undefined;
     const state = parseWindow(text, key);
-    const above: number[] = [];
-    const from = batchKey(sessionId, windowId, state.acked);
-    for await (const k of layout.batches.keys({ gt: from, lt: `${key}"` })) above.push(Number.parseInt(k.slice(key.length + 1), 16));
-    const win = { seqs: new SeqSet(state.acked, above), index: state.i ?? legacyIndex(session.record, windowId) };
+    const seqs = new SeqSet(state.acked);
+    for await (const k of layout.batches.keys({ gt: batchKey(sessionId, windowId, state.acked), lt: `${key}"` })) seqs.add(Number.parseInt(k.slice(key.length + 1), 16));
+    const win = { seqs, index: state.i ?? legacyIndex(session.record, windowId), stored: state.acked };
     session.windows.set(windowId, win);
     return win;
   }
@@ -250,7 +305,11 @@ export class LevelStore extends Store {
     const { sessionId, windowId, seq } = batch;
     const early = this.#cache.get(sessionId)?.windows.get(windowId)?.seqs;
     if (early?.has(seq)) return { stored: false, ackedSeq: early.acked };
-    const value = await encodeBatch(batch, this.compression);
+    const key = windowKey(sessionId, windowId);
+    const json = Buffer.from(batchText(batch), 'utf8');
+    const windowed = this.compression === Compression.BROTLI_WINDOW;
+    const dictionary = windowed ? (await this.#dictionaryState(this.#db(), key)).dictionary : undefined;
+    const value = await encodeBatchText(json, this.compression, dictionary);
     return this.#locks.run(sessionId, async () => {
       const layout = this.#db();
       const session = await this.#load(layout, sessionId);
@@ -258,27 +317,32 @@ export class LevelStore extends Store {
       if (win?.seqs.has(seq)) return { stored: false, ackedSeq: win.seqs.acked };
       const record = applyBatch(session?.record, batch, !win);
       if (!session) record.errorCount += await this.#linkedErrors(layout, sessionId);
-      const target = win ?? { seqs: new SeqSet(), index: session?.record.windowCount ?? 0 };
+      const target = win ?? { seqs: new SeqSet(), index: session?.record.windowCount ?? 0, stored: 0 };
       const acked = target.seqs.ackedWith(seq);
       const oldIndex = session ? listKey(session.record.startedAt, sessionId) : undefined;
       const newIndex = listKey(record.startedAt, sessionId);
-      // Constant work whatever the session's history: the batch, the record (counters and bounded lists), and the window's record only when it is new or its `acked` moves.
+      // Constant work whatever the session's history: the batch, the record's counters, and now and then the rest of the record or the window's.
       const write = layout.db.batch();
       write.put(batchKey(sessionId, windowId, seq), value, { sublevel: layout.batches });
-      write.put(sessionId, JSON.stringify(record), { sublevel: layout.sessions });
-      if (!win || acked !== win.seqs.acked) {
+      this.#putRecord(write, layout, record, session);
+      const writeWindow = !win || acked - win.stored >= ACKED_WRITE_EVERY;
+      if (writeWindow) {
         const state: WindowRecord = { acked, i: target.index };
-        write.put(windowKey(sessionId, windowId), JSON.stringify(state), { sublevel: layout.windows });
+        write.put(key, JSON.stringify(state), { sublevel: layout.windows });
       }
       if (oldIndex !== newIndex) {
         if (oldIndex !== undefined) write.del(oldIndex, { sublevel: layout.byStart });
         write.put(newIndex, '', { sublevel: layout.byStart });
       }
+      const built = windowed && !dictionary ? await this.#collect(layout, key, json) : undefined;
+      if (built) write.put(key, encodeDictionary(built), { sublevel: layout.dictionaries });
       await write.write();
+      if (built) this.#dictionaries.set(key, { dictionary: built, parts: [], bytes: 0 });
       target.seqs.add(seq);
+      if (writeWindow) target.stored = acked;
       const windows = session?.windows ?? new Map<string, CachedWindow>();
       windows.set(windowId, target);
-      this.#remember(sessionId, { record, windows });
+      this.#remember(sessionId, { record, legacy: false, windows });
       return { stored: true, ackedSeq: target.seqs.acked };
     });
   }
@@ -286,9 +350,17 @@ export class LevelStore extends Store {
   protected override async _ackedSeq(sessionId: string, windowId: string): Promise<number> {
     const cached = this.#cache.get(sessionId)?.windows.get(windowId);
     if (cached) return cached.seqs.acked;
+    const layout = this.#db();
     const key = windowKey(sessionId, windowId);
-    const text = await this.#db().windows.get(key);
-    return text === undefined ? 0 : parseWindow(text, key).acked;
+    const text = await layout.windows.get(key);
+    if (text === undefined) return 0;
+    let acked = parseWindow(text, key).acked;
+    // The record may be behind: the batches stored right after it say how far.
+    for await (const k of layout.batches.keys({ gt: batchKey(sessionId, windowId, acked), lt: `${key}"` })) {
+      if (Number.parseInt(k.slice(key.length + 1), 16) !== acked + 1) break;
+      acked++;
+    }
+    return acked;
   }
 
   protected override async _getSession(id: string): Promise<SessionRecord | undefined> {
@@ -307,10 +379,10 @@ export class LevelStore extends Store {
         const chunk = await keys.nextv(Math.min(Math.max(query.limit + 1, 16), 256));
         if (chunk.length === 0) break;
         const ids = chunk.map(idOfListKey);
-        const texts = await layout.sessions.getMany(ids);
+        const [texts, infos] = await Promise.all([layout.sessions.getMany(ids), layout.sessionInfo.getMany(ids)]);
         for (let i = 0; i < chunk.length; i++) {
           const text = texts[i];
-          if (text !== undefined && !page.offer(chunk[i], parseRecord(text, ids[i]))) break;
+          if (text !== undefined && !page.offer(chunk[i], parseRecord(ids[i], text, infos[i]).record)) break;
         }
       }
     } finally {
@@ -328,12 +400,16 @@ export class LevelStore extends Store {
     return this.#read(sessionId, query, decodeBatchJson, (b) => b.time);
   }
 
-  async *#read<T>(sessionId: string, query: ReadQuery, decode: (value: Uint8Array, where: string) => Promise<T>, timeOf: (b: Located<T>) => number): AsyncGenerator<Located<T>> {
+  async *#read<T>(sessionId: string, query: ReadQuery, decode: Decode<T>, timeOf: (b: Located<T>) => number): AsyncGenerator<Located<T>> {
     const layout = this.#db();
     const record = await this.#readRecord(layout, sessionId);
     if (!record) return;
     const windowIds = await this.#windowIds(layout, record, query.windowId);
-    yield* mergeByTime(windowIds.map((w) => readWindow(layout, sessionId, w, query.after.get(w) ?? 0, decode)), timeOf);
+    const dictionaryOf = (windowId: string): DictionaryLoader => {
+      const key = windowKey(sessionId, windowId);
+      return async () => (await this.#dictionaryState(layout, key)).dictionary;
+    };
+    yield* mergeByTime(windowIds.map((w) => readWindow(layout, sessionId, w, query.after.get(w) ?? 0, decode, dictionaryOf(w))), timeOf);
   }
 
   /** The session's windows (or only `only`, when it has it) in the order they were first stored. */
@@ -354,8 +430,10 @@ export class LevelStore extends Store {
       if (!record) return false;
       const write = layout.db.batch();
       write.del(id, { sublevel: layout.sessions });
+      write.del(id, { sublevel: layout.sessionInfo });
       write.del(listKey(record.startedAt, id), { sublevel: layout.byStart });
       for await (const key of layout.windows.keys(rangeUnder(id))) write.del(key, { sublevel: layout.windows });
+      for await (const key of layout.dictionaries.keys(rangeUnder(id))) write.del(key, { sublevel: layout.dictionaries });
       for await (const key of layout.batches.keys(rangeUnder(id))) write.del(key, { sublevel: layout.batches });
       const entries: SessionErrorRecord[] = [];
       for await (const [key, value] of layout.sessionErrors.iterator(rangeUnder(id))) {
@@ -364,6 +442,7 @@ export class LevelStore extends Store {
       }
       await write.write();
       this.#cache.delete(id);
+      for (const key of [...this.#dictionaries.keys()]) if (key.startsWith(`${id}!`)) this.#dictionaries.delete(key);
       for (const entry of entries) await this.#unlinkSession(layout, entry, id);
       return true;
     });
@@ -432,8 +511,8 @@ export class LevelStore extends Store {
       write.put(groupSessionKey(occ.groupId, entry.lastSeen, sid), JSON.stringify(gs), { sublevel: layout.groupSessions });
       const loaded = await this.#load(layout, sid);
       if (loaded) {
-        session = { record: { ...loaded.record, errorCount: loaded.record.errorCount + 1 }, windows: loaded.windows };
-        write.put(sid, JSON.stringify(session.record), { sublevel: layout.sessions });
+        session = { record: { ...loaded.record, errorCount: loaded.record.errorCount + 1 }, legacy: false, windows: loaded.windows };
+        this.#putRecord(write, layout, session.record, loaded);
       }
     }
     await write.write();
@@ -520,9 +599,12 @@ function legacyIndex(record: SessionRecord, windowId: string): number {
   return i < 0 ? Number.MAX_SAFE_INTEGER : i;
 }
 
+/** Decodes a stored batch value. */
+type Decode<T> = (value: Uint8Array, where: string, dictionary: DictionaryLoader) => Promise<T>;
+
 /** One window's batches in seq order, decoded one at a time as the consumer pulls. */
 async function* readWindow<T>(
-  layout: Layout, sessionId: string, windowId: string, after: number, decode: (value: Uint8Array, where: string) => Promise<T>,
+  layout: Layout, sessionId: string, windowId: string, after: number, decode: Decode<T>, dictionary: DictionaryLoader,
 ): AsyncGenerator<Located<T>> {
   const prefix = windowKey(sessionId, windowId);
   const iterator = layout.batches.iterator({ gt: batchKey(sessionId, windowId, after), lt: `${prefix}"` });
@@ -532,7 +614,7 @@ async function* readWindow<T>(
       if (entry === undefined) return;
       const [key, value] = entry;
       const seq = Number.parseInt(key.slice(prefix.length + 1), 16);
-      yield { sessionId, windowId, seq, ...(await decode(value, key)) };
+      yield { sessionId, windowId, seq, ...(await decode(value, key, dictionary)) };
     }
   } finally {
     await iterator.close();

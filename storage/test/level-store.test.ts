@@ -7,6 +7,8 @@ import { LevelStore, StoreError, StoreErrorCode } from '@sentiero/storage';
 import type { BatchInput, Compression } from '@sentiero/storage';
 import { runStoreConformance } from '@sentiero/storage/conformance';
 import { Level } from 'level';
+import { encodeBatch } from '../src/codec.ts';
+import { hex, listKey } from '../src/list.ts';
 
 /** The shared fixture: 854 rrweb events (~1 MB of JSON) recorded from the Acme CRM demo page. */
 const FIXTURE = process.env.SENTIERO_FIXTURE ?? new URL('../../../shared/fixtures/acme-crm-45s.rrweb.json', import.meta.url);
@@ -245,7 +247,7 @@ describe('LevelStore', () => {
       await store.close();
     });
 
-    it('writes as much for a session\'s 3,000th window as for its 100th, and closes', async function () {
+    it('writes as much for a session\'s 3,000th window as for its 200th, and closes', async function () {
       this.timeout(600_000);
       const store = new LevelStore({ location: tempDir(), compression: 'none' });
       await store.open();
@@ -253,11 +255,51 @@ describe('LevelStore', () => {
         for (let i = 0; i < 3_000; i++) yield { sessionId: 's1', windowId: `w${1000 + i}`, seq: 1, events: [event(T0 + i)], receivedAt: T0 + i };
       };
       const cost = await costs(store, appends());
-      assert.equal(cost[2_999].keys, cost[99].keys);
-      assert.ok(Math.abs(cost[2_999].bytes - cost[99].bytes) <= 8, `window 100 wrote ${cost[99].bytes} bytes, window 3,000 wrote ${cost[2_999].bytes}`);
+      assert.equal(cost[2_999].keys, cost[199].keys);
+      assert.ok(Math.abs(cost[2_999].bytes - cost[199].bytes) <= 8, `window 200 wrote ${cost[199].bytes} bytes, window 3,000 wrote ${cost[2_999].bytes}`);
       await store.close();
       assert.equal(store.status, 'closed');
     });
+  });
+
+  it('opens a format-1 folder: its records, window states and batches read, appends go on, and the folder is marked format 2', async () => {
+    const location = tempDir();
+    const r = await raw(location);
+    const windows = r.db.sublevel<string, string>('windows', { valueEncoding: 'utf8' });
+    const byStart = r.db.sublevel<string, string>('by-start', { valueEncoding: 'utf8' });
+    const meta = { url: 'https://shop.test/', userAgent: 'Old/1.0', startedAt: 100 };
+    await r.meta.put('format', '1');
+    await r.sessions.put('s1', JSON.stringify({
+      id: 's1', startedAt: 100, lastEventAt: 300, lastReceivedAt: 310, eventCount: 3, batchCount: 3, windows: ['w2', 'w1'],
+      meta, pages: ['/a'], errorCount: 0, droppedEvents: 0,
+    }));
+    await windows.put('s1!w1', JSON.stringify({ acked: 1, above: [3] }));
+    await windows.put('s1!w2', JSON.stringify({ acked: 1, above: [] }));
+    await byStart.put(listKey(100, 's1'), '');
+    const put = async (w: string, seq: number, t: number) => r.batches.put(`s1!${w}!${hex(seq)}`, await encodeBatch({ receivedAt: t + 10, events: [event(t)] }, 'brotli'));
+    await put('w1', 1, 100);
+    await put('w1', 3, 300);
+    await put('w2', 1, 100);
+    await r.db.close();
+    const s = new LevelStore({ location });
+    await s.open();
+    const record = await s.getSession('s1');
+    assert.equal(record?.windowCount, 2);
+    assert.deepEqual(record?.windows, ['w2', 'w1']);
+    assert.deepEqual((await s.listSessions({})).sessions.map((x) => x.id), ['s1']);
+    assert.deepEqual((await collect(s.readBatches('s1'))).map((b) => `${b.windowId}:${b.seq}`), ['w2:1', 'w1:1', 'w1:3']);
+    assert.equal(await s.ackedSeq('s1', 'w1'), 1);
+    assert.deepEqual(await s.append({ sessionId: 's1', windowId: 'w1', seq: 2, events: [event(200)], receivedAt: 210 }), { stored: true, ackedSeq: 3 });
+    await s.close();
+    const again = new LevelStore({ location });
+    await again.open();
+    assert.deepEqual(await again.getSession('s1'), { ...record, batchCount: 4, eventCount: 4 });
+    assert.equal(await again.ackedSeq('s1', 'w1'), 3);
+    assert.deepEqual((await collect(again.readBatches('s1'))).map((b) => `${b.windowId}:${b.seq}`), ['w2:1', 'w1:1', 'w1:2', 'w1:3']);
+    await again.close();
+    const after = await raw(location);
+    assert.equal(await after.meta.get('format'), '2');
+    await after.db.close();
   });
 
   it('a new instance on the same folder continues a session and its holes', async () => {
@@ -380,10 +422,10 @@ describe('LevelStore', () => {
   it('refuses a folder written in another on-disk format', async () => {
     const location = tempDir();
     const r = await raw(location);
-    await r.meta.put('format', '2');
+    await r.meta.put('format', '3');
     await r.db.close();
     const s = new LevelStore({ location });
-    await assert.rejects(s.open(), (err: unknown) => err instanceof StoreError && err.code === StoreErrorCode.OPEN_FAILED && /format 2/.test(err.message));
+    await assert.rejects(s.open(), (err: unknown) => err instanceof StoreError && err.code === StoreErrorCode.OPEN_FAILED && /format 3/.test(err.message));
     assert.equal(s.status, 'closed');
   });
 
