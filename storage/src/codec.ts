@@ -48,6 +48,14 @@ export const WINDOW_QUALITY = 5;
 export const WINDOW_BITS = 22;
 /** How much of a window's first batches its dictionary holds (the last bytes of their text, in arrival order). */
 export const DICTIONARY_BYTES = 64 * 1024;
+/**
+ * The dictionary's tails a batch may be primed with: priming costs as much as compressing the
+ * tail, so a batch takes the shortest tail at least 8× its size (the whole dictionary from
+ * 2 KiB up), and a small batch does not pay for 64 KiB.
+ */
+export const DICTIONARY_LEVELS = [4 * 1024, 16 * 1024, DICTIONARY_BYTES] as const;
+/** Batches shorter than this (as JSON) are compressed on their own: they gain a few bytes from a dictionary, and the stream it takes costs more than they do. */
+export const DICTIONARY_MIN_BATCH = 1024;
 
 const CODEC_BYTE = { none: 0, gzip: 1, brotli: 2, window: 3 } as const;
 
@@ -101,13 +109,20 @@ export function parseBatchText(text: string, where: string): BatchJson {
   return { receivedAt, time: first.timestamp, eventsJson };
 }
 
-/** A window's dictionary: its text, and the brotli stream that text starts, flushed. */
+/** A window's dictionary: its text, and for each of `DICTIONARY_LEVELS` the brotli stream that tail of the text starts, flushed. */
 export interface Dictionary {
   text: Buffer;
-  primed: Buffer;
+  primed: Buffer[];
 }
 
-const WINDOW_PARAMS = { [zlib.constants.BROTLI_PARAM_QUALITY]: WINDOW_QUALITY, [zlib.constants.BROTLI_PARAM_LGWIN]: WINDOW_BITS };
+/** The size hint every window-codec stream gets: one constant, since a hint changes the bytes, and `primed` must not change; this one sets brotli up for a dictionary and a batch, about 3× faster than none. */
+const WINDOW_SIZE_HINT = 256 * 1024;
+
+const WINDOW_PARAMS = {
+  [zlib.constants.BROTLI_PARAM_QUALITY]: WINDOW_QUALITY,
+  [zlib.constants.BROTLI_PARAM_LGWIN]: WINDOW_BITS,
+  [zlib.constants.BROTLI_PARAM_SIZE_HINT]: WINDOW_SIZE_HINT,
+};
 
 /** Compresses `text`, flushes, then compresses `rest`: the bytes up to the flush, and those after. */
 function primedStream(text: Buffer, rest: Buffer): Promise<{ primed: Buffer; after: Buffer }> {
@@ -126,29 +141,39 @@ function primedStream(text: Buffer, rest: Buffer): Promise<{ primed: Buffer; aft
   });
 }
 
-/** A dictionary of the given text (the last `DICTIONARY_BYTES` of it). */
+const tailOf = (text: Buffer, level: number): Buffer => text.subarray(Math.max(0, text.length - DICTIONARY_LEVELS[level]));
+
+/** A dictionary of the given text (its last `DICTIONARY_BYTES`, which it must have). */
 export async function createDictionary(text: Buffer): Promise<Dictionary> {
-  const tail = Buffer.from(text.subarray(Math.max(0, text.length - DICTIONARY_BYTES)));
-  const { primed } = await primedStream(tail, Buffer.alloc(0));
+  const tail = Buffer.from(text.subarray(text.length - DICTIONARY_BYTES));
+  const primed = await Promise.all(DICTIONARY_LEVELS.map(async (_, level) => (await primedStream(tailOf(tail, level), Buffer.alloc(0))).primed));
   return { text: tail, primed };
 }
 
-/** A dictionary as stored: its text's length (4 bytes, big-endian), then `primed`. */
+/** A dictionary as stored: for each level, the length of its `primed` (4 bytes, big-endian) and `primed`. */
 export function encodeDictionary(dictionary: Dictionary): Uint8Array {
-  const out = Buffer.alloc(4 + dictionary.primed.length);
-  out.writeUInt32BE(dictionary.text.length, 0);
-  dictionary.primed.copy(out, 4);
-  return out;
+  return Buffer.concat(dictionary.primed.flatMap((p) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(p.length, 0);
+    return [length, p];
+  }));
 }
 
-/** Reads a stored dictionary back (its text decompressed from `primed`); anything else is `STORE_CORRUPT`, naming `where`. */
+/** Reads a stored dictionary back (its text decompressed from the last level's `primed`); anything else is `STORE_CORRUPT`, naming `where`. */
 export async function decodeDictionary(value: Uint8Array, where: string): Promise<Dictionary> {
   const bad = (why: string, cause?: unknown): StoreError =>
     new StoreError(StoreErrorCode.CORRUPT, `the dictionary ${where} cannot be decoded: ${why}`, cause === undefined ? undefined : { cause });
-  if (value.length < 5) throw bad('it is too short');
   const buf = Buffer.from(value.buffer, value.byteOffset, value.length);
-  const length = buf.readUInt32BE(0);
-  const primed = Buffer.from(buf.subarray(4));
+  const primed: Buffer[] = [];
+  for (let at = 0; at < buf.length;) {
+    if (at + 4 > buf.length) throw bad('it is cut short');
+    const length = buf.readUInt32BE(at);
+    if (at + 4 + length > buf.length) throw bad('it is cut short');
+    primed.push(Buffer.from(buf.subarray(at + 4, at + 4 + length)));
+    at += 4 + length;
+  }
+  if (primed.length !== DICTIONARY_LEVELS.length) throw bad(`it holds ${primed.length} levels, not ${DICTIONARY_LEVELS.length}`);
+  const full = primed[primed.length - 1];
   let text: Buffer;
   try {
     text = await new Promise<Buffer>((resolve, reject) => {
@@ -156,7 +181,7 @@ export async function decodeDictionary(value: Uint8Array, where: string): Promis
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.once('error', reject);
-      stream.write(primed);
+      stream.write(full);
       stream.flush(() => {
         resolve(Buffer.concat(chunks));
         stream.destroy();
@@ -165,7 +190,7 @@ export async function decodeDictionary(value: Uint8Array, where: string): Promis
   } catch (err) {
     throw bad('decompression failed', err);
   }
-  if (text.length !== length) throw bad(`it holds ${text.length} bytes of text, not ${length}`);
+  if (text.length !== DICTIONARY_BYTES) throw bad(`it holds ${text.length} bytes of text, not ${DICTIONARY_BYTES}`);
   return { text, primed };
 }
 
@@ -176,13 +201,16 @@ export async function encodeBatch(body: BatchBody, compression: Compression, dic
 
 /**
  * Encodes a batch's text (`batchText`) for storage. The window codec needs the window's
- * dictionary; without one (the window's first batches), and should this brotli not prime
- * the dictionary to the bytes stored, the batch is compressed on its own as with `'brotli'`.
+ * dictionary; without one (the window's first batches), for a batch under
+ * `DICTIONARY_MIN_BATCH`, and should this brotli not prime the dictionary to the bytes stored,
+ * the batch is compressed on its own as with `'brotli'`.
  */
 export async function encodeBatchText(json: Buffer, compression: Compression, dictionary?: Dictionary): Promise<Uint8Array> {
-  if (compression === Compression.BROTLI_WINDOW && dictionary) {
-    const { primed, after } = await primedStream(dictionary.text, json);
-    if (primed.equals(dictionary.primed)) return withCodec(CODEC_BYTE.window, after);
+  if (compression === Compression.BROTLI_WINDOW && dictionary && json.length >= DICTIONARY_MIN_BATCH) {
+    const found = DICTIONARY_LEVELS.findIndex((size) => size >= 8 * json.length);
+    const level = found < 0 ? DICTIONARY_LEVELS.length - 1 : found;
+    const { primed, after } = await primedStream(tailOf(dictionary.text, level), json);
+    if (primed.equals(dictionary.primed[level])) return withCodec(CODEC_BYTE.window, after, level);
   }
   let payload: Buffer;
   let codec: number = CODEC_BYTE.none;
@@ -204,10 +232,13 @@ export async function encodeBatchText(json: Buffer, compression: Compression, di
   return withCodec(codec, payload);
 }
 
-function withCodec(codec: number, payload: Buffer): Uint8Array {
-  const out = new Uint8Array(payload.length + 1);
+/** The codec byte, the window codec's level byte when given, then the payload. */
+function withCodec(codec: number, payload: Buffer, level?: number): Uint8Array {
+  const head = level === undefined ? 1 : 2;
+  const out = new Uint8Array(payload.length + head);
   out[0] = codec;
-  out.set(payload, 1);
+  if (level !== undefined) out[1] = level;
+  out.set(payload, head);
   return out;
 }
 
@@ -250,9 +281,12 @@ async function inflate(value: Uint8Array, where: string, dictionary?: Dictionary
       case CODEC_BYTE.window: {
         const dict = await dictionary?.();
         if (!dict) throw corrupt(where, 'its window has no dictionary');
-        const out = await brotliDecompress(Buffer.concat([dict.primed, payload]));
-        if (out.length < dict.text.length) throw corrupt(where, 'it is shorter than its dictionary');
-        json = out.subarray(dict.text.length);
+        const level = payload[0];
+        if (level === undefined || level >= DICTIONARY_LEVELS.length) throw corrupt(where, `unknown dictionary level ${level}`);
+        const out = await brotliDecompress(Buffer.concat([dict.primed[level], payload.subarray(1)]));
+        const skip = Math.min(DICTIONARY_LEVELS[level], dict.text.length);
+        if (out.length < skip) throw corrupt(where, 'it is shorter than its dictionary');
+        json = out.subarray(skip);
         break;
       }
       default: throw corrupt(where, `unknown codec byte ${value[0]}`);

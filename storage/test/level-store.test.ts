@@ -14,6 +14,8 @@ import { hex, listKey } from '../src/list.ts';
 const FIXTURE = process.env.SENTIERO_FIXTURE ?? new URL('../../../shared/fixtures/acme-crm-45s.rrweb.json', import.meta.url);
 const BATCH_EVENTS = 50;
 const MAX_RATIO = 0.15;
+/** The window codec on the fixture alone in batches of 50: 0.075 (brotli per batch: 0.095). */
+const MAX_WINDOW_RATIO = 0.08;
 
 let root = '';
 let n = 0;
@@ -64,6 +66,12 @@ async function rejectsWith(action: Promise<unknown>, code: string): Promise<void
 }
 
 const event = (timestamp: number): RecordedEvent => ({ type: 3, timestamp, data: { source: 2, x: timestamp } });
+
+/** The part of a sublevel of views the damaged-dictionary tests use. */
+interface AbstractSublevelLike {
+  del(key: string): Promise<void>;
+  put(key: string, value: Uint8Array): Promise<void>;
+}
 
 /** What one `db.batch()` wrote: how many keys, and their keys' and values' bytes. */
 interface WriteCost {
@@ -130,8 +138,16 @@ describe('LevelStore', () => {
       return { values, count, folder, read };
     }
 
-    it(`brotli (the default) stores the fixture in at most ${MAX_RATIO} of its JSON size, and reads it back intact`, async () => {
+    it(`the window codec (the default) stores the fixture in at most ${MAX_WINDOW_RATIO} of its JSON size, and reads it back intact`, async () => {
       const { values, count, folder, read } = await store(undefined);
+      assert.equal(count, Math.ceil(854 / BATCH_EVENTS));
+      assert.ok(values / rawJson.length <= MAX_WINDOW_RATIO, `stored values are ${(values / rawJson.length).toFixed(4)} of the raw JSON`);
+      assert.ok(folder / rawJson.length <= MAX_RATIO, `the LevelDB folder is ${(folder / rawJson.length).toFixed(4)} of the raw JSON`);
+      assert.deepEqual(read.flatMap((b) => b.events), fixture);
+    });
+
+    it(`brotli per batch stores the fixture in at most ${MAX_RATIO} of its JSON size, and reads it back intact`, async () => {
+      const { values, count, folder, read } = await store('brotli');
       assert.equal(count, Math.ceil(854 / BATCH_EVENTS));
       assert.ok(values / rawJson.length <= MAX_RATIO, `stored values are ${(values / rawJson.length).toFixed(4)} of the raw JSON`);
       assert.ok(folder / rawJson.length <= MAX_RATIO, `the LevelDB folder is ${(folder / rawJson.length).toFixed(4)} of the raw JSON`);
@@ -164,9 +180,67 @@ describe('LevelStore', () => {
     });
   });
 
+  describe('the window codec', () => {
+    let fixture: RecordedEvent[];
+
+    before(async () => {
+      fixture = JSON.parse(await readFile(FIXTURE, 'utf8')) as RecordedEvent[];
+    });
+
+    /** Appends the fixture in batches of 50 to `acme`/`w1` (its first batch, the full snapshot, fills the dictionary) and closes. */
+    async function written(): Promise<string> {
+      const location = tempDir();
+      const s = new LevelStore({ location });
+      await s.open();
+      for (let i = 0, seq = 1; i < fixture.length; i += BATCH_EVENTS, seq++) {
+        await s.append({ sessionId: 'acme', windowId: 'w1', seq, events: fixture.slice(i, i + BATCH_EVENTS), receivedAt: 1_000 + seq });
+      }
+      await s.close();
+      return location;
+    }
+
+    it('compresses against the window\'s dictionary, reads back byte for byte after a reopen, and deletes the dictionary with the session', async () => {
+      const location = await written();
+      const r = await raw(location);
+      const dictionaries = r.db.sublevel<string, Uint8Array>('dictionaries', { valueEncoding: 'view' });
+      assert.deepEqual(await dictionaries.keys().all(), ['acme!w1']);
+      const codecs = (await r.batches.values().all()).map((v) => v[0]);
+      await r.db.close();
+      assert.equal(codecs[0], 2, 'the first batch, stored before the dictionary, is brotli on its own');
+      assert.ok(codecs.slice(1).filter((c) => c === 3).length >= codecs.length - 3, `codecs ${codecs.join(',')}`);
+      const s = new LevelStore({ location, compression: 'none' });
+      await s.open();
+      const texts = await collect(s.readBatchesJson('acme'));
+      texts.forEach((b, i) => assert.equal(b.eventsJson, JSON.stringify(fixture.slice(i * BATCH_EVENTS, (i + 1) * BATCH_EVENTS)), `batch ${b.seq}`));
+      assert.deepEqual((await collect(s.readBatches('acme', { after: { w1: 10 } }))).flatMap((b) => b.events), fixture.slice(10 * BATCH_EVENTS));
+      assert.equal(await s.deleteSession('acme'), true);
+      await s.close();
+      const after = await raw(location);
+      assert.deepEqual(await after.db.sublevel('dictionaries').keys().all(), []);
+      await after.db.close();
+    });
+
+    for (const [label, change] of [
+      ['is missing', (d: AbstractSublevelLike) => d.del('acme!w1')],
+      ['is damaged', (d: AbstractSublevelLike) => d.put('acme!w1', Uint8Array.from([0, 0, 0, 9, 1, 2]))],
+    ] as const) {
+      it(`a batch whose window's dictionary ${label} rejects the stream with STORE_CORRUPT`, async () => {
+        const location = await written();
+        const r = await raw(location);
+        await change(r.db.sublevel<string, Uint8Array>('dictionaries', { valueEncoding: 'view' }));
+        await r.db.close();
+        const s = new LevelStore({ location });
+        await s.open();
+        await rejectsWith(collect(s.readBatchesJson('acme')), StoreErrorCode.CORRUPT);
+        assert.equal((await s.getSession('acme'))?.batchCount, Math.ceil(854 / BATCH_EVENTS));
+        await s.close();
+      });
+    }
+  });
+
   it('reads values written with any compression, whatever its own option', async () => {
     const location = tempDir();
-    const codecs: Compression[] = ['none', 'gzip', 'brotli'];
+    const codecs: Compression[] = ['none', 'gzip', 'brotli', 'brotli-window'];
     for (const [i, compression] of codecs.entries()) {
       const s = new LevelStore({ location, compression });
       await s.open();
@@ -176,7 +250,7 @@ describe('LevelStore', () => {
     const s = new LevelStore({ location, compression: 'gzip' });
     await s.open();
     const read = await collect(s.readBatches('s1'));
-    assert.deepEqual(read.map((b) => [b.seq, b.events[0].timestamp, b.receivedAt]), [[1, 0, 10], [2, 1, 11], [3, 2, 12]]);
+    assert.deepEqual(read.map((b) => [b.seq, b.events[0].timestamp, b.receivedAt]), [[1, 0, 10], [2, 1, 11], [3, 2, 12], [4, 3, 13]]);
     const texts = await collect(s.readBatchesJson('s1'));
     assert.deepEqual(texts.map((b) => [b.seq, b.eventsJson, b.receivedAt, b.time]), read.map((b) => [b.seq, JSON.stringify(b.events), b.receivedAt, b.events[0].timestamp]));
     await s.close();
@@ -435,7 +509,7 @@ describe('LevelStore', () => {
     assert.throws(() => new LevelStore({ location: 'x', compression: 'zstd' as never }), /options\.compression/);
     assert.throws(() => new LevelStore({ location: 'x', sessionCacheSize: 0 }), /options\.sessionCacheSize/);
     const s = new LevelStore({ location: 'x' });
-    assert.equal(s.compression, 'brotli');
+    assert.equal(s.compression, 'brotli-window');
     assert.equal(s.status, 'closed');
   });
 });
