@@ -264,8 +264,10 @@ export interface SessionSummary {
   /** Whether a window of it is recording now. */
   live: boolean;
   eventCount: number;
-  /** The ids of its windows (tabs), in the order they started. */
+  /** The ids of its windows (tabs), in the order they started: the first 100 of them. */
   windows: string[];
+  /** How many windows it has (`windows` lists the first 100). */
+  windowCount?: number;
   /** The first window's URL. */
   url: string;
   /** The URLs visited, in order, without repeats in a row. */

@@ -61,7 +61,7 @@ export function eventsFrame(sessionId: string, windowId: string, seq: number, ev
 /** Turns a stored session record into the API's summary. */
 export function toSummary(r: SessionRecord, live: boolean): SessionSummary {
   const s: SessionSummary = {
-    id: r.id, startedAt: r.startedAt, lastEventAt: r.lastEventAt, live, eventCount: r.eventCount, windows: r.windows,
+    id: r.id, startedAt: r.startedAt, lastEventAt: r.lastEventAt, live, eventCount: r.eventCount, windows: r.windows, windowCount: r.windowCount,
     url: r.meta.url, pages: r.pages, userAgent: r.meta.userAgent, errorCount: r.errorCount, droppedEvents: r.droppedEvents,
   };
   if (r.meta.language) s.language = r.meta.language;

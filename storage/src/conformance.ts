@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import type { ErrorOccurrence, RecordedEvent, SessionMeta } from '@sentiero/protocol';
-import { MAX_OCCURRENCES_KEPT, StoreError, StoreErrorCode } from '@sentiero/storage';
+import { MAX_LISTED_WINDOWS, MAX_OCCURRENCES_KEPT, StoreError, StoreErrorCode } from '@sentiero/storage';
 import type { BatchInput, ErrorListOptions, ListOptions, ReadOptions, SessionRecord, Store, StoredBatch } from '@sentiero/storage';
 
 /** Options of `runStoreConformance`. */
@@ -262,7 +262,7 @@ export function runStoreConformance(name: string, factory: () => Store | Promise
         const record = await store.getSession('s1');
         assert.deepEqual(record, {
           id: 's1', startedAt: 1_500, lastEventAt: 4_200, lastReceivedAt: 4_300, eventCount: 6, batchCount: 3,
-          windows: ['wB', 'wA'], meta: META, pages: [], errorCount: 0, droppedEvents: 0,
+          windows: ['wB', 'wA'], windowCount: 2, meta: META, pages: [], errorCount: 0, droppedEvents: 0,
         } satisfies SessionRecord);
         assert.equal(await store.getSession('nope'), undefined);
       });
@@ -402,6 +402,56 @@ export function runStoreConformance(name: string, factory: () => Store | Promise
         assert.equal(await store.ackedSeq('s1', 'w2'), 1);
         assert.equal(await store.ackedSeq('s1', 'w3'), 0);
         assert.equal(await store.ackedSeq('s2', 'w1'), 0);
+      });
+    });
+
+    describe('scale', () => {
+      it('keeps 20,000 holes: one-event batches with only even seqs read back in order, and the holes close', async function () {
+        this.timeout(600_000);
+        const store = await opened();
+        const n = 20_000;
+        for (let i = 1; i <= n; i += 100) {
+          const results = await Promise.all(Array.from({ length: 100 }, (_, k) => store.append(batch('s1', 'w1', 2 * (i + k), [2 * (i + k)]))));
+          assert.ok(results.every((r) => r.stored && r.ackedSeq === 0), `appends ${i}…${i + 99}`);
+        }
+        assert.equal(await store.ackedSeq('s1', 'w1'), 0);
+        assert.deepEqual(await store.append(batch('s1', 'w1', 2 * n, [0])), { stored: false, ackedSeq: 0 });
+        const read = await collect(store.readBatchesJson('s1'));
+        assert.equal(read.length, n);
+        read.forEach((b, i) => assert.equal(b.seq, 2 * (i + 1), `batch ${i}`));
+        assert.deepEqual(JSON.parse(read[n - 1].eventsJson), events([2 * n], `w1:${2 * n}`));
+        assert.deepEqual(order(await collect(store.readBatches('s1', { after: { w1: 2 * n - 3 } }))), [`w1:${2 * n - 2}`, `w1:${2 * n}`]);
+        assert.deepEqual(await store.append(batch('s1', 'w1', 1, [1])), { stored: true, ackedSeq: 2 });
+        assert.deepEqual(await store.append(batch('s1', 'w1', 3, [3])), { stored: true, ackedSeq: 4 });
+        const record = await store.getSession('s1');
+        assert.equal(record?.batchCount, n + 2);
+        assert.equal(record?.eventCount, n + 2);
+      });
+
+      it('keeps thousands of windows: the record lists the first 100 and counts all, every window reads back, and the store closes', async function () {
+        this.timeout(600_000);
+        const store = await opened();
+        const count = 3_000;
+        for (let i = 0; i < count; i++) await store.append(batch('s1', `w${i}`, 1, [10_000 + i]));
+        const record = await store.getSession('s1') as SessionRecord;
+        assert.equal(record.windowCount, count);
+        assert.deepEqual(record.windows, Array.from({ length: MAX_LISTED_WINDOWS }, (_, i) => `w${i}`));
+        assert.equal(record.batchCount, count);
+        assert.deepEqual((await store.listSessions({})).sessions, [record]);
+        assert.deepEqual(await store.append(batch('s1', `w${count - 1}`, 1, [0])), { stored: false, ackedSeq: 1 });
+        assert.deepEqual(await store.append(batch('s1', `w${count - 1}`, 2, [20_000])), { stored: true, ackedSeq: 2 });
+        assert.equal(await store.ackedSeq('s1', `w${count - 1}`), 2);
+        const read = order(await collect(store.readBatches('s1')));
+        assert.deepEqual(read, [...Array.from({ length: count }, (_, i) => `w${i}:1`), `w${count - 1}:2`]);
+        assert.deepEqual(order(await collect(store.readBatches('s1', { windowId: 'w2500' }))), ['w2500:1']);
+        await store.close();
+        assert.equal(store.status, 'closed');
+        if (!options.reopen) return;
+        const again = await options.reopen(store);
+        created.push(again);
+        await again.open();
+        assert.deepEqual(order(await collect(again.readBatches('s1'))), read);
+        assert.deepEqual(await again.append(batch('s1', 'w7', 2, [30_000])), { stored: true, ackedSeq: 2 });
       });
     });
 

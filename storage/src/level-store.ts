@@ -1,13 +1,17 @@
 /**
  * `LevelStore`: the embedded default, on LevelDB through `level`. The layout (README.md,
- * "On disk") is five sublevels with sortable string keys; every append is one atomic batch.
- * Active sessions are cached (record and window states) so that the hot path does not read
- * before it writes; all changes to one session are serialized, so concurrent appends from
- * several windows never lose an update.
+ * "On disk") is thirteen sublevels with sortable string keys; every append is one atomic batch
+ * of a size that does not grow with the session. Active sessions are cached (record and the
+ * states of the windows appended to), and windows' dictionaries in a smaller cache, so that
+ * the hot path does not read before it writes; all changes to one session are serialized, so
+ * concurrent appends from several windows never lose an update.
  */
 import { Level } from 'level';
 import type { ErrorGroup, ErrorGroupDetail, ErrorGroupSession, ErrorOccurrence, SettableErrorStatus } from '@sentiero/protocol';
-import { Compression, decodeBatch, decodeBatchJson, encodeBatch } from './codec.ts';
+import {
+  Compression, DICTIONARY_BYTES, batchText, createDictionary, decodeBatch, decodeBatchJson, decodeDictionary, encodeBatchText, encodeDictionary,
+} from './codec.ts';
+import type { Dictionary, DictionaryLoader } from './codec.ts';
 import {
   GroupPageBuilder, MAX_OCCURRENCES_KEPT, applyOccurrence, applySessionEntry, applyStatus, errorCursorKey, errorPageOf, groupListKey,
 } from './error-record.ts';
@@ -15,22 +19,26 @@ import { StoreError, StoreErrorCode } from './errors.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { PageBuilder, hex, idOfListKey, invertedTime, listKey, lowerBound } from './list.ts';
 import { type Located, batchTime, mergeByTime } from './merge.ts';
-import { EMPTY_WINDOW, addSeq, applyBatch, hasSeq, parseWindowState } from './session-record.ts';
-import type { WindowState } from './session-record.ts';
+import { countersText, infoChanged, infoText, parseRecord } from './level-record.ts';
+import type { ParsedRecord } from './level-record.ts';
+import { SeqSet, applyBatch } from './session-record.ts';
 import { Store } from './store.ts';
 import type {
   AppendResult, BatchInput, ErrorGroupPage, ErrorGroupQuery, ErrorListQuery, ListQuery, ReadQuery, RecordErrorResult,
   SessionErrorRecord, SessionPage, SessionRecord, StoredBatch, StoredBatchJson, StoreSupports,
 } from './types.ts';
 
-/** The on-disk format this version writes and reads (kept under `meta` / `format`). */
-export const LEVEL_FORMAT_VERSION = 1;
+/** The on-disk format this version writes (kept under `meta` / `format`); it also reads format 1, and marks such a folder 2 on open. */
+export const LEVEL_FORMAT_VERSION = 2;
+
+/** The formats this version opens: format 1's records and batches all read, so it is upgraded in place by writing on. */
+const READABLE_FORMATS = ['1', String(LEVEL_FORMAT_VERSION)];
 
 /** Options of `LevelStore`. */
 export interface LevelStoreOptions {
   /** The LevelDB folder (created when missing). */
   location: string;
-  /** How batches are compressed when written; default `'brotli'`. Values written with any codec stay readable. */
+  /** How batches are compressed when written; default `'brotli-window'`. Values written with any codec stay readable. */
   compression?: Compression;
   /** How many active sessions are cached for the append path; default 1000. */
   sessionCacheSize?: number;
@@ -38,7 +46,7 @@ export interface LevelStoreOptions {
 
 /** The defaults of `LevelStoreOptions`. */
 export const LEVEL_STORE_DEFAULTS = {
-  compression: Compression.BROTLI,
+  compression: Compression.BROTLI_WINDOW,
   sessionCacheSize: 1000,
 } as const satisfies Omit<Required<LevelStoreOptions>, 'location'>;
 
@@ -48,8 +56,10 @@ function createLayout(location: string) {
     db,
     meta: db.sublevel<string, string>('meta', { valueEncoding: 'utf8' }),
     sessions: db.sublevel<string, string>('sessions', { valueEncoding: 'utf8' }),
+    sessionInfo: db.sublevel<string, string>('session-info', { valueEncoding: 'utf8' }),
     windows: db.sublevel<string, string>('windows', { valueEncoding: 'utf8' }),
     batches: db.sublevel<string, Uint8Array>('batches', { valueEncoding: 'view' }),
+    dictionaries: db.sublevel<string, Uint8Array>('dictionaries', { valueEncoding: 'view' }),
     byStart: db.sublevel<string, string>('by-start', { valueEncoding: 'utf8' }),
     groups: db.sublevel<string, string>('error-groups', { valueEncoding: 'utf8' }),
     groupList: db.sublevel<string, string>('error-list', { valueEncoding: 'utf8' }),
@@ -61,10 +71,42 @@ function createLayout(location: string) {
 }
 
 type Layout = ReturnType<typeof createLayout>;
+type LevelBatch = ReturnType<Layout['db']['batch']>;
 
+/** A window as cached: its stored seqs, its place among the session's windows (the order they were first stored), and the `acked` its record holds. */
+interface CachedWindow {
+  seqs: SeqSet;
+  index: number;
+  stored: number;
+}
+
+/** A session as cached: its record (`legacy` when stored in format 1), and the windows loaded so far (one at a time, as they are appended to). */
 interface CachedSession {
   record: SessionRecord;
-  windows: Map<string, WindowState>;
+  legacy: boolean;
+  windows: Map<string, CachedWindow>;
+}
+
+/**
+ * A window's record is rewritten when its `acked` has moved this far since it was last: in
+ * between, the batches' own keys say what is stored, and loading a window reads them.
+ */
+const ACKED_WRITE_EVERY = 64;
+
+/** The window codec's state of one window: its dictionary, or the text of its first batches until they fill one. */
+interface DictionaryState {
+  dictionary: Dictionary | undefined;
+  parts: Buffer[];
+  bytes: number;
+}
+
+/** How many windows' dictionaries stay in memory (64 KiB of text each, and up to as much collected before one is built). */
+const DICTIONARY_CACHE_SIZE = 256;
+
+/** A window's record: `acked`, and `i`, its place in the session (left out by format 1, which listed every window in the session record). */
+interface WindowRecord {
+  acked: number;
+  i?: number;
 }
 
 /** Ids never contain `!` or `"`, so `${id}!` … `${id}"` holds exactly the keys under `id`. */
@@ -74,21 +116,6 @@ const batchKey = (sessionId: string, windowId: string, seq: number): string => `
 
 function corrupt(what: string, cause?: unknown): StoreError {
   return new StoreError(StoreErrorCode.CORRUPT, `${what} cannot be decoded`, cause === undefined ? undefined : { cause });
-}
-
-function parseRecord(text: string, id: string): SessionRecord {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw corrupt(`the session record ${id}`, err);
-  }
-  const r = value as Partial<SessionRecord> | null;
-  if (typeof r !== 'object' || r === null || r.id !== id || typeof r.startedAt !== 'number' || !Array.isArray(r.windows)
-    || !Array.isArray(r.pages) || typeof r.meta !== 'object' || r.meta === null) {
-    throw corrupt(`the session record ${id}`);
-  }
-  return r as SessionRecord;
 }
 
 /** Parses a stored JSON value, or throws `STORE_CORRUPT` naming it. */
@@ -118,17 +145,8 @@ const groupSessionKey = (groupId: string, lastSeen: number, sessionId: string): 
 /** Oldest first within a group (read in reverse for newest first). */
 const occurrenceKey = (o: ErrorOccurrence): string => `${o.groupId}!${hex(Math.min(Math.max(Math.floor(o.timestamp), 0), Number.MAX_SAFE_INTEGER))}!${o.id}`;
 
-function parseWindow(text: string, key: string): WindowState {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw corrupt(`the window state ${key}`, err);
-  }
-  const state = parseWindowState(value);
-  if (!state) throw corrupt(`the window state ${key}`);
-  return state;
-}
+const parseWindow = (text: string, key: string): WindowRecord =>
+  parseJsonValue<WindowRecord>(text, `the window state ${key}`, (w) => Number.isSafeInteger(w.acked) && (w.i === undefined || Number.isSafeInteger(w.i)));
 
 /** A `Store` on LevelDB (`supports.persistence` is true). */
 export class LevelStore extends Store {
@@ -141,6 +159,8 @@ export class LevelStore extends Store {
 
   readonly #cacheSize: number;
   readonly #cache = new Map<string, CachedSession>();
+  /** The window codec's state per window (`windowKey`), least recently used first. */
+  readonly #dictionaries = new Map<string, DictionaryState>();
   readonly #locks = new KeyedLock();
   /** Serializes the changes of one error group; taken after a session's lock, never before. */
   readonly #groupLocks = new KeyedLock();
@@ -172,8 +192,9 @@ export class LevelStore extends Store {
     }
     try {
       const format = await layout.meta.get('format');
-      if (format === undefined) await layout.meta.put('format', String(LEVEL_FORMAT_VERSION));
-      else if (format !== String(LEVEL_FORMAT_VERSION)) {
+      if (format === undefined || (format !== String(LEVEL_FORMAT_VERSION) && READABLE_FORMATS.includes(format))) {
+        await layout.meta.put('format', String(LEVEL_FORMAT_VERSION));
+      } else if (format !== String(LEVEL_FORMAT_VERSION)) {
         throw new StoreError(StoreErrorCode.OPEN_FAILED, `LevelDB at ${this.location} holds on-disk format ${format.slice(0, 20)}; this version reads format ${LEVEL_FORMAT_VERSION}`);
       }
     } catch (err) {
@@ -187,6 +208,7 @@ export class LevelStore extends Store {
     const layout = this.#layout;
     this.#layout = undefined;
     this.#cache.clear();
+    this.#dictionaries.clear();
     await layout?.db.close();
   }
 
@@ -201,69 +223,145 @@ export class LevelStore extends Store {
     if (this.#cache.size > this.#cacheSize) this.#cache.delete(this.#cache.keys().next().value as string);
   }
 
+  /** The window codec's state of a window, loading its dictionary on a miss. */
+  async #dictionaryState(layout: Layout, key: string): Promise<DictionaryState> {
+    const cached = this.#dictionaries.get(key);
+    if (cached) {
+      this.#dictionaries.delete(key);
+      this.#dictionaries.set(key, cached);
+      return cached;
+    }
+    const value = await layout.dictionaries.get(key);
+    const state: DictionaryState = { dictionary: value === undefined ? undefined : await decodeDictionary(value, key), parts: [], bytes: 0 };
+    // An append may have built the dictionary while this one loaded: the state that has one wins.
+    const now = this.#dictionaries.get(key);
+    if (now && (now.dictionary || !state.dictionary)) return now;
+    this.#dictionaries.set(key, state);
+    if (this.#dictionaries.size > DICTIONARY_CACHE_SIZE) this.#dictionaries.delete(this.#dictionaries.keys().next().value as string);
+    return state;
+  }
+
+  /**
+   * Adds a batch's text to a window without a dictionary; once the window's texts fill one,
+   * builds it. Only called under the session's lock; the caller stores the dictionary.
+   */
+  async #collect(layout: Layout, key: string, json: Buffer): Promise<Dictionary | undefined> {
+    const state = await this.#dictionaryState(layout, key);
+    if (state.dictionary) return undefined;
+    state.parts.push(json);
+    state.bytes += json.length;
+    return state.bytes >= DICTIONARY_BYTES ? createDictionary(Buffer.concat(state.parts)) : undefined;
+  }
+
+  /** The session's record as stored (undefined when there is none). */
+  async #fetch(layout: Layout, id: string): Promise<ParsedRecord | undefined> {
+    const [counters, info] = await Promise.all([layout.sessions.get(id), layout.sessionInfo.get(id)]);
+    return counters === undefined ? undefined : parseRecord(id, counters, info);
+  }
+
   async #readRecord(layout: Layout, id: string): Promise<SessionRecord | undefined> {
     const cached = this.#cache.get(id);
     if (cached) return cached.record;
-    const text = await layout.sessions.get(id);
-    return text === undefined ? undefined : parseRecord(text, id);
+    return (await this.#fetch(layout, id))?.record;
   }
 
   /** The session as cached, loading it on a miss. Only called under the session's lock, so a load never overwrites a newer write. */
   async #load(layout: Layout, id: string): Promise<CachedSession | undefined> {
     const cached = this.#cache.get(id);
     if (cached) return cached;
-    const text = await layout.sessions.get(id);
-    if (text === undefined) return undefined;
-    const record = parseRecord(text, id);
-    const keys = record.windows.map((w) => windowKey(id, w));
-    const values = await layout.windows.getMany(keys);
-    const windows = new Map<string, WindowState>();
-    record.windows.forEach((w, i) => {
-      const v = values[i];
-      windows.set(w, v === undefined ? EMPTY_WINDOW : parseWindow(v, keys[i]));
-    });
-    const session = { record, windows };
+    const parsed = await this.#fetch(layout, id);
+    if (!parsed) return undefined;
+    const session: CachedSession = { ...parsed, windows: new Map() };
     this.#remember(id, session);
     return session;
   }
 
+  /** Puts a session's record in `write`: its counters, and the rest when it changed (or was in format 1). */
+  #putRecord(write: LevelBatch, layout: Layout, record: SessionRecord, prev: CachedSession | undefined): void {
+    write.put(record.id, countersText(record), { sublevel: layout.sessions });
+    if (!prev || prev.legacy || infoChanged(prev.record, record)) write.put(record.id, infoText(record), { sublevel: layout.sessionInfo });
+  }
+
+  /**
+   * A window of a loaded session, loading it on a miss: its record, and the seqs stored above
+   * its first hole (found by their keys, once per load). Undefined for a window with nothing
+   * stored. Only called under the session's lock.
+   */
+  async #window(layout: Layout, session: CachedSession, windowId: string): Promise<CachedWindow | undefined> {
+    const cached = session.windows.get(windowId);
+    if (cached) return cached;
+    const sessionId = session.record.id;
+    const key = windowKey(sessionId, windowId);
+    const text = await layout.windows.get(key);
+    if (text === undefined) return undefined;
+    const state = parseWindow(text, key);
+    const seqs = new SeqSet(state.acked);
+    for await (const k of layout.batches.keys({ gt: batchKey(sessionId, windowId, state.acked), lt: `${key}"` })) seqs.add(Number.parseInt(k.slice(key.length + 1), 16));
+    const win = { seqs, index: state.i ?? legacyIndex(session.record, windowId), stored: state.acked };
+    session.windows.set(windowId, win);
+    return win;
+  }
+
   protected override async _append(batch: BatchInput): Promise<AppendResult> {
     const { sessionId, windowId, seq } = batch;
-    const early = this.#cache.get(sessionId)?.windows.get(windowId);
-    if (early && hasSeq(early, seq)) return { stored: false, ackedSeq: early.acked };
-    const value = await encodeBatch(batch, this.compression);
+    const early = this.#cache.get(sessionId)?.windows.get(windowId)?.seqs;
+    if (early?.has(seq)) return { stored: false, ackedSeq: early.acked };
+    const key = windowKey(sessionId, windowId);
+    const json = Buffer.from(batchText(batch), 'utf8');
+    const windowed = this.compression === Compression.BROTLI_WINDOW;
+    const dictionary = windowed ? (await this.#dictionaryState(this.#db(), key)).dictionary : undefined;
+    const value = await encodeBatchText(json, this.compression, dictionary);
     return this.#locks.run(sessionId, async () => {
       const layout = this.#db();
       const session = await this.#load(layout, sessionId);
-      const state = session?.windows.get(windowId) ?? EMPTY_WINDOW;
-      if (hasSeq(state, seq)) return { stored: false, ackedSeq: state.acked };
-      const record = applyBatch(session?.record, batch);
+      const win = session && await this.#window(layout, session, windowId);
+      if (win?.seqs.has(seq)) return { stored: false, ackedSeq: win.seqs.acked };
+      const record = applyBatch(session?.record, batch, !win);
       if (!session) record.errorCount += await this.#linkedErrors(layout, sessionId);
-      const next = addSeq(state, seq);
+      const target = win ?? { seqs: new SeqSet(), index: session?.record.windowCount ?? 0, stored: 0 };
+      const acked = target.seqs.ackedWith(seq);
       const oldIndex = session ? listKey(session.record.startedAt, sessionId) : undefined;
       const newIndex = listKey(record.startedAt, sessionId);
+      // Constant work whatever the session's history: the batch, the record's counters, and now and then the rest of the record or the window's.
       const write = layout.db.batch();
       write.put(batchKey(sessionId, windowId, seq), value, { sublevel: layout.batches });
-      write.put(sessionId, JSON.stringify(record), { sublevel: layout.sessions });
-      write.put(windowKey(sessionId, windowId), JSON.stringify(next), { sublevel: layout.windows });
+      this.#putRecord(write, layout, record, session);
+      const writeWindow = !win || acked - win.stored >= ACKED_WRITE_EVERY;
+      if (writeWindow) {
+        const state: WindowRecord = { acked, i: target.index };
+        write.put(key, JSON.stringify(state), { sublevel: layout.windows });
+      }
       if (oldIndex !== newIndex) {
         if (oldIndex !== undefined) write.del(oldIndex, { sublevel: layout.byStart });
         write.put(newIndex, '', { sublevel: layout.byStart });
       }
+      const built = windowed && !dictionary ? await this.#collect(layout, key, json) : undefined;
+      if (built) write.put(key, encodeDictionary(built), { sublevel: layout.dictionaries });
       await write.write();
-      const windows = new Map(session?.windows);
-      windows.set(windowId, next);
-      this.#remember(sessionId, { record, windows });
-      return { stored: true, ackedSeq: next.acked };
+      if (built) this.#dictionaries.set(key, { dictionary: built, parts: [], bytes: 0 });
+      target.seqs.add(seq);
+      if (writeWindow) target.stored = acked;
+      const windows = session?.windows ?? new Map<string, CachedWindow>();
+      windows.set(windowId, target);
+      this.#remember(sessionId, { record, legacy: false, windows });
+      return { stored: true, ackedSeq: target.seqs.acked };
     });
   }
 
   protected override async _ackedSeq(sessionId: string, windowId: string): Promise<number> {
-    const cached = this.#cache.get(sessionId);
-    if (cached) return cached.windows.get(windowId)?.acked ?? 0;
+    const cached = this.#cache.get(sessionId)?.windows.get(windowId);
+    if (cached) return cached.seqs.acked;
+    const layout = this.#db();
     const key = windowKey(sessionId, windowId);
-    const text = await this.#db().windows.get(key);
-    return text === undefined ? 0 : parseWindow(text, key).acked;
+    const text = await layout.windows.get(key);
+    if (text === undefined) return 0;
+    let acked = parseWindow(text, key).acked;
+    // The record may be behind: the batches stored right after it say how far.
+    for await (const k of layout.batches.keys({ gt: batchKey(sessionId, windowId, acked), lt: `${key}"` })) {
+      if (Number.parseInt(k.slice(key.length + 1), 16) !== acked + 1) break;
+      acked++;
+    }
+    return acked;
   }
 
   protected override async _getSession(id: string): Promise<SessionRecord | undefined> {
@@ -282,10 +380,10 @@ export class LevelStore extends Store {
         const chunk = await keys.nextv(Math.min(Math.max(query.limit + 1, 16), 256));
         if (chunk.length === 0) break;
         const ids = chunk.map(idOfListKey);
-        const texts = await layout.sessions.getMany(ids);
+        const [texts, infos] = await Promise.all([layout.sessions.getMany(ids), layout.sessionInfo.getMany(ids)]);
         for (let i = 0; i < chunk.length; i++) {
           const text = texts[i];
-          if (text !== undefined && !page.offer(chunk[i], parseRecord(text, ids[i]))) break;
+          if (text !== undefined && !page.offer(chunk[i], parseRecord(ids[i], text, infos[i]).record)) break;
         }
       }
     } finally {
@@ -303,12 +401,27 @@ export class LevelStore extends Store {
     return this.#read(sessionId, query, decodeBatchJson, (b) => b.time);
   }
 
-  async *#read<T>(sessionId: string, query: ReadQuery, decode: (value: Uint8Array, where: string) => Promise<T>, timeOf: (b: Located<T>) => number): AsyncGenerator<Located<T>> {
+  async *#read<T>(sessionId: string, query: ReadQuery, decode: Decode<T>, timeOf: (b: Located<T>) => number): AsyncGenerator<Located<T>> {
     const layout = this.#db();
     const record = await this.#readRecord(layout, sessionId);
     if (!record) return;
-    const windowIds = record.windows.filter((w) => query.windowId === undefined || w === query.windowId);
-    yield* mergeByTime(windowIds.map((w) => readWindow(layout, sessionId, w, query.after.get(w) ?? 0, decode)), timeOf);
+    const windowIds = await this.#windowIds(layout, record, query.windowId);
+    const dictionaryOf = (windowId: string): DictionaryLoader => {
+      const key = windowKey(sessionId, windowId);
+      return async () => (await this.#dictionaryState(layout, key)).dictionary;
+    };
+    yield* mergeByTime(windowIds.map((w) => readWindow(layout, sessionId, w, query.after.get(w) ?? 0, decode, dictionaryOf(w))), timeOf);
+  }
+
+  /** The session's windows (or only `only`, when it has it) in the order they were first stored. */
+  async #windowIds(layout: Layout, record: SessionRecord, only: string | undefined): Promise<string[]> {
+    if (only !== undefined) return (await layout.windows.get(windowKey(record.id, only))) === undefined ? [] : [only];
+    const found: { id: string; index: number }[] = [];
+    for await (const [key, text] of layout.windows.iterator(rangeUnder(record.id))) {
+      const id = key.slice(record.id.length + 1);
+      found.push({ id, index: parseWindow(text, key).i ?? legacyIndex(record, id) });
+    }
+    return found.sort((a, b) => a.index - b.index).map((w) => w.id);
   }
 
   protected override async _deleteSession(id: string): Promise<boolean> {
@@ -318,8 +431,10 @@ export class LevelStore extends Store {
       if (!record) return false;
       const write = layout.db.batch();
       write.del(id, { sublevel: layout.sessions });
+      write.del(id, { sublevel: layout.sessionInfo });
       write.del(listKey(record.startedAt, id), { sublevel: layout.byStart });
       for await (const key of layout.windows.keys(rangeUnder(id))) write.del(key, { sublevel: layout.windows });
+      for await (const key of layout.dictionaries.keys(rangeUnder(id))) write.del(key, { sublevel: layout.dictionaries });
       for await (const key of layout.batches.keys(rangeUnder(id))) write.del(key, { sublevel: layout.batches });
       const entries: SessionErrorRecord[] = [];
       for await (const [key, value] of layout.sessionErrors.iterator(rangeUnder(id))) {
@@ -328,6 +443,7 @@ export class LevelStore extends Store {
       }
       await write.write();
       this.#cache.delete(id);
+      for (const key of [...this.#dictionaries.keys()]) if (key.startsWith(`${id}!`)) this.#dictionaries.delete(key);
       for (const entry of entries) await this.#unlinkSession(layout, entry, id);
       return true;
     });
@@ -396,8 +512,8 @@ export class LevelStore extends Store {
       write.put(groupSessionKey(occ.groupId, entry.lastSeen, sid), JSON.stringify(gs), { sublevel: layout.groupSessions });
       const loaded = await this.#load(layout, sid);
       if (loaded) {
-        session = { record: { ...loaded.record, errorCount: loaded.record.errorCount + 1 }, windows: loaded.windows };
-        write.put(sid, JSON.stringify(session.record), { sublevel: layout.sessions });
+        session = { record: { ...loaded.record, errorCount: loaded.record.errorCount + 1 }, legacy: false, windows: loaded.windows };
+        this.#putRecord(write, layout, session.record, loaded);
       }
     }
     await write.write();
@@ -478,9 +594,18 @@ export class LevelStore extends Store {
   }
 }
 
+/** A format-1 window's place: its position in its session's record, which then listed every window. */
+function legacyIndex(record: SessionRecord, windowId: string): number {
+  const i = record.windows.indexOf(windowId);
+  return i < 0 ? Number.MAX_SAFE_INTEGER : i;
+}
+
+/** Decodes a stored batch value. */
+type Decode<T> = (value: Uint8Array, where: string, dictionary: DictionaryLoader) => Promise<T>;
+
 /** One window's batches in seq order, decoded one at a time as the consumer pulls. */
 async function* readWindow<T>(
-  layout: Layout, sessionId: string, windowId: string, after: number, decode: (value: Uint8Array, where: string) => Promise<T>,
+  layout: Layout, sessionId: string, windowId: string, after: number, decode: Decode<T>, dictionary: DictionaryLoader,
 ): AsyncGenerator<Located<T>> {
   const prefix = windowKey(sessionId, windowId);
   const iterator = layout.batches.iterator({ gt: batchKey(sessionId, windowId, after), lt: `${prefix}"` });
@@ -490,7 +615,7 @@ async function* readWindow<T>(
       if (entry === undefined) return;
       const [key, value] = entry;
       const seq = Number.parseInt(key.slice(prefix.length + 1), 16);
-      yield { sessionId, windowId, seq, ...(await decode(value, key)) };
+      yield { sessionId, windowId, seq, ...(await decode(value, key, dictionary)) };
     }
   } finally {
     await iterator.close();

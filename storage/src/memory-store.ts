@@ -9,8 +9,7 @@ import { pageOf } from './list.ts';
 import { MemoryErrors } from './memory-errors.ts';
 import { batchText, parseBatchText } from './codec.ts';
 import { type Located, batchTime, mergeByTime } from './merge.ts';
-import { EMPTY_WINDOW, addSeq, applyBatch, hasSeq } from './session-record.ts';
-import type { WindowState } from './session-record.ts';
+import { SeqSet, applyBatch } from './session-record.ts';
 import { Store } from './store.ts';
 import type {
   AppendResult, BatchInput, ErrorGroupPage, ErrorGroupQuery, ErrorListQuery, ListQuery, ReadQuery, RecordErrorResult,
@@ -18,13 +17,14 @@ import type {
 } from './types.ts';
 
 interface MemoryWindow {
-  state: WindowState;
+  seqs: SeqSet;
   /** seq → `{"r": receivedAt, "e": events}` as JSON. */
   batches: Map<number, string>;
 }
 
 interface MemorySession {
   record: SessionRecord;
+  /** In the order they were first stored. */
   windows: Map<string, MemoryWindow>;
 }
 
@@ -39,24 +39,22 @@ export class MemoryStore extends Store {
   protected override async _append(batch: BatchInput): Promise<AppendResult> {
     const session = this.#sessions.get(batch.sessionId);
     const window = session?.windows.get(batch.windowId);
-    const state = window?.state ?? EMPTY_WINDOW;
-    if (hasSeq(state, batch.seq)) return { stored: false, ackedSeq: state.acked };
+    if (window?.seqs.has(batch.seq)) return { stored: false, ackedSeq: window.seqs.acked };
     const body = batchText(batch);
-    const record = applyBatch(session?.record, batch);
+    const record = applyBatch(session?.record, batch, !window);
     if (!session) record.errorCount += this.#errors.countOf(batch.sessionId);
-    const next = addSeq(state, batch.seq);
     const target = session ?? { record, windows: new Map<string, MemoryWindow>() };
     target.record = record;
-    const win = window ?? { state: next, batches: new Map<number, string>() };
-    win.state = next;
+    const win = window ?? { seqs: new SeqSet(), batches: new Map<number, string>() };
+    win.seqs.add(batch.seq);
     win.batches.set(batch.seq, body);
     target.windows.set(batch.windowId, win);
     this.#sessions.set(batch.sessionId, target);
-    return { stored: true, ackedSeq: next.acked };
+    return { stored: true, ackedSeq: win.seqs.acked };
   }
 
   protected override async _ackedSeq(sessionId: string, windowId: string): Promise<number> {
-    return this.#sessions.get(sessionId)?.windows.get(windowId)?.state.acked ?? 0;
+    return this.#sessions.get(sessionId)?.windows.get(windowId)?.seqs.acked ?? 0;
   }
 
   protected override async _getSession(id: string): Promise<SessionRecord | undefined> {
@@ -83,7 +81,7 @@ export class MemoryStore extends Store {
   async *#read<T>(sessionId: string, query: ReadQuery, decode: (body: string, where: string) => T, timeOf: (b: Located<T>) => number): AsyncGenerator<Located<T>> {
     const session = this.#sessions.get(sessionId);
     if (!session) return;
-    const windowIds = session.record.windows.filter((w) => query.windowId === undefined || w === query.windowId);
+    const windowIds = [...session.windows.keys()].filter((w) => query.windowId === undefined || w === query.windowId);
     const sources = windowIds.map(async function* (windowId): AsyncGenerator<Located<T>> {
       const window = session.windows.get(windowId) as MemoryWindow;
       const after = query.after.get(windowId) ?? 0;

@@ -1,58 +1,56 @@
 /**
  * The bookkeeping every backend shares: how a batch changes its session's record, and which
- * seqs of a window are stored. Pure functions over plain data, so that backends differ only
- * in where they keep it.
+ * seqs of a window are stored. Plain data and small in-place structures, so that backends
+ * differ only in where they keep them, and an append costs the same whatever came before it.
  */
 import type { BatchInput, SessionRecord } from './types.ts';
 
 /** A session keeps at most this many pages. */
 export const MAX_PAGES = 100;
 
-/** Which seqs of one window are stored: every seq up to `acked`, and the sorted seqs in `above` (each > acked + 1). */
-export interface WindowState {
+/** A session record lists at most this many window ids (the first ones); `windowCount` counts them all. */
+export const MAX_LISTED_WINDOWS = 100;
+
+/**
+ * Which seqs of one window are stored: every seq up to `acked`, and the seqs in `above` (each
+ * > acked + 1). Adding a seq costs O(1), plus one step per hole it closes (each hole is
+ * closed once), however many holes there are.
+ */
+export class SeqSet {
+  /** Every seq from 1 to it is stored. */
   acked: number;
-  above: readonly number[];
-}
+  readonly #above: Set<number>;
 
-/** The state of a window with nothing stored. */
-export const EMPTY_WINDOW: WindowState = Object.freeze({ acked: 0, above: Object.freeze([]) });
-
-/** Whether `seq` is stored according to `state`. */
-export function hasSeq(state: WindowState, seq: number): boolean {
-  if (seq <= state.acked) return true;
-  let lo = 0;
-  let hi = state.above.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = state.above[mid];
-    if (v === seq) return true;
-    if (v < seq) lo = mid + 1;
-    else hi = mid - 1;
+  /** A window with `acked` and the given seqs above it stored. */
+  constructor(acked = 0, above: Iterable<number> = []) {
+    this.acked = acked;
+    this.#above = new Set(above);
   }
-  return false;
-}
 
-/** The state after storing `seq` (which must not be stored yet); `acked` advances over any holes it closes. */
-export function addSeq(state: WindowState, seq: number): WindowState {
-  if (seq !== state.acked + 1) {
-    const above = [...state.above, seq].sort((a, b) => a - b);
-    return { acked: state.acked, above };
+  /** Whether `seq` is stored. */
+  has(seq: number): boolean {
+    return seq <= this.acked || this.#above.has(seq);
   }
-  let acked = seq;
-  let i = 0;
-  while (i < state.above.length && state.above[i] === acked + 1) {
-    acked++;
-    i++;
-  }
-  return { acked, above: state.above.slice(i) };
-}
 
-/** Parses a stored window state, or returns undefined when it is not one. */
-export function parseWindowState(v: unknown): WindowState | undefined {
-  if (typeof v !== 'object' || v === null) return undefined;
-  const { acked, above } = v as Partial<WindowState>;
-  if (!Number.isSafeInteger(acked) || !Array.isArray(above) || !above.every((s) => Number.isSafeInteger(s))) return undefined;
-  return { acked: acked as number, above };
+  /** The `acked` that adding `seq` (not stored yet) would give, changing nothing. */
+  ackedWith(seq: number): number {
+    if (seq !== this.acked + 1) return this.acked;
+    let acked = seq;
+    while (this.#above.has(acked + 1)) acked++;
+    return acked;
+  }
+
+  /** Stores `seq` (not stored yet); `acked` advances over any holes it closes. Returns `acked`. */
+  add(seq: number): number {
+    if (seq !== this.acked + 1) {
+      this.#above.add(seq);
+      return this.acked;
+    }
+    let acked = seq;
+    while (this.#above.delete(acked + 1)) acked++;
+    this.acked = acked;
+    return acked;
+  }
 }
 
 function isPlaceholderMeta(record: SessionRecord): boolean {
@@ -60,11 +58,13 @@ function isPlaceholderMeta(record: SessionRecord): boolean {
 }
 
 /**
- * The record after storing `batch` (which must not be stored yet). `prev` is not changed.
+ * The record after storing `batch` (which must not be stored yet); `newWindow` says that it is
+ * the first batch stored of its window. `prev` is not changed. Costs the same for any record:
+ * it holds counters and bounded lists only.
  * Times come from the events; a session whose batches so far had no events takes its times
  * from `receivedAt` until events arrive.
  */
-export function applyBatch(prev: SessionRecord | undefined, batch: BatchInput): SessionRecord {
+export function applyBatch(prev: SessionRecord | undefined, batch: BatchInput, newWindow: boolean): SessionRecord {
   let min = Infinity;
   let max = -Infinity;
   for (const e of batch.events) {
@@ -76,7 +76,7 @@ export function applyBatch(prev: SessionRecord | undefined, batch: BatchInput): 
     ? { ...prev, windows: [...prev.windows], pages: [...prev.pages] }
     : {
         id: batch.sessionId, startedAt: batch.receivedAt, lastEventAt: batch.receivedAt, lastReceivedAt: batch.receivedAt,
-        eventCount: 0, batchCount: 0, windows: [], meta: { url: '', userAgent: '', startedAt: batch.receivedAt },
+        eventCount: 0, batchCount: 0, windows: [], windowCount: 0, meta: { url: '', userAgent: '', startedAt: batch.receivedAt },
         pages: [], errorCount: 0, droppedEvents: 0,
       };
   if (hasEvents) {
@@ -87,7 +87,10 @@ export function applyBatch(prev: SessionRecord | undefined, batch: BatchInput): 
   record.lastReceivedAt = Math.max(record.lastReceivedAt, batch.receivedAt);
   record.eventCount += batch.events.length;
   record.batchCount += 1;
-  if (!record.windows.includes(batch.windowId)) record.windows.push(batch.windowId);
+  if (newWindow) {
+    record.windowCount += 1;
+    if (record.windows.length < MAX_LISTED_WINDOWS) record.windows.push(batch.windowId);
+  }
   if (isPlaceholderMeta(record)) record.meta = batch.meta ? { ...batch.meta } : { url: '', userAgent: '', startedAt: record.startedAt };
   for (const page of batch.digest?.pages ?? []) {
     if (record.pages.length >= MAX_PAGES) break;

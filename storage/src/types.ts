@@ -50,8 +50,10 @@ export interface SessionRecord {
   lastReceivedAt: number;
   eventCount: number;
   batchCount: number;
-  /** Window ids, in the order they were first stored. */
+  /** Window ids in the order they were first stored: the first `MAX_LISTED_WINDOWS` (100) only. */
   windows: string[];
+  /** How many windows the session has (`windows` lists the first 100 of them). */
+  windowCount: number;
   /**
    * The meta of the first batch that carried one (normally the first window's). Until such a
    * batch arrives it is a placeholder `{ url: '', userAgent: '', startedAt }`, replaced by the

@@ -13,12 +13,12 @@ import { runStoreConformance } from '@sentiero/storage/conformance';
 import { pageOf } from '../src/list.ts';
 import { MemoryErrors } from '../src/memory-errors.ts';
 import { batchTime, mergeByTime } from '../src/merge.ts';
-import { EMPTY_WINDOW, addSeq, applyBatch, hasSeq } from '../src/session-record.ts';
-import type { WindowState } from '../src/session-record.ts';
+import { SeqSet, applyBatch } from '../src/session-record.ts';
 
 interface TinySession {
   record: SessionRecord;
-  windows: Map<string, WindowState>;
+  /** In the order they were first stored. */
+  windows: Map<string, SeqSet>;
   batches: StoredBatch[];
 }
 
@@ -52,13 +52,14 @@ class TinyStore extends Store {
   protected override async _append(batch: BatchInput): Promise<AppendResult> {
     await this.#hook('append');
     const session = this.#sessions.get(batch.sessionId);
-    const state = session?.windows.get(batch.windowId) ?? EMPTY_WINDOW;
-    if (hasSeq(state, batch.seq)) return { stored: false, ackedSeq: state.acked };
-    const next = addSeq(state, batch.seq);
+    const seqs = session?.windows.get(batch.windowId);
+    if (seqs?.has(batch.seq)) return { stored: false, ackedSeq: seqs.acked };
+    const next = seqs ?? new SeqSet();
+    next.add(batch.seq);
     const stored = JSON.parse(JSON.stringify({ sessionId: batch.sessionId, windowId: batch.windowId, seq: batch.seq, events: batch.events, receivedAt: batch.receivedAt })) as StoredBatch;
-    const target: TinySession = session ?? { record: applyBatch(undefined, batch), windows: new Map(), batches: [] };
+    const target: TinySession = session ?? { record: applyBatch(undefined, batch, true), windows: new Map(), batches: [] };
     if (!session) target.record.errorCount += this.#errors.countOf(batch.sessionId);
-    if (session) target.record = applyBatch(session.record, batch);
+    if (session) target.record = applyBatch(session.record, batch, !seqs);
     target.windows.set(batch.windowId, next);
     target.batches.push(stored);
     this.#sessions.set(batch.sessionId, target);
@@ -88,7 +89,7 @@ class TinyStore extends Store {
       await this.#hook('readBatches');
       const session = this.#sessions.get(sessionId);
       if (!session) return;
-      const windows = session.record.windows.filter((w) => query.windowId === undefined || w === query.windowId);
+      const windows = [...session.windows.keys()].filter((w) => query.windowId === undefined || w === query.windowId);
       const perWindow = windows.map((w) => session.batches
         .filter((b) => b.windowId === w && b.seq > (query.after.get(w) ?? 0))
         .sort((a, b) => a.seq - b.seq));

@@ -4,14 +4,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RecordedEvent } from '@sentiero/protocol';
 import { LevelStore, StoreError, StoreErrorCode } from '@sentiero/storage';
-import type { Compression } from '@sentiero/storage';
+import type { BatchInput, Compression } from '@sentiero/storage';
 import { runStoreConformance } from '@sentiero/storage/conformance';
 import { Level } from 'level';
+import { encodeBatch } from '../src/codec.ts';
+import { hex, listKey } from '../src/list.ts';
 
 /** The shared fixture: 854 rrweb events (~1 MB of JSON) recorded from the Acme CRM demo page. */
-const FIXTURE = process.env.SENTIERO_FIXTURE ?? '/work/shared/fixtures/acme-crm-45s.rrweb.json';
+const FIXTURE = process.env.SENTIERO_FIXTURE ?? new URL('../../../shared/fixtures/acme-crm-45s.rrweb.json', import.meta.url);
 const BATCH_EVENTS = 50;
 const MAX_RATIO = 0.15;
+/** The window codec on the fixture alone in batches of 50: 0.075 (brotli per batch: 0.095). */
+const MAX_WINDOW_RATIO = 0.08;
 
 let root = '';
 let n = 0;
@@ -63,6 +67,44 @@ async function rejectsWith(action: Promise<unknown>, code: string): Promise<void
 
 const event = (timestamp: number): RecordedEvent => ({ type: 3, timestamp, data: { source: 2, x: timestamp } });
 
+/** The part of a sublevel of views the damaged-dictionary tests use. */
+interface AbstractSublevelLike {
+  del(key: string): Promise<void>;
+  put(key: string, value: Uint8Array): Promise<void>;
+}
+
+/** What one `db.batch()` wrote: how many keys, and their keys' and values' bytes. */
+interface WriteCost {
+  keys: number;
+  bytes: number;
+}
+
+/**
+ * Counts what every root LevelDB writes while `run` runs, through abstract-level's `write`
+ * event (a listener is added to each database that starts a batch), one entry per batch.
+ */
+async function countWrites(run: (costs: WriteCost[]) => Promise<void>): Promise<void> {
+  const proto = Level.prototype as unknown as { batch: (...args: unknown[]) => unknown };
+  const original = proto.batch;
+  const watched = new WeakSet<object>();
+  const costs: WriteCost[] = [];
+  const onWrite = (ops: { key: string; value?: string | Uint8Array }[]): void => {
+    costs.push({ keys: ops.length, bytes: ops.reduce((n, op) => n + Buffer.byteLength(op.key) + (op.value === undefined ? 0 : typeof op.value === 'string' ? Buffer.byteLength(op.value) : op.value.length), 0) });
+  };
+  proto.batch = function (this: Level<string, string>, ...args: unknown[]) {
+    if (!watched.has(this)) {
+      watched.add(this);
+      this.on('write', onWrite);
+    }
+    return original.apply(this, args);
+  };
+  try {
+    await run(costs);
+  } finally {
+    proto.batch = original;
+  }
+}
+
 describe('LevelStore', () => {
   describe('compression of the shared fixture', () => {
     let rawJson: Buffer;
@@ -96,8 +138,16 @@ describe('LevelStore', () => {
       return { values, count, folder, read };
     }
 
-    it(`brotli (the default) stores the fixture in at most ${MAX_RATIO} of its JSON size, and reads it back intact`, async () => {
+    it(`the window codec (the default) stores the fixture in at most ${MAX_WINDOW_RATIO} of its JSON size, and reads it back intact`, async () => {
       const { values, count, folder, read } = await store(undefined);
+      assert.equal(count, Math.ceil(854 / BATCH_EVENTS));
+      assert.ok(values / rawJson.length <= MAX_WINDOW_RATIO, `stored values are ${(values / rawJson.length).toFixed(4)} of the raw JSON`);
+      assert.ok(folder / rawJson.length <= MAX_RATIO, `the LevelDB folder is ${(folder / rawJson.length).toFixed(4)} of the raw JSON`);
+      assert.deepEqual(read.flatMap((b) => b.events), fixture);
+    });
+
+    it(`brotli per batch stores the fixture in at most ${MAX_RATIO} of its JSON size, and reads it back intact`, async () => {
+      const { values, count, folder, read } = await store('brotli');
       assert.equal(count, Math.ceil(854 / BATCH_EVENTS));
       assert.ok(values / rawJson.length <= MAX_RATIO, `stored values are ${(values / rawJson.length).toFixed(4)} of the raw JSON`);
       assert.ok(folder / rawJson.length <= MAX_RATIO, `the LevelDB folder is ${(folder / rawJson.length).toFixed(4)} of the raw JSON`);
@@ -130,9 +180,67 @@ describe('LevelStore', () => {
     });
   });
 
+  describe('the window codec', () => {
+    let fixture: RecordedEvent[];
+
+    before(async () => {
+      fixture = JSON.parse(await readFile(FIXTURE, 'utf8')) as RecordedEvent[];
+    });
+
+    /** Appends the fixture in batches of 50 to `acme`/`w1` (its first batch, the full snapshot, fills the dictionary) and closes. */
+    async function written(): Promise<string> {
+      const location = tempDir();
+      const s = new LevelStore({ location });
+      await s.open();
+      for (let i = 0, seq = 1; i < fixture.length; i += BATCH_EVENTS, seq++) {
+        await s.append({ sessionId: 'acme', windowId: 'w1', seq, events: fixture.slice(i, i + BATCH_EVENTS), receivedAt: 1_000 + seq });
+      }
+      await s.close();
+      return location;
+    }
+
+    it('compresses against the window\'s dictionary, reads back byte for byte after a reopen, and deletes the dictionary with the session', async () => {
+      const location = await written();
+      const r = await raw(location);
+      const dictionaries = r.db.sublevel<string, Uint8Array>('dictionaries', { valueEncoding: 'view' });
+      assert.deepEqual(await dictionaries.keys().all(), ['acme!w1']);
+      const codecs = (await r.batches.values().all()).map((v) => v[0]);
+      await r.db.close();
+      assert.equal(codecs[0], 2, 'the first batch, stored before the dictionary, is brotli on its own');
+      assert.ok(codecs.slice(1).filter((c) => c === 3).length >= codecs.length - 3, `codecs ${codecs.join(',')}`);
+      const s = new LevelStore({ location, compression: 'none' });
+      await s.open();
+      const texts = await collect(s.readBatchesJson('acme'));
+      texts.forEach((b, i) => assert.equal(b.eventsJson, JSON.stringify(fixture.slice(i * BATCH_EVENTS, (i + 1) * BATCH_EVENTS)), `batch ${b.seq}`));
+      assert.deepEqual((await collect(s.readBatches('acme', { after: { w1: 10 } }))).flatMap((b) => b.events), fixture.slice(10 * BATCH_EVENTS));
+      assert.equal(await s.deleteSession('acme'), true);
+      await s.close();
+      const after = await raw(location);
+      assert.deepEqual(await after.db.sublevel('dictionaries').keys().all(), []);
+      await after.db.close();
+    });
+
+    for (const [label, change] of [
+      ['is missing', (d: AbstractSublevelLike) => d.del('acme!w1')],
+      ['is damaged', (d: AbstractSublevelLike) => d.put('acme!w1', Uint8Array.from([0, 0, 0, 9, 1, 2]))],
+    ] as const) {
+      it(`a batch whose window's dictionary ${label} rejects the stream with STORE_CORRUPT`, async () => {
+        const location = await written();
+        const r = await raw(location);
+        await change(r.db.sublevel<string, Uint8Array>('dictionaries', { valueEncoding: 'view' }));
+        await r.db.close();
+        const s = new LevelStore({ location });
+        await s.open();
+        await rejectsWith(collect(s.readBatchesJson('acme')), StoreErrorCode.CORRUPT);
+        assert.equal((await s.getSession('acme'))?.batchCount, Math.ceil(854 / BATCH_EVENTS));
+        await s.close();
+      });
+    }
+  });
+
   it('reads values written with any compression, whatever its own option', async () => {
     const location = tempDir();
-    const codecs: Compression[] = ['none', 'gzip', 'brotli'];
+    const codecs: Compression[] = ['none', 'gzip', 'brotli', 'brotli-window'];
     for (const [i, compression] of codecs.entries()) {
       const s = new LevelStore({ location, compression });
       await s.open();
@@ -142,7 +250,7 @@ describe('LevelStore', () => {
     const s = new LevelStore({ location, compression: 'gzip' });
     await s.open();
     const read = await collect(s.readBatches('s1'));
-    assert.deepEqual(read.map((b) => [b.seq, b.events[0].timestamp, b.receivedAt]), [[1, 0, 10], [2, 1, 11], [3, 2, 12]]);
+    assert.deepEqual(read.map((b) => [b.seq, b.events[0].timestamp, b.receivedAt]), [[1, 0, 10], [2, 1, 11], [3, 2, 12], [4, 3, 13]]);
     const texts = await collect(s.readBatchesJson('s1'));
     assert.deepEqual(texts.map((b) => [b.seq, b.eventsJson, b.receivedAt, b.time]), read.map((b) => [b.seq, JSON.stringify(b.events), b.receivedAt, b.events[0].timestamp]));
     await s.close();
@@ -179,6 +287,93 @@ describe('LevelStore', () => {
     assert.deepEqual(texts.map((b) => `${b.windowId}:${b.seq}:${b.time}`), ['w1:1:100', 'w2:1:200', 'w2:2:250', 'w1:2:300']);
     assert.deepEqual(texts.map((b) => JSON.parse(b.eventsJson) as unknown), read.map((b) => b.events));
     await s.close();
+  });
+
+  describe('the work of an append does not grow with the session', () => {
+    /** The cost of each append: what it wrote. */
+    async function costs(store: LevelStore, appends: Iterable<BatchInput>): Promise<WriteCost[]> {
+      const out: WriteCost[] = [];
+      await countWrites(async (writes) => {
+        for (const b of appends) {
+          writes.length = 0;
+          assert.equal((await store.append(b)).stored, true);
+          assert.equal(writes.length, 1, 'one atomic batch per append');
+          out.push(writes[0]);
+        }
+      });
+      return out;
+    }
+
+    /** Timestamps of one width, so that only the counters in the session record grow by a digit or two. */
+    const T0 = 1_000_000_000;
+
+    it('writes as much for the 20,000th batch above a hole as for the 100th', async function () {
+      this.timeout(600_000);
+      const store = new LevelStore({ location: tempDir(), compression: 'none' });
+      await store.open();
+      const appends = function* (): Generator<BatchInput> {
+        for (let i = 1; i <= 20_000; i++) yield { sessionId: 's1', windowId: 'w1', seq: 2 * i, events: [event(T0 + 2 * i)], receivedAt: T0 + 2 * i };
+      };
+      const cost = await costs(store, appends());
+      assert.equal(cost[19_999].keys, cost[99].keys);
+      assert.ok(Math.abs(cost[19_999].bytes - cost[99].bytes) <= 8, `append 100 wrote ${cost[99].bytes} bytes, append 20,000 wrote ${cost[19_999].bytes}`);
+      assert.equal(await store.ackedSeq('s1', 'w1'), 0);
+      await store.close();
+    });
+
+    it('writes as much for a session\'s 3,000th window as for its 200th, and closes', async function () {
+      this.timeout(600_000);
+      const store = new LevelStore({ location: tempDir(), compression: 'none' });
+      await store.open();
+      const appends = function* (): Generator<BatchInput> {
+        for (let i = 0; i < 3_000; i++) yield { sessionId: 's1', windowId: `w${1000 + i}`, seq: 1, events: [event(T0 + i)], receivedAt: T0 + i };
+      };
+      const cost = await costs(store, appends());
+      assert.equal(cost[2_999].keys, cost[199].keys);
+      assert.ok(Math.abs(cost[2_999].bytes - cost[199].bytes) <= 8, `window 200 wrote ${cost[199].bytes} bytes, window 3,000 wrote ${cost[2_999].bytes}`);
+      await store.close();
+      assert.equal(store.status, 'closed');
+    });
+  });
+
+  it('opens a format-1 folder: its records, window states and batches read, appends go on, and the folder is marked format 2', async () => {
+    const location = tempDir();
+    const r = await raw(location);
+    const windows = r.db.sublevel<string, string>('windows', { valueEncoding: 'utf8' });
+    const byStart = r.db.sublevel<string, string>('by-start', { valueEncoding: 'utf8' });
+    const meta = { url: 'https://shop.test/', userAgent: 'Old/1.0', startedAt: 100 };
+    await r.meta.put('format', '1');
+    await r.sessions.put('s1', JSON.stringify({
+      id: 's1', startedAt: 100, lastEventAt: 300, lastReceivedAt: 310, eventCount: 3, batchCount: 3, windows: ['w2', 'w1'],
+      meta, pages: ['/a'], errorCount: 0, droppedEvents: 0,
+    }));
+    await windows.put('s1!w1', JSON.stringify({ acked: 1, above: [3] }));
+    await windows.put('s1!w2', JSON.stringify({ acked: 1, above: [] }));
+    await byStart.put(listKey(100, 's1'), '');
+    const put = async (w: string, seq: number, t: number) => r.batches.put(`s1!${w}!${hex(seq)}`, await encodeBatch({ receivedAt: t + 10, events: [event(t)] }, 'brotli'));
+    await put('w1', 1, 100);
+    await put('w1', 3, 300);
+    await put('w2', 1, 100);
+    await r.db.close();
+    const s = new LevelStore({ location });
+    await s.open();
+    const record = await s.getSession('s1');
+    assert.equal(record?.windowCount, 2);
+    assert.deepEqual(record?.windows, ['w2', 'w1']);
+    assert.deepEqual((await s.listSessions({})).sessions.map((x) => x.id), ['s1']);
+    assert.deepEqual((await collect(s.readBatches('s1'))).map((b) => `${b.windowId}:${b.seq}`), ['w2:1', 'w1:1', 'w1:3']);
+    assert.equal(await s.ackedSeq('s1', 'w1'), 1);
+    assert.deepEqual(await s.append({ sessionId: 's1', windowId: 'w1', seq: 2, events: [event(200)], receivedAt: 210 }), { stored: true, ackedSeq: 3 });
+    await s.close();
+    const again = new LevelStore({ location });
+    await again.open();
+    assert.deepEqual(await again.getSession('s1'), { ...record, batchCount: 4, eventCount: 4 });
+    assert.equal(await again.ackedSeq('s1', 'w1'), 3);
+    assert.deepEqual((await collect(again.readBatches('s1'))).map((b) => `${b.windowId}:${b.seq}`), ['w2:1', 'w1:1', 'w1:2', 'w1:3']);
+    await again.close();
+    const after = await raw(location);
+    assert.equal(await after.meta.get('format'), '2');
+    await after.db.close();
   });
 
   it('a new instance on the same folder continues a session and its holes', async () => {
@@ -301,10 +496,10 @@ describe('LevelStore', () => {
   it('refuses a folder written in another on-disk format', async () => {
     const location = tempDir();
     const r = await raw(location);
-    await r.meta.put('format', '2');
+    await r.meta.put('format', '3');
     await r.db.close();
     const s = new LevelStore({ location });
-    await assert.rejects(s.open(), (err: unknown) => err instanceof StoreError && err.code === StoreErrorCode.OPEN_FAILED && /format 2/.test(err.message));
+    await assert.rejects(s.open(), (err: unknown) => err instanceof StoreError && err.code === StoreErrorCode.OPEN_FAILED && /format 3/.test(err.message));
     assert.equal(s.status, 'closed');
   });
 
@@ -314,7 +509,7 @@ describe('LevelStore', () => {
     assert.throws(() => new LevelStore({ location: 'x', compression: 'zstd' as never }), /options\.compression/);
     assert.throws(() => new LevelStore({ location: 'x', sessionCacheSize: 0 }), /options\.sessionCacheSize/);
     const s = new LevelStore({ location: 'x' });
-    assert.equal(s.compression, 'brotli');
+    assert.equal(s.compression, 'brotli-window');
     assert.equal(s.status, 'closed');
   });
 });
