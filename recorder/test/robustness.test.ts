@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import type { BrowserContext, Page } from 'playwright-core';
 import { waitFor } from '../../test/helpers/net.ts';
-import { RECORDER_VERSION } from '../src/meta.ts';
 import { pageQuery, type Harness, usePage } from './harness.ts';
 
 const BREAK_STORAGE = `
@@ -20,7 +19,10 @@ describe('recorder: never breaks the page (real Chromium)', () => {
 
   it('sends the version of package.json in meta', async () => {
     const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-    assert.equal(RECORDER_VERSION, pkg.version);
+    await page.goto(`${h.origin}/page${pageQuery()}`);
+    const conn = await waitFor(() => h.connections.find((c) => c.hello), { what: 'hello' });
+    assert.equal(conn.hello!.meta.recorder, `sentiero-recorder@${pkg.version}`);
+    assert.equal(await page.evaluate(() => (window as unknown as { Sentiero: { RECORDER_VERSION: string } }).Sentiero.RECORDER_VERSION), pkg.version);
   });
 
   it('records with broken storage and a throwing onError, and no call throws into the page', async () => {
