@@ -12,6 +12,7 @@ import {
 } from '@sentiero/protocol';
 import { utf8Length, type Batch, type Buffer } from './buffer.ts';
 import { RecorderErrorCode, describe, type Report } from './errors.ts';
+import { openSocket, type IngestSocket } from './socket.ts';
 
 /** Timing and size constants of the transport. */
 export const TRANSPORT_LIMITS = {
@@ -103,7 +104,7 @@ export function createTransport(o: TransportOptions): Transport {
   const wsUrl = `${o.relay.replace(/^http/, 'ws')}/ingest`;
   let state: TransportState = 'connecting';
   let mode: 'ws' | 'http' = 'ws';
-  let ws: WebSocket | undefined;
+  let ws: IngestSocket | undefined;
   let gen = 0;
   let welcomed = false;
   let closed = false;
@@ -185,7 +186,7 @@ export function createTransport(o: TransportOptions): Transport {
     maybeFinished();
   }
 
-  function send(socket: WebSocket, b: Batch): void {
+  function send(socket: IngestSocket, b: Batch): void {
     socket.send(`{"t":"batch","seq":${b.seq},"events":${b.body}}`);
     b.gen = gen;
     b.sent = true;
@@ -205,7 +206,7 @@ export function createTransport(o: TransportOptions): Transport {
     }
   }
 
-  function onMessage(socket: WebSocket, data: unknown): void {
+  function onMessage(socket: IngestSocket, data: unknown): void {
     if (socket !== ws || closed) return;
     const parsed = parseJson(typeof data === 'string' ? data : '');
     const checked = parsed.ok ? validateIngestServerMessage(parsed.value) : parsed;
@@ -240,7 +241,7 @@ export function createTransport(o: TransportOptions): Transport {
     }
   }
 
-  function onClose(socket: WebSocket, code: number): void {
+  function onClose(socket: IngestSocket, code: number): void {
     if (socket !== ws) return;
     ws = undefined;
     const wasWelcomed = welcomed;
@@ -297,9 +298,9 @@ export function createTransport(o: TransportOptions): Transport {
     welcomed = false;
     stats.connects++;
     if (mode === 'ws') setState('connecting');
-    let socket: WebSocket;
+    let socket: IngestSocket;
     try {
-      socket = new WebSocket(wsUrl);
+      socket = openSocket(wsUrl);
     } catch (err) {
       useHttp(`WebSocket to ${wsUrl} could not be opened: ${describe(err)}`);
       return;
@@ -312,9 +313,8 @@ export function createTransport(o: TransportOptions): Transport {
       };
       socket.send(JSON.stringify(hello));
     });
-    socket.onmessage = safe('socket message', (ev: MessageEvent) => onMessage(socket, ev.data));
-    socket.onclose = safe('socket close', (ev: CloseEvent) => onClose(socket, ev.code));
-    socket.onerror = () => { /* onclose follows with the code */ };
+    socket.onmessage = safe('socket message', (ev: { data: unknown }) => onMessage(socket, ev.data));
+    socket.onclose = safe('socket close', (ev: { code: number }) => onClose(socket, ev.code));
   }
 
   function useHttp(why: string): void {
