@@ -25,15 +25,20 @@ describe('recorder: transport (real Chromium, fake relay)', () => {
         document.getElementById('grow')!.appendChild(p);
       }
     }, { label, n });
-
-  it('drops acknowledged batches and, after a reconnect, re-sends only what the relay lacks', async () => {
+  /** Opens the test page with acknowledgements off and mutates it until `n` batches went over the first socket. */
+  const unacknowledgedBatches = async (n: number): Promise<Connection> => {
     h.behaviour.ack = false;
     await page.goto(`${h.origin}/page${pageQuery()}`);
     const first = await hello();
-    for (let i = 0; first.seqs.length < 4; i++) {
+    for (let i = 0; first.seqs.length < n; i++) {
       await mutate(`m${i}`);
       await page.waitForTimeout(100);
     }
+    return first;
+  };
+
+  it('drops acknowledged batches and, after a reconnect, re-sends only what the relay lacks', async () => {
+    const first = await unacknowledgedBatches(4);
     const sentFirst = [...first.seqs];
     assert.ok((await stats()).queued >= 4, 'nothing acknowledged, everything held');
 
@@ -148,13 +153,7 @@ describe('recorder: transport (real Chromium, fake relay)', () => {
   }
 
   it('after close 4409 (seq out of window) reconnects and resends from welcome.ackedSeq, one batch in flight at a time', async () => {
-    h.behaviour.ack = false;
-    await page.goto(`${h.origin}/page${pageQuery()}`);
-    const first = await hello();
-    for (let i = 0; first.seqs.length < 4; i++) {
-      await mutate(`w${i}`);
-      await page.waitForTimeout(100);
-    }
+    const first = await unacknowledgedBatches(4);
     const { sessionId, windowId } = first.hello!;
     h.forgetAfter(sessionId, windowId, 1);
     first.socket.close(4409, 'seq out of window');
@@ -234,14 +233,8 @@ describe('recorder: transport (real Chromium, fake relay)', () => {
   });
 
   it('beacons unacknowledged batches on navigation, and the next page re-sends what was lost', async () => {
-    h.behaviour.ack = false;
-    await page.goto(`${h.origin}/page${pageQuery()}`);
-    const first = await hello();
+    const first = await unacknowledgedBatches(2);
     const { sessionId, windowId } = first.hello!;
-    for (let i = 0; first.seqs.length < 2; i++) {
-      await mutate(`before-nav-${i}`);
-      await page.waitForTimeout(100);
-    }
 
     h.forgetAfter(sessionId, windowId, 0);
     h.behaviour.httpStatus = 503;
