@@ -64,6 +64,8 @@ describe('reliability: relay killed with SIGKILL mid-visit', function () {
 
     const page: Page = await (await browser.newContext()).newPage();
     const acked: number[] = [];
+    // The recorder opens its socket in a worker when it can; CDP's page session sees the frames of the page's own sockets only.
+    await page.addInitScript('delete window.Worker');
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Network.enable');
     cdp.on('Network.webSocketFrameReceived', (e: { response: { payloadData: string } }) => {

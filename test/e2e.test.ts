@@ -14,6 +14,8 @@ const SECRETS = ['Zelda Quuxington', 'zelda.quux@example.com', 'hunter2-Secret!'
 /** Records every frame and POST body a page sends to the relay, through CDP's Network domain. */
 async function captureWire(page: Page): Promise<string[]> {
   const sent: string[] = [];
+  // The recorder opens its socket in a worker when it can; CDP's page session sees the frames of the page's own sockets only.
+  await page.addInitScript('delete window.Worker');
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Network.enable');
   cdp.on('Network.webSocketFrameSent', (e: { response: { payloadData: string } }) => sent.push(e.response.payloadData));

@@ -1,10 +1,12 @@
 /**
- * The batcher of one (session, window) stream: it serializes each event once, groups events
- * into numbered batches by time and size, and holds every batch until the relay acknowledges
- * it. What it holds is bounded by `maxBufferBytes`: past the bound new events are dropped and
- * counted, and once acknowledgements make room again a gap marker (`CustomTag.GAP`) is
- * recorded and a fresh full snapshot is asked for, so that replay recovers. Nothing is lost
- * silently.
+ * The batcher of one (session, window) stream: it groups events into numbered batches by
+ * time, size and count, and holds every batch until the relay acknowledges it. Nothing is
+ * done per event on the page's hot path beyond keeping the event: serialising, size checks
+ * and the buffer bound all happen when a batch is cut (every `flushIntervalMs`, or at
+ * `maxEventsPerBatch` events). What it holds is bounded by `maxBufferBytes`: past the bound
+ * events are dropped and counted, and once acknowledgements make room again a gap marker
+ * (`CustomTag.GAP`) is recorded and a fresh full snapshot is asked for, so that replay
+ * recovers. Nothing is lost silently.
  */
 import { CustomTag, DEFAULT_LIMITS, EventType, GapReason, type GapPayload, type RecordedEvent, type RecorderConfig } from '@sentiero/protocol';
 import { RecorderErrorCode, describe, type Report } from './errors.ts';
@@ -49,8 +51,6 @@ export interface BufferOptions {
   maxBufferBytes: number;
   config: RecorderConfig;
   report: Report;
-  /** The stream's numbering changed; persist it. */
-  onState(state: StreamState): void;
   /** A new batch is queued. */
   onBatch(): void;
   /** Room is back after drops: take a full snapshot. */
@@ -83,13 +83,20 @@ export interface Buffer {
   stats(): BufferStats;
   /** Flushes pending events (closing any open gap) and stops taking events; held batches stay for the transport. */
   close(): void;
+  /** The relay takes no more of this session: everything undelivered is replaced by one `session-limit` gap marker, and later events are dropped and counted. */
+  limit(): GapPayload;
+  /** Whether `limit()` was called (in this page or, through the saved state, an earlier one). */
+  readonly limited: boolean;
 }
 
 /** The largest single event, in UTF-8 bytes: what fits in a frame under the protocol's payload limit. */
 export const MAX_EVENT_BYTES = DEFAULT_LIMITS.maxPayloadBytes - 4096;
 
-/** UTF-8 length of a string, without allocating. */
+const NON_ASCII = /[^\u0000-\u007f]/;
+
+/** UTF-8 length of a string, without allocating (an all-ASCII string, the usual case, is found by one native scan). */
 export function utf8Length(s: string): number {
+  if (!NON_ASCII.test(s)) return s.length;
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -116,74 +123,128 @@ export function createBuffer(o: BufferOptions): Buffer {
   let config = o.config;
   const queue: Batch[] = [];
   let queueBytes = 0;
-  let pending: string[] = [];
-  let pendingBytes = 0;
-  let pendingFirst = 0;
-  let pendingLast = 0;
+  let pending: RecordedEvent[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let closed = false;
+  let closed = !!state.limited;
   let lost = o.lost;
   const drop = { active: false, count: 0, from: 0, to: 0 };
   const stats = { batches: 0, acked: 0, dropped: 0, gaps: 0 };
 
-  const held = (): number => queueBytes + pendingBytes;
+  // The batch being cut by `flush()`: serialised events, their bytes and first/last timestamps.
+  let cut: string[] = [];
+  let cutBytes = 0;
+  let cutFirst = 0;
+  let cutLast = 0;
 
-  function push(json: string, timestamp: number): void {
-    if (pending.length && (pendingBytes + json.length > config.maxBatchBytes || pending.length >= config.maxEventsPerBatch)) flush();
-    if (!pending.length) pendingFirst = timestamp;
-    pending.push(json);
-    pendingBytes += json.length;
-    pendingLast = timestamp;
-    if (closed || pendingBytes >= config.maxBatchBytes || pending.length >= config.maxEventsPerBatch) flush();
-    else if (!timer) {
-      timer = setTimeout(() => {
-        timer = undefined;
-        try {
-          flush();
-        } catch (err) {
-          o.report(RecorderErrorCode.INTERNAL, `flush failed: ${describe(err)}`, err);
-        }
-      }, config.flushIntervalMs);
+  const held = (): number => queueBytes + cutBytes;
+
+  const onTimer = (): void => {
+    timer = undefined;
+    try {
+      flush();
+    } catch (err) {
+      o.report(RecorderErrorCode.INTERNAL, `flush failed: ${describe(err)}`, err);
     }
+  };
+
+  function endCut(): void {
+    if (!cut.length) return;
+    const body = `[${cut.join(',')}]`;
+    const batch: Batch = {
+      seq: state.nextSeq++, body, bytes: body.length, count: cut.length, first: cutFirst, last: cutLast,
+      sent: false, gen: 0, beaconed: false,
+    };
+    cut = [];
+    cutBytes = 0;
+    queue.push(batch);
+    queueBytes += batch.bytes;
+    stats.batches++;
   }
 
-  function pushGap(payload: GapPayload): void {
+  function take(json: string, timestamp: number): void {
+    if (cut.length && (cutBytes + json.length > config.maxBatchBytes || cut.length >= config.maxEventsPerBatch)) endCut();
+    if (!cut.length) cutFirst = timestamp;
+    cut.push(json);
+    cutBytes += json.length;
+    cutLast = timestamp;
+  }
+
+  function takeGap(payload: GapPayload): void {
     stats.gaps++;
     const e = gapEvent(payload);
-    push(JSON.stringify(e), e.timestamp);
+    take(JSON.stringify(e), e.timestamp);
   }
 
   function endDrop(): void {
     if (!drop.active) return;
     drop.active = false;
-    pushGap({ dropped: drop.count, from: drop.from, to: drop.to, reason: GapReason.BUFFER_FULL });
+    takeGap({ dropped: drop.count, from: drop.from, to: drop.to, reason: GapReason.BUFFER_FULL });
     drop.count = 0;
   }
 
-  function maybeRecover(): void {
-    if (!drop.active || closed || held() > o.maxBufferBytes / 2) return;
-    endDrop();
-    o.onRecover();
+  function dropOne(ts: number): void {
+    if (!drop.active) {
+      drop.active = true;
+      drop.from = ts;
+    }
+    drop.count++;
+    drop.to = ts;
+    stats.dropped++;
   }
 
-  function flush(): void {
+  /** Serialises one event into the batch being cut, or drops and counts it. */
+  function place(event: RecordedEvent): void {
+    let json: string;
+    try {
+      json = JSON.stringify(event);
+    } catch (err) {
+      o.report(RecorderErrorCode.CAPTURE, `an event could not be serialized: ${describe(err)}`, err);
+      return;
+    }
+    const ts = typeof event.timestamp === 'number' ? event.timestamp : Date.now();
+    if (json.length * 3 > MAX_EVENT_BYTES && utf8Length(json) > MAX_EVENT_BYTES) {
+      stats.dropped++;
+      takeGap({ dropped: 1, from: ts, to: ts, reason: GapReason.TOO_LARGE });
+      return;
+    }
+    if (isSnapshot(event)) {
+      // A full snapshot is always kept: replay cannot start again without one.
+      endDrop();
+    } else if (drop.active || held() + json.length > o.maxBufferBytes) {
+      dropOne(ts);
+      return;
+    }
+    take(json, ts);
+  }
+
+  /** Serialises the pending events into the batch being cut. */
+  function drain(): void {
     if (timer) {
       clearTimeout(timer);
       timer = undefined;
     }
     if (!pending.length) return;
-    const body = `[${pending.join(',')}]`;
-    const batch: Batch = {
-      seq: state.nextSeq++, body, bytes: body.length, count: pending.length, first: pendingFirst, last: pendingLast,
-      sent: false, gen: 0, beaconed: false,
-    };
+    const events = pending;
     pending = [];
-    pendingBytes = 0;
-    queue.push(batch);
-    queueBytes += batch.bytes;
-    stats.batches++;
-    o.onState(state);
+    for (const e of events) place(e);
+  }
+
+  function flush(): void {
+    const before = queue.length;
+    drain();
+    endCut();
+    if (queue.length > before) o.onBatch();
+  }
+
+  function maybeRecover(): void {
+    if (!drop.active || closed || held() > o.maxBufferBytes / 2) return;
+    // Events that came while the buffer was full are dropped first, so the gap marker follows them.
+    drain();
+    const recovering = drop.active;
+    endDrop();
+    endCut();
     o.onBatch();
+    if (recovering) o.onRecover();
   }
 
   function remove(index: number): Batch {
@@ -194,39 +255,21 @@ export function createBuffer(o: BufferOptions): Buffer {
 
   return {
     add(event) {
-      if (closed) return;
-      let json: string;
-      try {
-        json = JSON.stringify(event);
-      } catch (err) {
-        o.report(RecorderErrorCode.CAPTURE, `an event could not be serialized: ${describe(err)}`, err);
+      if (closed) {
+        if (state.limited) stats.dropped++;
         return;
       }
-      const ts = typeof event.timestamp === 'number' ? event.timestamp : Date.now();
-      if (json.length * 3 > MAX_EVENT_BYTES && utf8Length(json) > MAX_EVENT_BYTES) {
-        stats.dropped++;
-        pushGap({ dropped: 1, from: ts, to: ts, reason: GapReason.TOO_LARGE });
-        return;
-      }
-      if (isSnapshot(event)) {
-        // A full snapshot is always kept: replay cannot start again without one.
-        endDrop();
-      } else if (drop.active || held() + json.length > o.maxBufferBytes) {
-        if (!drop.active) {
-          drop.active = true;
-          drop.from = ts;
-        }
-        drop.count++;
-        drop.to = ts;
-        stats.dropped++;
-        return;
-      }
-      push(json, ts);
+      pending.push(event);
+      if (pending.length >= config.maxEventsPerBatch) flush();
+      else if (!timer) timer = setTimeout(onTimer, config.flushIntervalMs);
     },
     flush,
     batches: queue,
     get ackedThrough() {
       return (queue.length ? queue[0].seq : state.nextSeq) - 1;
+    },
+    get limited() {
+      return !!state.limited;
     },
     ack(seq) {
       const i = queue.findIndex((b) => b.seq === seq);
@@ -258,14 +301,15 @@ export function createBuffer(o: BufferOptions): Buffer {
       if (lostFrom <= lostTo) {
         const known = lost && lost.seqFrom <= lostTo && lost.seqTo >= lostFrom ? lost : undefined;
         const now = Date.now();
-        pushGap({
+        drain();
+        takeGap({
           dropped: known ? known.count : 0, from: known ? known.first : now, to: known ? known.last : now,
           reason: GapReason.BATCHES_LOST, seqFrom: lostFrom, seqTo: lostTo,
         });
+        endCut();
         state.gapThrough = lostTo;
       }
       lost = undefined;
-      o.onState(state);
       maybeRecover();
     },
     reject(seq) {
@@ -277,7 +321,6 @@ export function createBuffer(o: BufferOptions): Buffer {
       queueBytes += body.length - b.bytes;
       Object.assign(b, { body, bytes: body.length, count: 1, gen: 0, beaconed: false });
       state.gapThrough = Math.max(state.gapThrough, seq);
-      o.onState(state);
     },
     preload(batches) {
       for (const s of batches) {
@@ -287,7 +330,6 @@ export function createBuffer(o: BufferOptions): Buffer {
         if (s.seq >= state.nextSeq) state.nextSeq = s.seq + 1;
       }
       queue.sort((a, b) => a.seq - b.seq);
-      o.onState(state);
     },
     setConfig(c) {
       config = c;
@@ -297,9 +339,40 @@ export function createBuffer(o: BufferOptions): Buffer {
     },
     close() {
       if (closed) return;
+      drain();
       endDrop();
-      flush();
+      endCut();
       closed = true;
+    },
+    limit() {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      let dropped = drop.active ? drop.count : 0;
+      let from = drop.active ? drop.from : Infinity;
+      let to = drop.active ? drop.to : -Infinity;
+      drop.active = false;
+      const span = (first: number, last: number, count: number): void => {
+        dropped += count;
+        from = Math.min(from, first);
+        to = Math.max(to, last);
+      };
+      for (const e of pending) span(e.timestamp, e.timestamp, 1);
+      for (const b of queue) span(b.first, b.last, b.count);
+      pending = [];
+      const seqs = queue.length ? { seqFrom: queue[0].seq, seqTo: queue[queue.length - 1].seq } : undefined;
+      const now = Date.now();
+      const payload: GapPayload = { dropped, from: Number.isFinite(from) ? from : now, to: Number.isFinite(to) ? to : now, reason: GapReason.SESSION_LIMIT, ...seqs };
+      stats.dropped += dropped;
+      stats.gaps++;
+      const body = `[${JSON.stringify(gapEvent(payload, now))}]`;
+      const seq = seqs ? seqs.seqFrom : state.nextSeq;
+      queue.length = 0;
+      queue.push({ seq, body, bytes: body.length, count: 1, first: now, last: now, sent: false, gen: 0, beaconed: false });
+      queueBytes = body.length;
+      state.nextSeq = seq + 1;
+      state.limited = true;
+      closed = true;
+      return payload;
     },
   };
 }

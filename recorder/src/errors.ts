@@ -15,6 +15,8 @@ export const RecorderErrorCode = {
   TRANSPORT: 'SENTIERO_RECORDER_TRANSPORT',
   /** The relay rejected a batch for good; it was replaced by a gap marker. */
   REJECTED: 'SENTIERO_RECORDER_REJECTED',
+  /** The relay takes no more of this session (a per-session cap): what was undelivered became a gap marker and nothing more is sent for the session. */
+  SESSION_LIMIT: 'SENTIERO_RECORDER_SESSION_LIMIT',
   /** Events that could not be delivered before the recorder stopped or rolled over. */
   LOST: 'SENTIERO_RECORDER_LOST',
   /** `addEvent` was called with a bad name or props that cannot be serialized. */

@@ -19,6 +19,8 @@ export interface StreamState {
   startedAt: number;
   /** Lost seqs up to this one have already been reported with a gap marker. */
   gapThrough: number;
+  /** The relay takes no more of this session (`SENTIERO_SESSION_LIMIT`): nothing more is recorded or sent for it. */
+  limited?: boolean;
 }
 
 /** A batch as saved for the next page. */
@@ -63,7 +65,9 @@ function isJsonArray(text: unknown): boolean {
 export function loadStream(session: SafeStorage, sessionId: string, windowId: string, now: number): StreamState {
   const s = session.getJson<StreamState>(StorageKey.STREAM);
   if (s && s.sessionId === sessionId && s.windowId === windowId && posInt(s.nextSeq, 1) && finite(s.startedAt)) {
-    return { sessionId, windowId, nextSeq: s.nextSeq, startedAt: s.startedAt, gapThrough: posInt(s.gapThrough, 0) ? s.gapThrough : 0 };
+    const state: StreamState = { sessionId, windowId, nextSeq: s.nextSeq, startedAt: s.startedAt, gapThrough: posInt(s.gapThrough, 0) ? s.gapThrough : 0 };
+    if (s.limited === true) state.limited = true;
+    return state;
   }
   return { sessionId, windowId, nextSeq: 1, startedAt: now, gapThrough: 0 };
 }

@@ -82,7 +82,6 @@ export function createRecorder(opts: ResolvedOptions, local: SafeStorage, sessio
     const stream = { sessionId, state, live } as Stream;
     stream.buffer = createBuffer({
       state, maxBufferBytes: opts.maxBufferBytes, config: batchConfig(), report, lost: saved?.lost,
-      onState: (s) => { if (stream.live) saveStream(session, s); },
       onBatch: () => transport?.notify(),
       onRecover: () => { if (stream.live) capture?.takeFullSnapshot(); },
     });
@@ -90,6 +89,13 @@ export function createRecorder(opts: ResolvedOptions, local: SafeStorage, sessio
     transport = createTransport({
       relay: opts.relay, sessionId, windowId: ownWindow, meta: collectMeta(state.startedAt), buffer: stream.buffer, report,
       onConfig: (c) => stream.buffer.setConfig(batchConfig(c)),
+      onLimit: () => {
+        if (!stream.live) return;
+        // Nothing more of this session is taken: stop capturing until the session rolls over.
+        capture?.stop();
+        capture = undefined;
+        saveStream(session, state);
+      },
     });
     stream.transport = transport;
     transport.start();
@@ -117,7 +123,11 @@ export function createRecorder(opts: ResolvedOptions, local: SafeStorage, sessio
   const unpublish = (): void => {
     delete (window as unknown as Record<string, unknown>)[PAGE_GLOBAL];
   };
-  const save = (): void => saveQueue(session, stream.sessionId, windowId, stream.buffer.batches);
+  const save = (): void => {
+    saveStream(session, stream.state);
+    if (stream.state.limited) session.remove(StorageKey.QUEUE);
+    else saveQueue(session, stream.sessionId, windowId, stream.buffer.batches);
+  };
 
   // The batches an earlier page of this tab could not deliver: resent by the stream they belong to.
   const saved = takeQueue(session);
@@ -129,6 +139,7 @@ export function createRecorder(opts: ResolvedOptions, local: SafeStorage, sessio
   }
 
   const startRrweb = (): void => {
+    if (stream.state.limited) return;
     capture = startCapture({ privacy, emit: add, report });
     enterPage();
   };

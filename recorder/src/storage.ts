@@ -15,7 +15,7 @@ export const StorageKey = {
   TAB: 'sentiero:tab',
   /** sessionStorage: set while a page of this tab is alive, to tell a duplicated tab from a reload. */
   ALIVE: 'sentiero:alive',
-  /** sessionStorage: the stream's `{ sessionId, windowId, nextSeq, startedAt, gapThrough }`. */
+  /** sessionStorage: the stream's `{ sessionId, windowId, nextSeq, startedAt, gapThrough, limited? }`, saved when the page is hidden or goes away. */
   STREAM: 'sentiero:stream',
   /** sessionStorage: unacknowledged batches saved on `pagehide` for the next page of the tab. */
   QUEUE: 'sentiero:queue',

@@ -7,11 +7,12 @@
  * unacknowledged batch to `sendBeacon`. It never throws and stops for good on `close()`.
  */
 import {
-  CloseCode, PROTOCOL_VERSION, parseJson, validateIngestPostAck, validateIngestServerMessage,
+  CloseCode, ErrorCode, PROTOCOL_VERSION, parseJson, validateIngestPostAck, validateIngestServerMessage,
   type HelloMessage, type IngestServerMessage, type RecorderConfig, type SessionMeta,
 } from '@sentiero/protocol';
 import { utf8Length, type Batch, type Buffer } from './buffer.ts';
 import { RecorderErrorCode, describe, type Report } from './errors.ts';
+import { openSocket, type IngestSocket } from './socket.ts';
 
 /** Timing and size constants of the transport. */
 export const TRANSPORT_LIMITS = {
@@ -26,7 +27,7 @@ export const TRANSPORT_LIMITS = {
 } as const;
 
 /** Where the transport is. */
-export type TransportState = 'connecting' | 'open' | 'backoff' | 'http' | 'suspended' | 'closed' | 'failed';
+export type TransportState = 'connecting' | 'open' | 'backoff' | 'http' | 'suspended' | 'closed' | 'failed' | 'limited';
 
 /** Options of `createTransport`. */
 export interface TransportOptions {
@@ -39,6 +40,8 @@ export interface TransportOptions {
   report: Report;
   /** The relay's batching advice from `welcome`. */
   onConfig(config: RecorderConfig): void;
+  /** The relay takes no more of this session (called once; the transport has stopped for good). */
+  onLimit(): void;
 }
 
 /** Counters of a transport. */
@@ -80,9 +83,19 @@ type PostResult =
   | { kind: 'ok'; ack: number }
   | { kind: 'reject'; status: number }
   | { kind: 'forbidden'; status: number }
+  | { kind: 'limit' }
   | { kind: 'retry'; afterMs: number; why: string };
 
 const jitter = (ms: number): number => ms * (0.5 + Math.random() * 0.5);
+
+/** The `code` of a relay's JSON error answer, if it has one. */
+async function errorCode(res: Response): Promise<unknown> {
+  try {
+    return ((await res.json()) as { code?: unknown } | null)?.code;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Creates the transport of one stream. */
 export function createTransport(o: TransportOptions): Transport {
@@ -91,7 +104,7 @@ export function createTransport(o: TransportOptions): Transport {
   const wsUrl = `${o.relay.replace(/^http/, 'ws')}/ingest`;
   let state: TransportState = 'connecting';
   let mode: 'ws' | 'http' = 'ws';
-  let ws: WebSocket | undefined;
+  let ws: IngestSocket | undefined;
   let gen = 0;
   let welcomed = false;
   let closed = false;
@@ -152,6 +165,7 @@ export function createTransport(o: TransportOptions): Transport {
       } catch { /* not the documented answer */ }
       return { kind: 'retry', afterMs: 0, why: 'the relay answered without {ack}' };
     }
+    if (res.status === 413 && (await errorCode(res)) === ErrorCode.SESSION_LIMIT) return { kind: 'limit' };
     if (res.status === 400 || res.status === 413) return { kind: 'reject', status: res.status };
     if (res.status === 401 || res.status === 403) return { kind: 'forbidden', status: res.status };
     const retryAfter = Number(res.headers.get('retry-after'));
@@ -172,7 +186,7 @@ export function createTransport(o: TransportOptions): Transport {
     maybeFinished();
   }
 
-  function send(socket: WebSocket, b: Batch): void {
+  function send(socket: IngestSocket, b: Batch): void {
     socket.send(`{"t":"batch","seq":${b.seq},"events":${b.body}}`);
     b.gen = gen;
     b.sent = true;
@@ -192,7 +206,7 @@ export function createTransport(o: TransportOptions): Transport {
     }
   }
 
-  function onMessage(socket: WebSocket, data: unknown): void {
+  function onMessage(socket: IngestSocket, data: unknown): void {
     if (socket !== ws || closed) return;
     const parsed = parseJson(typeof data === 'string' ? data : '');
     const checked = parsed.ok ? validateIngestServerMessage(parsed.value) : parsed;
@@ -222,17 +236,31 @@ export function createTransport(o: TransportOptions): Transport {
       pump();
     } else {
       lastRelayError = `${m.code}: ${m.message}`;
-      report(RecorderErrorCode.TRANSPORT, `the relay answered with an error (${lastRelayError})`);
+      // A session limit is reported once, by the close (4410) that follows it.
+      if (m.code !== ErrorCode.SESSION_LIMIT) report(RecorderErrorCode.TRANSPORT, `the relay answered with an error (${lastRelayError})`);
     }
   }
 
-  function onClose(socket: WebSocket, code: number): void {
+  function onClose(socket: IngestSocket, code: number): void {
     if (socket !== ws) return;
     ws = undefined;
     const wasWelcomed = welcomed;
     welcomed = false;
     if (closed || suspended) return;
+    if (code === CloseCode.SESSION_LIMIT) {
+      limitReached(`close ${code}`);
+      return;
+    }
     if (!wasWelcomed) socketFailures++;
+    if (code === CloseCode.SEQ_OUT_OF_WINDOW) {
+      // Too many batches ran ahead of the acknowledged one: after the reconnect, resend from
+      // welcome.ackedSeq one batch at a time until what was held is acknowledged.
+      const last = buffer.batches[buffer.batches.length - 1];
+      if (last) {
+        careful.active = true;
+        careful.until = last.seq;
+      }
+    }
     if (POISON.has(code)) {
       const inFlight = buffer.batches.filter((b) => b.gen === gen);
       if (wasWelcomed && inFlight.length === 1) {
@@ -270,9 +298,9 @@ export function createTransport(o: TransportOptions): Transport {
     welcomed = false;
     stats.connects++;
     if (mode === 'ws') setState('connecting');
-    let socket: WebSocket;
+    let socket: IngestSocket;
     try {
-      socket = new WebSocket(wsUrl);
+      socket = openSocket(wsUrl);
     } catch (err) {
       useHttp(`WebSocket to ${wsUrl} could not be opened: ${describe(err)}`);
       return;
@@ -285,9 +313,8 @@ export function createTransport(o: TransportOptions): Transport {
       };
       socket.send(JSON.stringify(hello));
     });
-    socket.onmessage = safe('socket message', (ev: MessageEvent) => onMessage(socket, ev.data));
-    socket.onclose = safe('socket close', (ev: CloseEvent) => onClose(socket, ev.code));
-    socket.onerror = () => { /* onclose follows with the code */ };
+    socket.onmessage = safe('socket message', (ev: { data: unknown }) => onMessage(socket, ev.data));
+    socket.onclose = safe('socket close', (ev: { code: number }) => onClose(socket, ev.code));
   }
 
   function useHttp(why: string): void {
@@ -327,6 +354,8 @@ export function createTransport(o: TransportOptions): Transport {
         httpPump();
       } else if (r.kind === 'forbidden') {
         fail(`the relay refused this page (HTTP ${r.status})`);
+      } else if (r.kind === 'limit') {
+        limitReached('HTTP 413');
       } else {
         later('http', Math.max(backoff(), r.afterMs), httpPump);
       }
@@ -337,6 +366,15 @@ export function createTransport(o: TransportOptions): Transport {
     report(RecorderErrorCode.TRANSPORT, `${why}; the recorder stops sending`);
     close();
     state = 'failed';
+  }
+
+  function limitReached(why: string): void {
+    if (closed) return;
+    const gap = buffer.limit();
+    report(RecorderErrorCode.SESSION_LIMIT, `the relay takes no more of session ${o.sessionId} (${ErrorCode.SESSION_LIMIT}, ${why}): ${gap.dropped} undelivered events were replaced by a ${gap.reason} gap marker, and nothing more is sent for this session`);
+    close();
+    state = 'limited';
+    o.onLimit();
   }
 
   function close(): void {
@@ -352,7 +390,14 @@ export function createTransport(o: TransportOptions): Transport {
   }
 
   return {
-    start: safe('transport start', connect),
+    start: safe('transport start', () => {
+      if (buffer.limited) {
+        close();
+        state = 'limited';
+      } else {
+        connect();
+      }
+    }),
     notify: safe('transport send', () => {
       if (mode === 'http') httpPump();
       else pump();
@@ -373,6 +418,7 @@ export function createTransport(o: TransportOptions): Transport {
         if (!queued && typeof fetch === 'function') {
           void post(b, small).then(safe('unload post', (r: PostResult) => {
             if (r.kind === 'ok' && !closed) acked(r.ack);
+            else if (r.kind === 'limit') limitReached('HTTP 413');
           }));
         }
       }
@@ -385,7 +431,8 @@ export function createTransport(o: TransportOptions): Transport {
       const socket = ws;
       ws = undefined;
       welcomed = false;
-      socket?.close(CloseCode.GOING_AWAY);
+      // Browsers accept only 1000 and 3000–4999 from a page (1001 throws): 1000, a normal close.
+      socket?.close(CloseCode.NORMAL);
     }),
     resume: safe('transport resume', () => {
       if (closed || !suspended) return;

@@ -80,23 +80,32 @@ describe('recorder: errors and request linking (real Chromium)', () => {
   it('linkRequests keeps fetch and XHR working (Request objects and headers included) and stop() restores them', async () => {
     const { h, page } = env;
     await page.goto(`${h.origin}/page${pageQuery({ linkRequests: true })}`);
-    await recording(page);
+    const g = await recording(page);
     const result = await page.evaluate(async () => {
       const wrapped = !String(window.fetch).includes('[native code]');
-      const a = await fetch(new Request('/page', { headers: { 'x-app': '1' } }));
-      const b = await fetch('/page', { headers: [['x-app', '2']] });
-      const c = await fetch(new URL('/page2', location.href));
+      const a = await fetch(new Request('/page?r=a', { headers: { 'x-app': '1' } }));
+      const b = await fetch('/page?r=b', { headers: [['x-app', '2']] });
+      const c = await fetch(new URL('/page2?r=c', location.href));
+      const d = await fetch('/page?r=d', { method: 'POST', body: 'hi', headers: new Headers({ 'x-app': '4', 'content-type': 'text/x-app' }) });
       const xhr = await new Promise<number>((resolve) => {
         const x = new XMLHttpRequest();
-        x.open('GET', '/page');
+        x.open('GET', '/page?r=xhr');
         x.setRequestHeader('x-app', '3');
         x.onloadend = () => resolve(x.status);
         x.send();
       });
       (window as unknown as { Sentiero: { stop(): void } }).Sentiero.stop();
       const restored = String(window.fetch).includes('[native code]') && String(XMLHttpRequest.prototype.send).includes('[native code]');
-      return { wrapped, statuses: [a.status, b.status, c.status, xhr], restored };
+      return { wrapped, statuses: [a.status, b.status, c.status, d.status, xhr], restored };
     });
-    assert.deepEqual(result, { wrapped: true, statuses: [200, 200, 200, 200], restored: true });
+    assert.deepEqual(result, { wrapped: true, statuses: [200, 200, 200, 404, 200], restored: true });
+    const seen = (app: string | undefined, path: string): Record<string, unknown> | undefined =>
+      h.requests.find((r) => r.path === path && r.headers['x-app'] === app)?.headers;
+    for (const [app, path] of [['1', '/page'], ['2', '/page'], [undefined, '/page2'], ['4', '/page'], ['3', '/page']] as const) {
+      const headers = seen(app, path);
+      assert.ok(headers, `the server got ${path} with the page's own x-app: ${app} header`);
+      assert.equal(headers['x-sentiero-session'], g.sessionId, `and the session header (x-app: ${app})`);
+    }
+    assert.equal(seen('4', '/page')!['content-type'], 'text/x-app', 'the page\'s content type is kept');
   });
 });

@@ -36,6 +36,8 @@ export interface Connection {
   /** Seqs of the batches received on this socket, in arrival order. */
   seqs: number[];
   closed: boolean;
+  /** The close code, once closed (as the relay's side saw it). */
+  closeCode?: number;
 }
 
 /** A stored batch. */
@@ -61,6 +63,17 @@ export interface Behaviour {
   config: RecorderConfig;
   /** A batch whose text contains this is answered with `error` + close 4413 and not stored. */
   poison?: string;
+  /** Once a window has this many batches stored, further batches are refused as the relay does at a session cap: `error` + close 4410 on the socket, 413 `SENTIERO_SESSION_LIMIT` over HTTP. */
+  sessionLimit?: number;
+  /** Close every socket with this code right after its `hello`, before `welcome`. */
+  closeAfterHello?: number;
+}
+
+/** A request the page made to the harness, other than the relay's own endpoints. */
+export interface PageRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
 }
 
 /** The default test page: inputs, blocked and masked content, the recorder and a start call configured by the query string. */
@@ -105,6 +118,8 @@ export interface Harness {
   readonly stored: StoredBatch[];
   /** Extra pages by path. */
   readonly pages: Map<string, string>;
+  /** Every other request the pages made (page loads, the app's own fetch and XHR), with its headers. */
+  readonly requests: PageRequest[];
   /** The highest contiguous stored seq of a window. */
   ackedSeq(sessionId: string, windowId: string): number;
   /** Stored batches of a window in seq order (duplicates removed). */
@@ -141,6 +156,7 @@ export async function startHarness(): Promise<Harness> {
   const raw: string[] = [];
   const stored: StoredBatch[] = [];
   const pages = new Map<string, string>();
+  const requests: PageRequest[] = [];
   const unacked = new Map<Connection, number[]>();
   const store = new Map<string, Map<number, StoredBatch>>();
 
@@ -163,7 +179,10 @@ export async function startHarness(): Promise<Harness> {
     const conn: Connection = { socket, seqs: [], closed: false };
     connections.push(conn);
     unacked.set(conn, []);
-    socket.on('close', () => { conn.closed = true; });
+    socket.on('close', (code: number) => {
+      conn.closed = true;
+      conn.closeCode = code;
+    });
     if (behaviour.closeBeforeWelcome) {
       socket.close(1011, 'test: closing before welcome');
       return;
@@ -180,6 +199,10 @@ export async function startHarness(): Promise<Harness> {
       const m = checked.value;
       if (m.t === 'hello') {
         conn.hello = m;
+        if (behaviour.closeAfterHello) {
+          socket.close(behaviour.closeAfterHello, 'test: closing after hello');
+          return;
+        }
         socket.send(JSON.stringify({ t: 'welcome', ackedSeq: ackedSeq(m.sessionId, m.windowId), config: behaviour.config }));
         return;
       }
@@ -187,6 +210,11 @@ export async function startHarness(): Promise<Harness> {
       if (behaviour.poison && text.includes(behaviour.poison)) {
         socket.send(JSON.stringify({ t: 'error', code: 'SENTIERO_PAYLOAD_TOO_LARGE', message: 'test: poison batch' }));
         socket.close(4413, 'poison');
+        return;
+      }
+      if (behaviour.sessionLimit !== undefined && batches(conn.hello.sessionId, conn.hello.windowId).length >= behaviour.sessionLimit) {
+        socket.send(JSON.stringify({ t: 'error', code: 'SENTIERO_SESSION_LIMIT', message: 'test: session cap' }));
+        socket.close(4410, 'session limit');
         return;
       }
       conn.seqs.push(m.seq);
@@ -214,6 +242,11 @@ export async function startHarness(): Promise<Harness> {
           return;
         }
         posts.push({ ...checked.value, at: Date.now() });
+        if (behaviour.sessionLimit !== undefined && batches(checked.value.sessionId, checked.value.windowId).length >= behaviour.sessionLimit) {
+          res.writeHead(413, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ t: 'error', code: 'SENTIERO_SESSION_LIMIT', message: 'test: session cap' }));
+          return;
+        }
         if (behaviour.httpStatus !== 200) {
           res.writeHead(behaviour.httpStatus, { 'content-type': 'application/json' });
           res.end(JSON.stringify({ t: 'error', code: 'SENTIERO_STORE_FAILED', message: 'test: failing' }));
@@ -224,6 +257,7 @@ export async function startHarness(): Promise<Harness> {
         res.end(JSON.stringify({ ack: checked.value.seq }));
         return;
       }
+      requests.push({ method: req.method ?? '', path: url.pathname, headers: req.headers });
       const page = pages.get(url.pathname) ?? (url.pathname === '/page' || url.pathname === '/page2' ? TEST_PAGE : undefined);
       if (req.method === 'GET' && page) {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
@@ -252,7 +286,7 @@ export async function startHarness(): Promise<Harness> {
   const origin = `http://127.0.0.1:${port}`;
 
   return {
-    port, origin, relay: `${origin}/sentiero`, behaviour, connections, upgrades, posts, raw, stored, pages,
+    port, origin, relay: `${origin}/sentiero`, behaviour, connections, upgrades, posts, raw, stored, pages, requests,
     ackedSeq,
     batches,
     events(s, w) {

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import type { BrowserContext, Page } from 'playwright-core';
 import { waitFor } from '../../test/helpers/net.ts';
-import { RECORDER_VERSION } from '../src/meta.ts';
-import { pageQuery, type Harness, usePage } from './harness.ts';
+import { TEST_PAGE, pageQuery, type Harness, usePage } from './harness.ts';
 
 const BREAK_STORAGE = `
   for (const name of ['localStorage', 'sessionStorage']) {
@@ -20,7 +19,10 @@ describe('recorder: never breaks the page (real Chromium)', () => {
 
   it('sends the version of package.json in meta', async () => {
     const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-    assert.equal(RECORDER_VERSION, pkg.version);
+    await page.goto(`${h.origin}/page${pageQuery()}`);
+    const conn = await waitFor(() => h.connections.find((c) => c.hello), { what: 'hello' });
+    assert.equal(conn.hello!.meta.recorder, `sentiero-recorder@${pkg.version}`);
+    assert.equal(await page.evaluate(() => (window as unknown as { Sentiero: { RECORDER_VERSION: string } }).Sentiero.RECORDER_VERSION), pkg.version);
   });
 
   it('records with broken storage and a throwing onError, and no call throws into the page', async () => {
@@ -61,6 +63,16 @@ describe('recorder: never breaks the page (real Chromium)', () => {
     await waitFor(() => h.connections.find((c) => c.hello), { what: 'hello on the default relay' });
     const errors = await page.evaluate(() => (window as unknown as { __errors: string[] }).__errors);
     assert.ok(errors.some((e) => e.startsWith('SENTIERO_RECORDER_BAD_OPTION') && e.includes('"relay"')));
+    assert.deepEqual(pageErrors.map(String), []);
+  });
+
+  it('records over a main-thread WebSocket where a Content-Security-Policy forbids workers', async () => {
+    h.pages.set('/csp', TEST_PAGE.replace('<head>', `<head><meta http-equiv="Content-Security-Policy" content="worker-src 'none'">`));
+    await page.goto(`${h.origin}/csp${pageQuery()}`);
+    const conn = await waitFor(() => h.connections.find((c) => c.hello), { what: 'hello without a worker' });
+    await page.evaluate(() => (window as unknown as { Sentiero: { addEvent(n: string): void } }).Sentiero.addEvent('under-csp'));
+    await waitFor(() => JSON.stringify(h.events(conn.hello!.sessionId, conn.hello!.windowId)).includes('under-csp'), { what: 'events delivered' });
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __errors: string[] }).__errors), []);
     assert.deepEqual(pageErrors.map(String), []);
   });
 });

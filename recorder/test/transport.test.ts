@@ -25,15 +25,20 @@ describe('recorder: transport (real Chromium, fake relay)', () => {
         document.getElementById('grow')!.appendChild(p);
       }
     }, { label, n });
-
-  it('drops acknowledged batches and, after a reconnect, re-sends only what the relay lacks', async () => {
+  /** Opens the test page with acknowledgements off and mutates it until `n` batches went over the first socket. */
+  const unacknowledgedBatches = async (n: number): Promise<Connection> => {
     h.behaviour.ack = false;
     await page.goto(`${h.origin}/page${pageQuery()}`);
     const first = await hello();
-    for (let i = 0; first.seqs.length < 4; i++) {
+    for (let i = 0; first.seqs.length < n; i++) {
       await mutate(`m${i}`);
       await page.waitForTimeout(100);
     }
+    return first;
+  };
+
+  it('drops acknowledged batches and, after a reconnect, re-sends only what the relay lacks', async () => {
+    const first = await unacknowledgedBatches(4);
     const sentFirst = [...first.seqs];
     assert.ok((await stats()).queued >= 4, 'nothing acknowledged, everything held');
 
@@ -53,23 +58,128 @@ describe('recorder: transport (real Chromium, fake relay)', () => {
     assert.deepEqual(stored, stored.map((_, i) => i + 1), 'the relay ends with contiguous seqs');
   });
 
-  it('backs off between failed connections and stops retrying once stopped', async () => {
+  it('backs off between failed connections on schedule (500 ms × 2ⁿ with jitter, on HTTP too) and stops retrying once stopped', async () => {
     h.behaviour.closeBeforeWelcome = true;
     h.behaviour.httpStatus = 503;
+    // Jitter at its midpoint (× 0.75), and a count of settled fetches to know when a post's answer is in.
+    await context.addInitScript({ content: `
+      Math.random = function () { return 0.5; };
+      window.__settled = 0;
+      var f = window.fetch;
+      window.fetch = function () { return f.apply(this, arguments).finally(function () { window.__settled++; }); };` });
+    const now = Date.now();
+    await page.clock.install({ time: now });
+    await page.clock.pauseAt(now + 1000);
     await page.goto(`${h.origin}/page${pageQuery()}`);
-    const t0 = Date.now();
-    await page.waitForTimeout(6000);
-    const attempts = [...h.upgrades, ...h.posts.map((p) => p.at)].filter((t) => t >= t0 - 1000).length;
-    assert.ok(attempts >= 3, `it keeps trying (${attempts} attempts)`);
-    assert.ok(attempts <= 15, `with backoff, not a retry storm (${attempts} attempts in 6 s)`);
-    assert.equal((await stats()).mode, 'http', 'fell back to HTTP after sockets kept failing');
+    const settled = (): Promise<number> => page.evaluate(() => (window as unknown as { __settled: number }).__settled);
+    const connects = async (): Promise<number> => ((await stats()) as Stats & { connects: number }).connects;
+
+    // Sockets that close before welcome: reconnects after 375 ms, then 750 ms (500 × 2ⁿ × 0.75).
+    for (const [n, delay] of [[1, 375], [2, 750]] as const) {
+      await waitFor(async () => (await stats()).state === 'backoff' && (await connects()) === n, { what: `socket ${n} closed` });
+      await page.clock.runFor(delay - 1);
+      assert.equal(await connects(), n, `no reconnect before ${delay} ms`);
+      await page.clock.runFor(1);
+      assert.equal(await connects(), n + 1, `the reconnect comes at ${delay} ms`);
+    }
+    // The third failure switches to HTTP, which posts at once, then retries after 375, 750 and 1500 ms.
+    await waitFor(async () => (await stats()).mode === 'http' && (await stats()).sent === 1 && (await settled()) === 1, { what: 'the first post answered' });
     assert.ok((await errors()).some((e) => e.startsWith('SENTIERO_RECORDER_TRANSPORT')));
+    for (const [n, delay] of [[1, 375], [2, 750], [3, 1500]] as const) {
+      await waitFor(async () => (await settled()) === n, { what: `post ${n} answered` });
+      await page.clock.runFor(delay - 1);
+      assert.equal((await stats()).sent, n, `no retry before ${delay} ms`);
+      await page.clock.runFor(1);
+      assert.equal((await stats()).sent, n + 1, `the retry comes at ${delay} ms`);
+    }
 
     await page.evaluate(() => (window as unknown as { Sentiero: { stop(): void } }).Sentiero.stop());
     await page.waitForTimeout(300);
     const after = h.upgrades.length + h.posts.length;
-    await page.waitForTimeout(4000);
-    assert.equal(h.upgrades.length + h.posts.length, after, 'a stopped recorder sends nothing more');
+    await page.clock.runFor(10 * 60_000);
+    await page.waitForTimeout(500);
+    assert.equal(h.upgrades.length + h.posts.length, after, 'a stopped recorder sends nothing more, however long it waits');
+  });
+
+  it('closes its socket on pagehide (back/forward cache) with a code browsers accept, reports nothing, and reconnects on pageshow', async () => {
+    await page.goto(`${h.origin}/page${pageQuery()}`);
+    const first = await hello();
+    await waitFor(() => first.seqs.length, { what: 'a batch' });
+    await page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })));
+    await waitFor(() => first.closed, { what: 'the relay to see the socket closed' });
+    assert.equal(first.closeCode, 1000);
+    assert.equal((await stats()).state, 'suspended');
+    assert.deepEqual(await errors(), [], 'no recorder error');
+    await page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })));
+    const second = await hello(1);
+    assert.equal(second.hello!.windowId, first.hello!.windowId);
+    await mutate('after-bfcache');
+    await waitFor(() => JSON.stringify(h.events(first.hello!.sessionId, first.hello!.windowId)).includes('after-bfcache'), { what: 'recording goes on' });
+    assert.deepEqual(await errors(), []);
+  });
+
+  for (const via of ['ws', 'http'] as const) {
+    it(`stops sending a session the relay caps (${via === 'ws' ? 'close 4410' : 'HTTP 413 SENTIERO_SESSION_LIMIT'}): a session-limit gap, one report, no retry`, async () => {
+      h.behaviour.sessionLimit = 1;
+      if (via === 'http') h.behaviour.refuseUpgrade = true;
+      await page.clock.install();
+      await page.goto(`${h.origin}/page${pageQuery()}`);
+      for (let i = 0; (await stats()).state !== 'limited'; i++) {
+        assert.ok(i < 200, 'the cap is reached');
+        await mutate(`cap-${i}`);
+        await page.clock.runFor(300);
+      }
+      const s = (await stats()) as Stats & { gaps: number; connects: number };
+      assert.equal(s.queued, 1, 'what was undelivered is one gap marker');
+      assert.ok(s.gaps >= 1 && s.dropped > 0, `the undelivered events are counted (${s.dropped})`);
+      const attempts = h.upgrades.length + h.posts.length;
+      await mutate('after-cap', 20);
+      await page.clock.runFor(10 * 60_000);
+      await page.waitForTimeout(500);
+      assert.equal(h.upgrades.length + h.posts.length, attempts, 'no reconnect, no retry');
+      const after = (await stats()) as Stats & { connects: number };
+      assert.equal(after.connects, s.connects);
+      assert.equal(after.state, 'limited');
+      const reported = await errors();
+      assert.equal(reported.filter((e) => e.startsWith('SENTIERO_RECORDER_SESSION_LIMIT')).length, 1, reported.join('\n'));
+      assert.ok(reported.find((e) => e.startsWith('SENTIERO_RECORDER_SESSION_LIMIT'))!.includes('session-limit gap'));
+      assert.deepEqual(reported.filter((e) => !e.startsWith('SENTIERO_RECORDER_SESSION_LIMIT') && !(via === 'http' && e.includes('sending over HTTP'))), []);
+      assert.equal(h.batches(h.stored[0].sessionId, h.stored[0].windowId).length, 1, 'the relay kept what it took before the cap');
+
+      await page.reload();
+      assert.equal((await stats()).state, 'limited', 'the next page of the tab does not send for the capped session either');
+      assert.equal(((await stats()) as Stats & { connects: number }).connects, 0);
+    });
+  }
+
+  it('after close 4409 (seq out of window) reconnects and resends from welcome.ackedSeq, one batch in flight at a time', async () => {
+    const first = await unacknowledgedBatches(4);
+    const { sessionId, windowId } = first.hello!;
+    h.forgetAfter(sessionId, windowId, 1);
+    first.socket.close(4409, 'seq out of window');
+    const second = await hello(1);
+    await waitFor(() => second.seqs.length, { what: 'a resent batch' });
+    assert.equal(second.seqs[0], 2, 'resent from ackedSeq + 1');
+    await page.waitForTimeout(300);
+    assert.deepEqual(second.seqs, [2], 'one batch in flight until it is acknowledged');
+    h.behaviour.ack = true;
+    h.ackAll();
+    await waitFor(async () => (await stats()).queued === 0, { what: 'everything acknowledged' });
+    const stored = h.batches(sessionId, windowId).map((b) => b.seq);
+    assert.deepEqual(stored, stored.map((_, i) => i + 1));
+    assert.deepEqual((await errors()).filter((e) => !e.startsWith('SENTIERO_RECORDER_TRANSPORT')), []);
+  });
+
+  it('after close 4408 (hello timeout) reconnects with backoff', async () => {
+    h.behaviour.closeAfterHello = 4408;
+    await page.goto(`${h.origin}/page${pageQuery()}`);
+    const first = await hello();
+    await waitFor(() => first.closed, { what: 'the first socket closed' });
+    assert.equal(first.closeCode, 4408);
+    h.behaviour.closeAfterHello = undefined;
+    const second = await hello(1);
+    await waitFor(() => h.batches(second.hello!.sessionId, second.hello!.windowId).length, { what: 'batches after the reconnect' });
+    assert.equal((await stats()).state, 'open');
   });
 
   it('records a gap marker and a fresh full snapshot after its buffer overflowed', async () => {
@@ -123,21 +233,17 @@ describe('recorder: transport (real Chromium, fake relay)', () => {
   });
 
   it('beacons unacknowledged batches on navigation, and the next page re-sends what was lost', async () => {
-    h.behaviour.ack = false;
-    await page.goto(`${h.origin}/page${pageQuery()}`);
-    const first = await hello();
+    const first = await unacknowledgedBatches(2);
     const { sessionId, windowId } = first.hello!;
-    for (let i = 0; first.seqs.length < 2; i++) {
-      await mutate(`before-nav-${i}`);
-      await page.waitForTimeout(100);
-    }
 
     h.forgetAfter(sessionId, windowId, 0);
     h.behaviour.httpStatus = 503;
+    // Batches sent from now on may be acknowledged before the page goes, and then need no beacon.
+    const unacknowledged = [...first.seqs];
     h.behaviour.ack = true;
     await Promise.all([page.waitForURL('**/page2'), page.click('#next')]);
 
-    await waitFor(() => first.seqs.every((seq) => h.posts.some((p) => p.seq === seq && p.windowId === windowId)), { what: 'a beacon per unacknowledged batch' });
+    await waitFor(() => unacknowledged.every((seq) => h.posts.some((p) => p.seq === seq && p.windowId === windowId)), { what: 'a beacon per unacknowledged batch' });
     const beaconed = h.posts.map((p) => p.seq);
     assert.deepEqual(beaconed, [...beaconed].sort((a, b) => a - b), 'beacons go in seq order');
 
