@@ -4,6 +4,11 @@
  * with bytes in flight while the relay is over its total, stops being read (`ws.pause()`: TCP
  * pushes back on the sender) and is read again as acknowledgements bring the counts down. What
  * a page can make the relay hold is then bounded by the configured bytes, not by how fast it sends.
+ *
+ * Pausing stops reads from the network, but `ws` still delivers the messages of the bytes it
+ * had already read, and with permessage-deflate a few kilobytes read can inflate to many
+ * batches. A socket that keeps delivering until it holds its budget twice over (or its budget
+ * and one more frame, if that is more) is cut off.
  */
 
 /** What the budget needs of a socket: `ws`'s public `pause()` / `resume()`. */
@@ -14,8 +19,8 @@ export interface Pausable {
 
 /** One socket's share of the budget. */
 export interface SocketBytes {
-  /** Counts a received batch; pauses the socket when a bound is reached. */
-  take(bytes: number): void;
+  /** Counts a received batch and pauses the socket when a bound is reached; false when the socket holds past its hard limit (cut it off). */
+  take(bytes: number): boolean;
   /** Releases a batch's bytes once it is acknowledged or refused; resumes what may be read again. */
   give(bytes: number): void;
   /** Releases everything the socket still holds (it closed). */
@@ -27,7 +32,11 @@ export class IngestBudget {
   private total = 0;
   private readonly paused = new Set<Member>();
 
-  constructor(private readonly perSocket: number, private readonly maxTotal: number) {}
+  private readonly hardLimit: number;
+
+  constructor(private readonly perSocket: number, private readonly maxTotal: number, maxFrame: number) {
+    this.hardLimit = perSocket + Math.max(perSocket, maxFrame);
+  }
 
   /** Bytes received and not yet acknowledged, over all sockets. */
   get unackedBytes(): number {
@@ -47,6 +56,7 @@ export class IngestBudget {
         m.unacked += bytes;
         this.total += bytes;
         this.settle(m);
+        return m.unacked <= this.hardLimit;
       },
       give: (bytes) => {
         const b = Math.min(bytes, m.unacked);

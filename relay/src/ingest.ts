@@ -184,9 +184,10 @@ export function serveIngest(ws: WebSocket, ctx: IngestContext): void {
   ws.on('message', (data, isBinary) => {
     if (failed) return;
     const size = sizeOf(data);
-    budget.take(size);
+    const within = budget.take(size);
     let holding = false;
     try {
+      if (!within) return fail(ErrorCode.RATE_LIMITED, 'the socket kept sending after the relay stopped reading it, far past "maxUnackedBytesPerSocket"');
       if (!bucket.take()) return fail(ErrorCode.RATE_LIMITED, `more than ${limits.maxMessagesPerSecond} messages per second`);
       const parsed = parseJson(isBinary ? '' : String(data));
       if (!parsed.ok) return fail(parsed.code, parsed.message);

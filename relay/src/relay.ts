@@ -131,7 +131,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
   });
 
   const bounds = new SessionBounds(store, opts.limits);
-  const budget = new IngestBudget(opts.limits.maxUnackedBytesPerSocket, opts.limits.maxUnackedBytesTotal);
+  const budget = new IngestBudget(opts.limits.maxUnackedBytesPerSocket, opts.limits.maxUnackedBytesTotal, opts.limits.maxPayloadBytes);
   const connections = new ConnectionCounter(opts.limits.maxSocketsPerAddress);
 
   const sourceMaps = new SourceMaps({ store, dir: opts.sourceMapsDir, logger: opts.logger });
