@@ -178,7 +178,10 @@ export function serveIngest(ws: WebSocket, ctx: IngestContext): void {
     fail(ErrorCode.INTERNAL, 'the relay failed; see its log');
   };
 
-  const helloTimer = setTimeout(() => fail(ErrorCode.HELLO_TIMEOUT, `no "hello" within ${limits.helloTimeoutMs} ms`), limits.helloTimeoutMs);
+  // Timers run before I/O in each turn of the event loop: after a stall, a hello already received is read first (setImmediate).
+  const helloTimer = setTimeout(() => setImmediate(() => {
+    if (!hello) fail(ErrorCode.HELLO_TIMEOUT, `no "hello" within ${limits.helloTimeoutMs} ms`);
+  }), limits.helloTimeoutMs);
   helloTimer.unref?.();
 
   ws.on('message', (data, isBinary) => {
