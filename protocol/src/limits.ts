@@ -25,9 +25,9 @@ export const DEFAULT_LIMITS = {
   /** Deepest nesting of objects and arrays in one event (deeper input would overflow the stack of whoever serializes it). */
   maxEventDepth: 1000,
   /** Bytes of batches one ingest socket may have received but not yet acknowledged; past it the relay stops reading that socket. */
-  maxUnackedBytesPerSocket: 8 * 1024 * 1024,
+  maxUnackedBytesPerSocket: 4 * 1024 * 1024,
   /** Bytes of batches all ingest sockets together may have unacknowledged; past it the relay stops reading every socket that has any. */
-  maxUnackedBytesTotal: 32 * 1024 * 1024,
+  maxUnackedBytesTotal: 16 * 1024 * 1024,
   /** How far a batch's `seq` may run past its window's acknowledged one. */
   maxSeqAhead: 1000,
   /** Ingest sockets one client address may hold open (a WebSocket upgrade past it is answered 429). */

@@ -14,6 +14,7 @@ import { StoreError, StoreErrorCode, type BatchInput } from '@sentiero/storage';
 import { WebSocket } from 'ws';
 import { waitFor } from '../../test/helpers/net.ts';
 import { Inbox, type TestRelay, startRelay } from '../../test/helpers/relay.ts';
+import { addressKey } from '../src/connections.ts';
 
 const meta = { url: 'http://127.0.0.1/page', userAgent: 'Mozilla/5.0 test', startedAt: 1_700_000_000_000 };
 const hello = (sessionId: string, windowId = 'win-a') => ({ t: 'hello', v: 1, sessionId, windowId, lastSeq: 0, meta });
@@ -129,6 +130,13 @@ describe('relay bounds: sockets', () => {
     assert.equal(err.code, ErrorCode.HELLO_TIMEOUT);
     assert.equal((await inbox.closedWith(5000)).code, CloseCode.HELLO_TIMEOUT);
     await waitFor(() => t.relay.stats().ingestSockets === 0, { what: 'the socket to be gone' });
+  });
+
+  it('counts an IPv4 address by itself and an IPv6 address by its /64', () => {
+    assert.equal(addressKey('203.0.113.7'), '203.0.113.7');
+    assert.equal(addressKey('::ffff:203.0.113.7'), '::ffff:203.0.113.7');
+    assert.equal(addressKey('2001:db8:0:1:aaaa::1'), addressKey('2001:DB8:0:1:bbbb:cccc:dddd:eeee'));
+    assert.notEqual(addressKey('2001:db8:0:1::1'), addressKey('2001:db8:0:2::1'));
   });
 
   it('refuses the upgrade with 429 past maxSocketsPerAddress, and takes one again once a socket closed', async () => {
