@@ -109,11 +109,6 @@ export function pathSegment(raw: string | undefined): string {
   }
 }
 
-/** Reads a request body up to `limit` bytes as UTF-8; a larger one rejects with `SENTIERO_PAYLOAD_TOO_LARGE`. */
-export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return (await readBodyBytes(req, limit)).toString('utf8');
-}
-
 function num(q: URLSearchParams, key: string): number | undefined {
   const v = q.get(key);
   if (v === null || v === '') return undefined;
