@@ -22,6 +22,24 @@ export const DEFAULT_LIMITS = {
   maxErrorsPerSecond: 20,
   /** Largest uploaded source map, in bytes. */
   maxSourceMapBytes: 32 * 1024 * 1024,
+  /** Deepest nesting of objects and arrays in one event (deeper input would overflow the stack of whoever serializes it). */
+  maxEventDepth: 1000,
+  /** Bytes of batches one ingest socket may have received but not yet acknowledged; past it the relay stops reading that socket. */
+  maxUnackedBytesPerSocket: 4 * 1024 * 1024,
+  /** Bytes of batches all ingest sockets together may have unacknowledged; past it the relay stops reading every socket that has any. */
+  maxUnackedBytesTotal: 16 * 1024 * 1024,
+  /** How far a batch's `seq` may run past its window's acknowledged one. */
+  maxSeqAhead: 1000,
+  /** Ingest sockets one client address may hold open (a WebSocket upgrade past it is answered 429). */
+  maxSocketsPerAddress: 64,
+  /** Time an ingest socket has to send `hello`, in milliseconds. */
+  helloTimeoutMs: 10_000,
+  /** Most windows (tabs, page loads) one session may have. */
+  maxWindowsPerSession: 500,
+  /** Most events one session may have. */
+  maxEventsPerSession: 2_000_000,
+  /** Most bytes of batches (as received) one session may send to this relay. */
+  maxBytesPerSession: 512 * 1024 * 1024,
 } as const;
 
 /** The limits a relay runs with. */

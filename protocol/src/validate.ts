@@ -24,6 +24,7 @@ export type Result<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; m
 export interface ValidateOptions {
   maxEventsPerBatch?: number;
   maxIdLength?: number;
+  maxEventDepth?: number;
 }
 
 class Invalid extends Error {
@@ -61,7 +62,24 @@ function size(v: unknown, path: string): { width: number; height: number } | und
   return { width: num(o.width, `${path}.width`), height: num(o.height, `${path}.height`) };
 }
 
-function events(v: unknown, path: string, max: number): RecordedEvent[] {
+/** Whether objects and arrays nest deeper than `left` levels below `v` (recursion bounded by `left`). */
+function deeper(v: unknown, left: number): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  if (left === 0) return true;
+  if (Array.isArray(v)) {
+    for (const x of v) if (deeper(x, left - 1)) return true;
+    return false;
+  }
+  for (const k in v) if (deeper((v as Obj)[k], left - 1)) return true;
+  return false;
+}
+
+/** What a client accepts of the events a relay sends: the relay has enforced its own limits. */
+const ANY_EVENTS: ValidateOptions = { maxEventsPerBatch: Number.MAX_SAFE_INTEGER, maxEventDepth: Infinity };
+
+function events(v: unknown, path: string, opts: ValidateOptions): RecordedEvent[] {
+  const max = opts.maxEventsPerBatch ?? DEFAULT_LIMITS.maxEventsPerBatch;
+  const maxDepth = opts.maxEventDepth ?? DEFAULT_LIMITS.maxEventDepth;
   if (!Array.isArray(v)) return fail(path, 'an array of rrweb events');
   if (v.length > max) throw new Invalid(ErrorCode.PAYLOAD_TOO_LARGE, `${path} has ${v.length} events, more than the limit of ${max}`);
   for (let i = 0; i < v.length; i++) {
@@ -69,6 +87,7 @@ function events(v: unknown, path: string, max: number): RecordedEvent[] {
     if (!isObj(e)) fail(`${path}[${i}]`, 'an object');
     if (!Number.isInteger(e.type) || (e.type as number) < 0 || (e.type as number) > 64) fail(`${path}[${i}].type`, 'an rrweb event type (integer)');
     if (typeof e.timestamp !== 'number' || !Number.isFinite(e.timestamp)) fail(`${path}[${i}].timestamp`, 'a finite number');
+    if (Number.isFinite(maxDepth) && deeper(e, maxDepth)) fail(`${path}[${i}]`, `nested at most ${maxDepth} levels deep`);
   }
   return v as RecordedEvent[];
 }
@@ -122,7 +141,6 @@ function kind(v: unknown): string {
 /** Validates a message a recorder sends on an ingest socket. */
 export function validateIngestClientMessage(v: unknown, opts: ValidateOptions = {}): Result<IngestClientMessage> {
   const maxId = opts.maxIdLength ?? DEFAULT_LIMITS.maxIdLength;
-  const maxEvents = opts.maxEventsPerBatch ?? DEFAULT_LIMITS.maxEventsPerBatch;
   return run(() => {
     const t = kind(v);
     const o = v as Obj;
@@ -135,7 +153,7 @@ export function validateIngestClientMessage(v: unknown, opts: ValidateOptions = 
       return hello;
     }
     if (t === 'batch') {
-      const batch: BatchMessage = { t, seq: int(o.seq, 'batch.seq', 1), events: events(o.events, 'batch.events', maxEvents) };
+      const batch: BatchMessage = { t, seq: int(o.seq, 'batch.seq', 1), events: events(o.events, 'batch.events', opts) };
       return batch;
     }
     throw new Invalid(ErrorCode.UNKNOWN_MESSAGE, `unknown ingest message kind "${t.slice(0, 32)}"`);
@@ -145,12 +163,11 @@ export function validateIngestClientMessage(v: unknown, opts: ValidateOptions = 
 /** Validates the body of `POST <base>/ingest`. */
 export function validateIngestPost(v: unknown, opts: ValidateOptions = {}): Result<IngestPost> {
   const maxId = opts.maxIdLength ?? DEFAULT_LIMITS.maxIdLength;
-  const maxEvents = opts.maxEventsPerBatch ?? DEFAULT_LIMITS.maxEventsPerBatch;
   return run(() => {
     const o = obj(v, 'body');
     const post: IngestPost = {
       sessionId: id(o.sessionId, 'body.sessionId', maxId), windowId: id(o.windowId, 'body.windowId', maxId),
-      seq: int(o.seq, 'body.seq', 1), events: events(o.events, 'body.events', maxEvents),
+      seq: int(o.seq, 'body.seq', 1), events: events(o.events, 'body.events', opts),
     };
     if (o.meta !== undefined) post.meta = sessionMeta(o.meta, 'body.meta');
     return post;
@@ -236,7 +253,7 @@ export function validateWatchServerMessage(v: unknown): Result<WatchServerMessag
       case 'events':
         return {
           t, sessionId: str(o.sessionId, 'events.sessionId', 64), windowId: str(o.windowId, 'events.windowId', 64),
-          seq: int(o.seq, 'events.seq', 1), events: events(o.events, 'events.events', Number.MAX_SAFE_INTEGER),
+          seq: int(o.seq, 'events.seq', 1), events: events(o.events, 'events.events', ANY_EVENTS),
         };
       case 'live': return { t, sessionId: str(o.sessionId, 'live.sessionId', 64), active: o.active === true };
       case 'end': return { t, sessionId: str(o.sessionId, 'end.sessionId', 64) };

@@ -1,6 +1,7 @@
 /** Credential checks: constant-time comparison, bearer parsing, origin policy. */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import type { OriginPolicy } from './options.ts';
 
 /** Compares two secrets in time that does not depend on where they differ (hashes first, so lengths leak nothing either). */
@@ -36,17 +37,42 @@ export function ingestKeyOf(req: IncomingMessage, query: URLSearchParams): strin
   return query.get('sentry_key') ?? undefined;
 }
 
-/** Whether a request's `Origin` may send events. No `Origin` (not a browser) is allowed: browsers always send one. */
+/** An origin as `scheme://host[:port]` (default port left out), or undefined when `text` is not an http(s) origin. */
+export function normalizeOrigin(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  if (url.username || url.password || url.pathname !== '/' || url.search || url.hash) return undefined;
+  return url.origin;
+}
+
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
+
+/** The origins a page served by this very server on a loopback address has: scheme and port are those the request came in on. */
+function loopbackOrigins(req: IncomingMessage): string[] {
+  const scheme = (req.socket as Partial<TLSSocket>).encrypted ? 'https' : 'http';
+  const port = req.socket.localPort;
+  if (port === undefined) return [];
+  return LOOPBACK_HOSTS.map((h) => new URL(`${scheme}://${h}:${port}`).origin);
+}
+
+/**
+ * Whether a request's `Origin` may send events: scheme, host and port compared with the
+ * allowed origins (normalized by `resolveOptions`), never with the `Host` header, which a
+ * DNS-rebinding page controls. With no policy, only pages of this server on a loopback
+ * address (`http://localhost:<port>`, `127.0.0.1`, `[::1]`, the port and scheme the request
+ * came in on) may. No `Origin` (not a browser) is allowed: browsers always send one.
+ */
 export function originAllowed(req: IncomingMessage, policy: OriginPolicy | undefined): boolean {
   const origin = req.headers.origin;
   if (origin === undefined) return true;
   if (policy === '*') return true;
   if (typeof policy === 'function') return policy(origin);
-  if (policy) return policy.includes(origin);
-  // Default: the relay's own origin, i.e. the page came from the same host.
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
+  const given = normalizeOrigin(origin);
+  if (given === undefined) return false;
+  return (policy ?? loopbackOrigins(req)).includes(given);
 }

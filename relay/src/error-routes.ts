@@ -13,8 +13,8 @@ import { StoreError, StoreErrorCode, type ErrorListOptions } from '@sentiero/sto
 import { ingestKeyOf, safeEqual } from './auth.ts';
 import { decodeBody, readBodyBytes } from './body.ts';
 import { RelayError } from './errors.ts';
-import { type HttpContext, sendError, sendJson } from './http.ts';
-import { ingestBatch } from './ingest.ts';
+import { type HttpContext, pathSegment, sendError, sendJson } from './http.ts';
+import { ingestOne } from './ingest.ts';
 import { KeyedRateLimiter } from './rate-limit.ts';
 import { type EnvelopeWork, envelopeWork, parseEnvelope, storeWork } from './sentry.ts';
 import type { ErrorInput } from './tracker.ts';
@@ -77,7 +77,7 @@ export function createErrorRoutes(ctx: HttpContext) {
   }
 
   async function keep(work: EnvelopeWork): Promise<void> {
-    for (const replay of work.replays) await ingestBatch(ctx, replay);
+    for (const replay of work.replays) await ingestOne(ctx, replay);
     for (const input of work.errors) await ctx.errors.report(input);
   }
 
@@ -223,7 +223,7 @@ export function createErrorRoutes(ctx: HttpContext) {
     async api(req: IncomingMessage, res: ServerResponse, parts: string[], query: URLSearchParams, cors: Record<string, string>): Promise<boolean> {
       const method = req.method ?? 'GET';
       if (parts[0] === 'sessions' && parts.length === 3 && parts[2] === 'errors') {
-        const id = decodeURIComponent(parts[1] ?? '');
+        const id = pathSegment(parts[1]);
         if (!isValidId(id)) throw new RelayError(ErrorCode.NOT_FOUND, 'no such session');
         if (method !== 'GET') throw new RelayError(ErrorCode.METHOD_NOT_ALLOWED, 'GET a session\'s errors');
         await sessionErrors(id, res, cors);
@@ -235,7 +235,7 @@ export function createErrorRoutes(ctx: HttpContext) {
         await listGroups(query, res, cors);
         return true;
       }
-      const id = decodeURIComponent(parts[1] ?? '');
+      const id = pathSegment(parts[1]);
       if (parts.length !== 2 || !isValidId(id)) throw new RelayError(ErrorCode.NOT_FOUND, 'no such error group');
       if (method === 'GET') {
         const raw = query.get('occurrences');

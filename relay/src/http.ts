@@ -13,7 +13,7 @@ import { bearer, originAllowed, safeEqual } from './auth.ts';
 import { readBodyBytes } from './body.ts';
 import { RelayError } from './errors.ts';
 import { type Hub, toSummary } from './hub.ts';
-import { type IngestContext, ingestBatch, metaFromRequest } from './ingest.ts';
+import { type IngestContext, ingestOne, metaFromRequest } from './ingest.ts';
 import type { ResolvedOptions } from './options.ts';
 import { KeyedRateLimiter } from './rate-limit.ts';
 import { createErrorRoutes } from './error-routes.ts';
@@ -105,9 +105,13 @@ export function sendError(res: ServerResponse, err: RelayError, extra: Record<st
   sendJson(res, err.status ?? 500, { code: err.code, message: err.message }, extra);
 }
 
-/** Reads a request body up to `limit` bytes as UTF-8; a larger one rejects with `SENTIERO_PAYLOAD_TOO_LARGE`. */
-export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return (await readBodyBytes(req, limit)).toString('utf8');
+/** A percent-decoded path segment; a malformed escape (`%E0%A4%A`) is `SENTIERO_INVALID_MESSAGE` (400), never a failure of the relay. */
+export function pathSegment(raw: string | undefined): string {
+  try {
+    return decodeURIComponent(raw ?? '');
+  } catch {
+    throw new RelayError(ErrorCode.INVALID_MESSAGE, 'the path has a malformed %-escape');
+  }
 }
 
 function num(q: URLSearchParams, key: string): number | undefined {
@@ -202,13 +206,13 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
       throw new RelayError(ErrorCode.ORIGIN_NOT_ALLOWED, `origin ${req.headers.origin} may not send events here`);
     }
     if (!ingestLimiter.take(req.socket.remoteAddress ?? '')) throw new RelayError(ErrorCode.RATE_LIMITED, 'too many requests; slow down');
-    const text = await readBody(req, limits.maxPayloadBytes);
-    const parsed = parseJson(text);
+    const body = await readBodyBytes(req, limits.maxPayloadBytes);
+    const parsed = parseJson(body.toString('utf8'));
     if (!parsed.ok) throw new RelayError(parsed.code, parsed.message);
     const checked = validateIngestPost(parsed.value, limits);
     if (!checked.ok) throw new RelayError(checked.code, checked.message);
     const b = checked.value;
-    await ingestBatch(ctx, { ...b, meta: b.meta ?? metaFromRequest(req, b.events) });
+    await ingestOne(ctx, { ...b, meta: b.meta ?? metaFromRequest(req, b.events), bytes: body.length });
     sendJson(res, 200, { ack: b.seq }, cors);
   }
 
@@ -310,7 +314,7 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
             if (method !== 'GET') throw new RelayError(ErrorCode.METHOD_NOT_ALLOWED, 'GET the sessions');
             return await listSessions(query, res, cors);
           }
-          const id = decodeURIComponent(parts[1] ?? '');
+          const id = pathSegment(parts[1]);
           if (!isValidId(id)) throw new RelayError(ErrorCode.NOT_FOUND, 'no such session');
           if (parts.length === 2) {
             if (method === 'GET') {

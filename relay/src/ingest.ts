@@ -1,19 +1,27 @@
 /**
- * Ingest: recorders' batches over the WebSocket (`<base>/ingest`) and the HTTP fallback.
- * Validate, store durably, acknowledge, then hand the batch to the live side.
+ * Ingest: recorders' batches over the WebSocket (`<base>/ingest`) and the HTTP fallback. Each
+ * batch goes through the same steps: validate → limits (seq window, per-session caps) → store,
+ * then acknowledge → fan-out (live watchers, error occurrences, the sessions feed). Bytes a
+ * socket sent and the relay has not acknowledged yet count against its budget (backpressure.ts).
  */
 import type { IncomingMessage } from 'node:http';
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import {
-  ErrorCode, PROTOCOL_VERSION, type IngestServerMessage, type RecordedEvent, type SessionMeta, closeCodeFor, parseJson,
-  validateIngestClientMessage,
+  ErrorCode, PROTOCOL_VERSION, type ErrorOccurrence, type IngestServerMessage, type RecordedEvent, type SessionMeta, closeCodeFor,
+  parseJson, validateIngestClientMessage,
 } from '@sentiero/protocol';
-import type { Store } from '@sentiero/storage';
+import type { AppendResult, Store } from '@sentiero/storage';
+import type { IngestBudget } from './backpressure.ts';
 import { digestBatch } from './digest.ts';
+import { RelayError } from './errors.ts';
 import { type Hub, eventsFrame } from './hub.ts';
+import type { SessionBounds, SessionCounts } from './ingest-limits.ts';
 import type { ResolvedOptions } from './options.ts';
 import { TokenBucket } from './rate-limit.ts';
 import type { ErrorTracker } from './tracker.ts';
+
+/** How long a closed socket's peer has to answer the close before the connection is dropped. */
+const CLOSE_TIMEOUT_MS = 2000;
 
 /** What ingest needs of the relay. */
 export interface IngestContext {
@@ -26,45 +34,105 @@ export interface IngestContext {
   inflight: Set<Promise<unknown>>;
   /** Turns the batch's error events into occurrences. */
   errors: ErrorTracker;
+  /** Per-session caps and the seq window. */
+  bounds: SessionBounds;
+  /** Unacknowledged bytes of ingest sockets. */
+  budget: IngestBudget;
 }
 
-/** One batch to ingest, from either transport. */
+/** One validated batch to ingest, from either transport. */
 export interface IngestItem {
   sessionId: string;
   windowId: string;
   seq: number;
   events: RecordedEvent[];
   meta: SessionMeta | undefined;
+  /** Its size as received, counted against `maxBytesPerSession`. */
+  bytes: number;
 }
 
 /**
- * Stores a batch and, when it is new, publishes it live and records its errors (a re-sent
- * batch records nothing again). Resolves once it is durable and its errors are recorded.
+ * Ingests a batch of a session whose counts are held: admits it against the limits, stores it
+ * and, when it is new, publishes it live and records its errors (a re-sent batch records
+ * nothing again). Resolves once it is durable and its errors are recorded; rejects with a
+ * `RelayError` (a limit, input the store cannot take, or `SENTIERO_STORE_FAILED`).
  */
-export async function ingestBatch(ctx: IngestContext, item: IngestItem): Promise<void> {
-  const { store, hub } = ctx;
-  const errors = await ctx.errors.prepareBatch(item.sessionId, item.windowId, item.events, item.meta?.url).catch((err: unknown) => {
-    ctx.options.logger.error(`reading the errors of batch ${item.seq} of ${item.sessionId}/${item.windowId} failed`, err);
+export async function ingestBatch(ctx: IngestContext, counts: SessionCounts, item: IngestItem): Promise<void> {
+  const admitted = ctx.bounds.admit(counts, item.windowId, item.seq, item.events, item.bytes);
+  let result: AppendResult | undefined;
+  let occurrences: ErrorOccurrence[];
+  try {
+    occurrences = await prepareErrors(ctx, item);
+    result = await storeBatch(ctx, item);
+  } finally {
+    ctx.bounds.settle(admitted, item.windowId, result);
+  }
+  if (result.stored) await fanOut(ctx, item, occurrences);
+}
+
+/** Ingests a batch that came alone (`POST <base>/ingest`): holds its session's counts around `ingestBatch`. */
+export async function ingestOne(ctx: IngestContext, item: IngestItem): Promise<void> {
+  const counts = await ctx.bounds.hold(item.sessionId).catch((err: unknown) => { throw storeFailure(ctx, item, err); });
+  try {
+    await ctx.bounds.ackedSeq(counts, item.windowId).catch((err: unknown) => { throw storeFailure(ctx, item, err); });
+    await ingestBatch(ctx, counts, item);
+  } finally {
+    ctx.bounds.release(counts);
+  }
+}
+
+/** Completes the batch's error events (groups, mapped frames) before it is stored; their occurrences are recorded after. */
+function prepareErrors(ctx: IngestContext, item: IngestItem): Promise<ErrorOccurrence[]> {
+  return ctx.errors.prepareBatch(item.sessionId, item.windowId, item.events, item.meta?.url).catch((err: unknown) => {
+    ctx.options.logger.error(`reading the errors of batch ${item.seq} of ${item.sessionId}/${item.windowId} failed: ${describe(err)}`);
     return [];
   });
-  const write = store.append({
+}
+
+async function storeBatch(ctx: IngestContext, item: IngestItem): Promise<AppendResult> {
+  const write = ctx.store.append({
     sessionId: item.sessionId, windowId: item.windowId, seq: item.seq, events: item.events,
     receivedAt: Date.now(), meta: item.meta, digest: digestBatch(item.events),
   });
   ctx.inflight.add(write);
   try {
-    const result = await write;
-    if (!result.stored) return;
-    const frame = hub.hasListeners(item.sessionId) ? eventsFrame(item.sessionId, item.windowId, item.seq, JSON.stringify(item.events)) : '';
-    hub.publish({ sessionId: item.sessionId, windowId: item.windowId, seq: item.seq, frame });
-    for (const occ of errors) {
-      // The events are durable; an occurrence that cannot be recorded is logged, not a reason to refuse the batch.
-      await ctx.errors.record(occ).catch((err: unknown) => ctx.options.logger.error(`recording an error of ${item.sessionId} failed`, err));
-    }
-    ctx.changed(item.sessionId);
+    return await write;
+  } catch (err) {
+    throw storeFailure(ctx, item, err);
   } finally {
     ctx.inflight.delete(write);
   }
+}
+
+/**
+ * What a store failure is answered with. Input the store cannot serialize (a stack overflow
+ * on nesting the validator let through) is the sender's fault, never "send it again"; any
+ * other failure is logged in one line and answered `SENTIERO_STORE_FAILED`.
+ */
+function storeFailure(ctx: IngestContext, item: IngestItem, err: unknown): RelayError {
+  if (err instanceof RangeError || (err as { cause?: unknown }).cause instanceof RangeError) {
+    return new RelayError(ErrorCode.INVALID_MESSAGE, 'the batch cannot be stored: its events nest too deeply');
+  }
+  ctx.options.logger.error(`storing batch ${item.seq} of ${item.sessionId}/${item.windowId} failed: ${describe(err)}`);
+  return new RelayError(ErrorCode.STORE_FAILED, 'the batch could not be stored; send it again after reconnecting');
+}
+
+async function fanOut(ctx: IngestContext, item: IngestItem, occurrences: readonly ErrorOccurrence[]): Promise<void> {
+  const { hub } = ctx;
+  const frame = hub.hasListeners(item.sessionId) ? eventsFrame(item.sessionId, item.windowId, item.seq, JSON.stringify(item.events)) : '';
+  hub.publish({ sessionId: item.sessionId, windowId: item.windowId, seq: item.seq, frame });
+  for (const occ of occurrences) {
+    // The events are durable; an occurrence that cannot be recorded is logged, not a reason to refuse the batch.
+    await ctx.errors.record(occ).catch((err: unknown) => ctx.options.logger.error(`recording an error of ${item.sessionId} failed: ${describe(err)}`));
+  }
+  ctx.changed(item.sessionId);
+}
+
+/** An error in one log line: its code when it has one, and its message. */
+function describe(err: unknown): string {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  return typeof code === 'string' ? `${code}: ${message}` : message;
 }
 
 /** A meta for batches that arrive over HTTP from a window that never said `hello`. */
@@ -76,12 +144,18 @@ export function metaFromRequest(req: IncomingMessage, events: readonly RecordedE
   };
 }
 
-/** Serves one ingest socket: `hello` → `welcome`, then `batch` → `ack` per stored batch. */
+function sizeOf(data: RawData): number {
+  return Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
+}
+
+/** Serves one ingest socket: `hello` (within `helloTimeoutMs`) → `welcome`, then `batch` → `ack` per stored batch. */
 export function serveIngest(ws: WebSocket, ctx: IngestContext): void {
-  const { options, store, hub } = ctx;
+  const { options, store, hub, bounds } = ctx;
   const limits = options.limits;
   const bucket = new TokenBucket(limits.maxMessagesPerSecond, limits.rateWindowMs);
+  const budget = ctx.budget.join(ws);
   let hello: { sessionId: string; windowId: string; meta: SessionMeta } | undefined;
+  let counts: SessionCounts | undefined;
   // Batches wait for the welcome; after it they are appended in arrival order without waiting for each other.
   let ready: Promise<boolean> | undefined;
   let failed = false;
@@ -93,56 +167,87 @@ export function serveIngest(ws: WebSocket, ctx: IngestContext): void {
   const fail = (code: ErrorCode, message: string) => {
     if (failed) return;
     failed = true;
+    budget.close();
     send({ t: 'error', code, message });
     ws.close(closeCodeFor(code), code);
-    setTimeout(() => ws.terminate(), 2000).unref?.();
+    setTimeout(() => ws.terminate(), CLOSE_TIMEOUT_MS).unref?.();
   };
+  const refuse = (err: unknown) => {
+    if (err instanceof RelayError) return fail(err.code, err.message);
+    options.logger.error(`ingest failed: ${describe(err)}`);
+    fail(ErrorCode.INTERNAL, 'the relay failed; see its log');
+  };
+
+  // Timers run before I/O in each turn of the event loop: after a stall, a hello already received is read first (setImmediate).
+  const helloTimer = setTimeout(() => setImmediate(() => {
+    if (!hello) fail(ErrorCode.HELLO_TIMEOUT, `no "hello" within ${limits.helloTimeoutMs} ms`);
+  }), limits.helloTimeoutMs);
+  helloTimer.unref?.();
 
   ws.on('message', (data, isBinary) => {
     if (failed) return;
-    if (!bucket.take()) return fail(ErrorCode.RATE_LIMITED, `more than ${limits.maxMessagesPerSecond} messages per second`);
-    const parsed = parseJson(isBinary ? '' : String(data));
-    if (!parsed.ok) return fail(parsed.code, parsed.message);
-    const checked = validateIngestClientMessage(parsed.value, limits);
-    if (!checked.ok) return fail(checked.code, checked.message);
-    const m = checked.value;
-    if (m.t === 'hello') {
-      if (hello) return fail(ErrorCode.HELLO_TWICE, 'a socket says "hello" once');
-      if (m.v !== PROTOCOL_VERSION) return fail(ErrorCode.UNSUPPORTED_VERSION, `this relay speaks protocol v${PROTOCOL_VERSION}, not v${m.v}`);
-      const h = { sessionId: m.sessionId, windowId: m.windowId, meta: m.meta };
-      hello = h;
-      ready = store.ackedSeq(h.sessionId, h.windowId).then(
-        (ackedSeq) => {
-          if (ws.readyState !== ws.OPEN) return false;
-          hub.connect(h.sessionId, h.windowId, ackedSeq + 1);
-          connected = true;
-          send({ t: 'welcome', ackedSeq, config: options.recorder });
-          return true;
-        },
-        (err: unknown) => {
-          options.logger.error('reading the acknowledged seq failed', err);
-          fail(ErrorCode.STORE_FAILED, 'the store is not available');
-          return false;
-        },
-      );
-      return;
+    const size = sizeOf(data);
+    const within = budget.take(size);
+    let holding = false;
+    try {
+      if (!within) return fail(ErrorCode.RATE_LIMITED, 'the socket kept sending after the relay stopped reading it, far past "maxUnackedBytesPerSocket"');
+      if (!bucket.take()) return fail(ErrorCode.RATE_LIMITED, `more than ${limits.maxMessagesPerSecond} messages per second`);
+      const parsed = parseJson(isBinary ? '' : String(data));
+      if (!parsed.ok) return fail(parsed.code, parsed.message);
+      const checked = validateIngestClientMessage(parsed.value, limits);
+      if (!checked.ok) return fail(checked.code, checked.message);
+      const m = checked.value;
+      if (m.t === 'hello') {
+        if (hello) return fail(ErrorCode.HELLO_TWICE, 'a socket says "hello" once');
+        if (m.v !== PROTOCOL_VERSION) return fail(ErrorCode.UNSUPPORTED_VERSION, `this relay speaks protocol v${PROTOCOL_VERSION}, not v${m.v}`);
+        clearTimeout(helloTimer);
+        const h = { sessionId: m.sessionId, windowId: m.windowId, meta: m.meta };
+        hello = h;
+        ready = Promise.all([store.ackedSeq(h.sessionId, h.windowId), bounds.hold(h.sessionId)]).then(
+          ([ackedSeq, held]) => {
+            if (ws.readyState !== ws.OPEN) {
+              bounds.release(held);
+              return false;
+            }
+            counts = held;
+            bounds.advance(held, h.windowId, ackedSeq);
+            try {
+              bounds.checkWindow(held, h.windowId);
+            } catch (err) {
+              refuse(err);
+              return false;
+            }
+            hub.connect(h.sessionId, h.windowId, ackedSeq + 1);
+            connected = true;
+            send({ t: 'welcome', ackedSeq, config: options.recorder });
+            return true;
+          },
+          (err: unknown) => {
+            options.logger.error(`reading session ${h.sessionId} for its hello failed: ${describe(err)}`);
+            fail(ErrorCode.STORE_FAILED, 'the store is not available');
+            return false;
+          },
+        );
+        return;
+      }
+      if (!hello || !ready) return fail(ErrorCode.HELLO_REQUIRED, 'send "hello" before any "batch"');
+      const h = hello;
+      const batch = m;
+      holding = true;
+      void ready.then((ok) => {
+        if (!ok || failed || !counts) return;
+        return ingestBatch(ctx, counts, { sessionId: h.sessionId, windowId: h.windowId, seq: batch.seq, events: batch.events, meta: h.meta, bytes: size })
+          .then(() => send({ t: 'ack', seq: batch.seq }), refuse);
+      }).finally(() => budget.give(size));
+    } finally {
+      if (!holding) budget.give(size);
     }
-    if (!hello || !ready) return fail(ErrorCode.HELLO_REQUIRED, 'send "hello" before any "batch"');
-    const h = hello;
-    const batch = m;
-    void ready.then((ok) => {
-      if (!ok || failed) return;
-      return ingestBatch(ctx, { sessionId: h.sessionId, windowId: h.windowId, seq: batch.seq, events: batch.events, meta: h.meta }).then(
-        () => send({ t: 'ack', seq: batch.seq }),
-        (err: unknown) => {
-          options.logger.error(`storing batch ${batch.seq} of ${h.sessionId}/${h.windowId} failed`, err);
-          fail(ErrorCode.STORE_FAILED, 'the batch could not be stored; send it again after reconnecting');
-        },
-      );
-    });
   });
 
   ws.on('close', () => {
+    clearTimeout(helloTimer);
+    budget.close();
+    if (counts) bounds.release(counts);
     if (connected && hello) hub.disconnect(hello.sessionId);
   });
   ws.on('error', (err) => {

@@ -1,8 +1,9 @@
 /** The relay's options, their defaults, and the checks that run at construction. */
 import { DEFAULT_LIMITS, DEFAULT_RECORDER_CONFIG, type Limits, type RecorderConfig, createSecret } from '@sentiero/protocol';
 import type { Store } from '@sentiero/storage';
+import { normalizeOrigin } from './auth.ts';
 
-/** Who may send events: origins (`https://app.example`), `'*'` for any, or a predicate. */
+/** Who may send events: origins (`https://app.example`, compared by scheme, host and port), `'*'` for any, or a predicate. */
 export type OriginPolicy = readonly string[] | '*' | ((origin: string) => boolean);
 
 /** Where the relay writes what it has to say. */
@@ -25,8 +26,11 @@ export interface RelayOptions {
   /** The ingest key for server-side error reports. Default: `SENTIERO_INGEST_KEY`, else a new random one. */
   ingestKey?: string;
   /**
-   * Which page origins may send events. Default: the relay's own origin only (the `Host`
-   * the request came to), which is right when the recorder runs on the app the relay is attached to.
+   * Which page origins may send events, e.g. `['https://app.example']` (the app's public
+   * origin, as the browser sees it behind any proxy). Default: only pages of this server on a
+   * loopback address (`http://localhost:<port>`, `http://127.0.0.1:<port>`, `http://[::1]:<port>`),
+   * which suits development and the demo; a deployed app must list its public origin. The
+   * `Host` header is never trusted (a DNS-rebinding page controls it).
    */
   allowedOrigins?: OriginPolicy;
   /** Limits; each defaults to `DEFAULT_LIMITS` of `@sentiero/protocol`. */
@@ -102,9 +106,16 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
   if (options.sourceMapsDir !== undefined && (typeof options.sourceMapsDir !== 'string' || options.sourceMapsDir === '')) {
     throw new TypeError('The "sourceMapsDir" option must be a folder path');
   }
-  const ao = options.allowedOrigins;
-  if (ao !== undefined && ao !== '*' && typeof ao !== 'function' && !(Array.isArray(ao) && ao.every((o) => typeof o === 'string'))) {
-    throw new TypeError('The "allowedOrigins" option must be an array of origins, "*", or a function');
+  let ao = options.allowedOrigins;
+  if (ao !== undefined && ao !== '*' && typeof ao !== 'function') {
+    if (!Array.isArray(ao) || !ao.every((o) => typeof o === 'string')) {
+      throw new TypeError('The "allowedOrigins" option must be an array of origins, "*", or a function');
+    }
+    ao = ao.map((o: string) => {
+      const origin = normalizeOrigin(o);
+      if (origin === undefined) throw new TypeError(`The "allowedOrigins" option must list origins such as "https://app.example:8443" (scheme, host, optional port, nothing else); got ${JSON.stringify(o)}`);
+      return origin;
+    });
   }
   const limits: Limits = { ...DEFAULT_LIMITS };
   for (const [k, v] of Object.entries(options.limits ?? {})) {

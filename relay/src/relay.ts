@@ -3,15 +3,18 @@
  * (as `ws` does), answers the routes under its base path, passes every other request on to
  * the app, and owns the store it writes to.
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ErrorCode, validateErrorReport, type ErrorContext, type ErrorReportAck } from '@sentiero/protocol';
 import { LevelStore, type Store } from '@sentiero/storage';
 import { originAllowed } from './auth.ts';
+import { IngestBudget } from './backpressure.ts';
+import { ConnectionCounter } from './connections.ts';
 import { createRoutes, missingBundles } from './http.ts';
 import { Hub, toSummary } from './hub.ts';
 import { serveIngest } from './ingest.ts';
+import { SessionBounds } from './ingest-limits.ts';
 import { type RelayOptions, type ResolvedOptions, resolveOptions } from './options.ts';
 import { type RequestErrorContext, type RequestErrorOptions } from './middleware/core.ts';
 import { type ExpressErrorHandler, createExpressErrorHandler } from './middleware/express.ts';
@@ -30,6 +33,10 @@ export interface RelayStats {
   ingestSockets: number;
   watchSockets: number;
   liveSessions: number;
+  /** Bytes of batches received on ingest sockets and not yet acknowledged (bounded by `maxUnackedBytesTotal`, give or take one batch per socket). */
+  ingestUnackedBytes: number;
+  /** Ingest sockets the relay is not reading right now, waiting for their batches to be stored. */
+  ingestPausedSockets: number;
 }
 
 /** What `captureException` may say about an error besides the error itself. */
@@ -125,6 +132,10 @@ export function createRelay(options: RelayOptions = {}): Relay {
     onLiveChange: (sessionId) => pushFeed(sessionId),
   });
 
+  const bounds = new SessionBounds(store, opts.limits);
+  const budget = new IngestBudget(opts.limits.maxUnackedBytesPerSocket, opts.limits.maxUnackedBytesTotal, opts.limits.maxPayloadBytes);
+  const connections = new ConnectionCounter(opts.limits.maxSocketsPerAddress);
+
   const sourceMaps = new SourceMaps({ store, dir: opts.sourceMapsDir, logger: opts.logger });
   const errors = new ErrorTracker({ store, hub, sourceMaps, logger: opts.logger, changed: (id) => changed(id) });
 
@@ -136,11 +147,14 @@ export function createRelay(options: RelayOptions = {}): Relay {
     changed,
     errors,
     sourceMaps,
+    bounds,
+    budget,
     ready,
     isClosing: () => closing !== undefined,
     async deleteSession(id: string) {
       const existed = await store.deleteSession(id);
       if (existed) {
+        bounds.forget(id);
         hub.forget(id);
         for (const l of hub.feed) l.deleted(id);
       }
@@ -160,7 +174,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
   function rejectUpgrade(socket: Duplex, status: number, code: string, message: string) {
     const body = JSON.stringify({ code, message });
     socket.end(
-      `HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : 'Service Unavailable'}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
   }
@@ -181,6 +195,10 @@ export function createRelay(options: RelayOptions = {}): Relay {
     }
     if (isIngest && !originAllowed(req, opts.allowedOrigins)) {
       rejectUpgrade(socket, 403, ErrorCode.ORIGIN_NOT_ALLOWED, `origin ${req.headers.origin} may not send events here`);
+      return true;
+    }
+    if (isIngest && !connections.admit(req.socket.remoteAddress ?? '', socket)) {
+      rejectUpgrade(socket, 429, ErrorCode.TOO_MANY_CONNECTIONS, `at most ${opts.limits.maxSocketsPerAddress} ingest sockets per client address`);
       return true;
     }
     socket.on('error', () => { /* a reset before the handshake completes is not ours to report */ });
@@ -291,7 +309,10 @@ export function createRelay(options: RelayOptions = {}): Relay {
       return createKoaMiddleware(middlewareCapture, options);
     },
     stats() {
-      return { ingestSockets: ingestSockets.size, watchSockets: watchSockets.size, liveSessions: hub.liveSessionIds().length };
+      return {
+        ingestSockets: ingestSockets.size, watchSockets: watchSockets.size, liveSessions: hub.liveSessionIds().length,
+        ingestUnackedBytes: budget.unackedBytes, ingestPausedSockets: budget.pausedSockets,
+      };
     },
     close() {
       closing ??= (async () => {

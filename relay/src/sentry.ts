@@ -211,7 +211,7 @@ async function replaySegment(event: EnvelopeItem, recording: EnvelopeItem, fallb
     throw bad(`the replay segment is not usable: ${checked.message}`);
   }
   const b = checked.value;
-  return { sessionId: b.sessionId, windowId: b.windowId, seq: b.seq, events: b.events, meta: b.meta };
+  return { sessionId: b.sessionId, windowId: b.windowId, seq: b.seq, events: b.events, meta: b.meta, bytes: text.length };
 }
 
 /** Reads what an envelope asks to store; throws `SENTIERO_BAD_ENVELOPE` (nothing to store) when any used item is bad. */
