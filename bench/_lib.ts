@@ -12,6 +12,9 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** The shared fixture: a real 45 s rrweb recording. */
 export const FIXTURE = path.resolve(HERE, '../../shared/fixtures/acme-crm-45s.rrweb.json');
 
+/** The permessage-deflate options of the relay's sockets (relay/src/relay.ts): every raw baseline uses the same. */
+export const RELAY_DEFLATE = { serverNoContextTakeover: true, threshold: 1024, zlibDeflateOptions: { level: 1 }, concurrencyLimit: 10 } as const;
+
 /** An rrweb event as the fixture holds it. */
 export type Ev = { type: number; timestamp: number; data: unknown };
 

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { Level } from 'level';
 import { type PerMessageDeflateOptions, WebSocketServer } from 'ws';
 import { createRelay } from '@sentiero/relay';
+import { RELAY_DEFLATE } from './_lib.ts';
 
 /** What the parent asks for. */
 export interface ServerSpec {
@@ -25,8 +26,6 @@ export interface ServerSpec {
   token?: string;
 }
 
-/** The permessage-deflate options the relay uses (relay/src/relay.ts); the raw ingest server uses the same. */
-export const RELAY_DEFLATE: PerMessageDeflateOptions = { serverNoContextTakeover: true, threshold: 1024, zlibDeflateOptions: { level: 1 }, concurrencyLimit: 10 };
 
 const spec = JSON.parse(process.env.BENCH_CHILD ?? '{}') as ServerSpec;
 const dir = mkdtempSync(path.join(tmpdir(), `bench-${spec.mode}-`));

@@ -5,7 +5,7 @@
  * send at a random offset) and timing each ack. Optionally `attackers` sockets that pipeline
  * `attackBatches` batches of about `attackBytes` each without waiting for acks.
  * Messages: sends `{ connected, failed }` once every recorder is connected, then on "measure"
- * starts counting (and the attack), and on "report" (1 s later, for the last acks) answers `{ acks, p50, p99, sent, closed }` and exits.
+ * starts counting (and the attack), and on "report" (1 s later, for the last acks) answers `{ acks, p50, p99, sent, closed, attacksDone, attackSent, attackClosed }` and exits.
  */
 import { readFileSync } from 'node:fs';
 import { WebSocket } from 'ws';
@@ -21,6 +21,9 @@ let measuring = false;
 const latencies = [];
 let sent = 0;
 let closed = 0;
+let attacksDone = 0;
+let attackSent = 0;
+let attackClosed = 0;
 const sockets = [];
 
 function recorder(i) {
@@ -68,12 +71,23 @@ function recorder(i) {
 function attacker(i) {
   const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
   ws.on('error', () => {});
+  ws.on('close', () => attackClosed++);
   ws.once('open', () => {
     ws.send(JSON.stringify({ t: 'hello', v: 1, sessionId: `attack-${process.pid}-${i}`, windowId: 'w1', lastSeq: 0, meta: { url: 'http://bench/', userAgent: 'bench', startedAt: Date.now() } }));
     // One padded event per batch makes the frame just under `attackBytes`; the same string is sent every time with a new seq.
     const pad = 'x'.repeat(attackBytes - 200);
     const body = `,"events":[{"type":5,"timestamp":${Date.now()},"data":{"tag":"pad","payload":"${pad}"}}]}`;
-    for (let seq = 1; seq <= attackBatches; seq++) ws.send(`{"t":"batch","seq":${seq}${body}`);
+    // Pipelined: never waits for an ack, only for its own socket to take the bytes (so this process stays small).
+    let seq = 0;
+    const pump = () => {
+      while (seq < attackBatches && ws.readyState === ws.OPEN && ws.bufferedAmount < 2 * attackBytes) {
+        ws.send(`{"t":"batch","seq":${++seq}${body}`);
+        attackSent++;
+      }
+      if (seq < attackBatches && ws.readyState === ws.OPEN) setTimeout(pump, 5);
+      else if (seq >= attackBatches) attacksDone++;
+    };
+    pump();
   });
   sockets.push(ws);
 }
@@ -97,6 +111,6 @@ process.on('message', async (m) => {
     const s = [...latencies].sort((a, b) => a - b);
     const at = (p) => (s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN);
     for (const ws of sockets) ws.terminate();
-    process.send({ acks: s.length, p50: at(50), p99: at(99), sent, closed }, () => process.exit(0));
+    process.send({ acks: s.length, p50: at(50), p99: at(99), sent, closed, attacksDone, attackSent, attackClosed }, () => process.exit(0));
   }
 });
