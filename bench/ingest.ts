@@ -10,11 +10,10 @@
  * timestamps, batched as the recorder batches them (≤ 50 events or 1 s per batch).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Level } from 'level';
 import { WebSocketServer } from 'ws';
@@ -111,9 +110,11 @@ const rawMs: number[] = [];
 const relayMs: number[] = [];
 let rawKb = 0;
 let relayKb = 0;
+// BENCH_ONLY=relay runs the relay side alone (for `node --cpu-prof`).
+const only = process.env.BENCH_ONLY;
 for (let r = 0; r < ROUNDS; r++) {
-  const a = await raw(rawFrames);
-  const b = await product(relayFrames, r);
+  const a = only === 'relay' ? { ms: NaN, kb: NaN } : await raw(rawFrames);
+  const b = only === 'raw' ? { ms: NaN, kb: NaN } : await product(relayFrames, r);
   rawMs.push(a.ms);
   relayMs.push(b.ms);
   rawKb = a.kb;
