@@ -59,6 +59,16 @@ export function rssOf(pid: number): { rss: number; peak: number } {
   }
 }
 
+/** CPU time (user + system) a process has used so far, in ms (from /proc; clock ticks of 10 ms). */
+export function cpuMsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
 /** A child process that answers with one message per request. */
 export interface Child {
   proc: ChildProcess;

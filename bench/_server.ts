@@ -44,7 +44,7 @@ server.on('error', (err) => console.error(err));
 let close: () => Promise<void>;
 
 if (spec.mode === 'relay') {
-  const relay = createRelay({ dataDir: dir, token: spec.token ?? 'bench-token-0123456789', limits: spec.limits ?? {}, logger: { info() {}, warn() {}, error: (m: string) => console.error(m) } as never });
+  const relay = createRelay({ dataDir: dir, token: spec.token ?? 'bench-token-0123456789', limits: spec.limits ?? {}, logger: { info() {}, warn() {}, error: (m: string, err?: unknown) => console.error(m, err instanceof Error ? err.message : '') } });
   relay.attach(server);
   await relay.ready;
   close = () => relay.close();
