@@ -59,6 +59,29 @@ export function rssOf(pid: number): { rss: number; peak: number } {
   }
 }
 
+/** Follows a process's RSS every `everyMs`; past `killMb`, kills it (so that a run cannot take the machine down). */
+export function watchRss(c: Child, killMb: number, everyMs: number) {
+  const pid = c.proc.pid!;
+  const state = { peak: 0, exceeded: false, onExceeded: () => {} };
+  const timer = setInterval(() => {
+    const { rss } = rssOf(pid);
+    if (rss > state.peak) state.peak = rss;
+    if (rss > killMb && !state.exceeded) {
+      state.exceeded = true;
+      c.proc.kill('SIGKILL');
+      state.onExceeded();
+    }
+  }, everyMs);
+  return { state, stop: () => clearInterval(timer) };
+}
+
+/** Asks a `_server.ts` child to close, and kills it if it has not exited within 3 s. */
+export async function stopServer(c: Child): Promise<void> {
+  if (c.proc.exitCode === null && c.proc.signalCode === null) c.send('stop');
+  await Promise.race([new Promise((r) => c.proc.once('exit', r)), new Promise((r) => setTimeout(r, 3000))]);
+  await c.stop();
+}
+
 /** CPU time (user + system) a process has used so far, in ms (from /proc; clock ticks of 10 ms). */
 export function cpuMsOf(pid: number): number {
   try {

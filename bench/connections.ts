@@ -10,7 +10,7 @@
  * Relay and recorders run in separate processes, so the RSS is the relay's own.
  */
 import type { PerMessageDeflateOptions } from 'ws';
-import { FIXTURE, child, fmt, loadLine, rssOf, table } from './_lib.ts';
+import { FIXTURE, child, fmt, loadLine, rssOf, stopServer, table, watchRss } from './_lib.ts';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 1000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 16);
@@ -22,16 +22,7 @@ interface Run { base: number; peak: number; end: number; p50: number; p99: numbe
 async function run(mode: 'relay' | 'raw-ingest', connections: number, deflate?: PerMessageDeflateOptions | false): Promise<Run> {
   const server = child('_server.ts', { mode, limits: { maxMessagesPerSecond: 1_000 }, ...(deflate !== undefined ? { deflate } : {}) });
   const pid = server.proc.pid!;
-  let peak = 0;
-  let exceeded = false;
-  const sampler = setInterval(() => {
-    const { rss } = rssOf(pid);
-    if (rss > peak) peak = rss;
-    if (rss > KILL_MB && !exceeded) {
-      exceeded = true;
-      server.proc.kill('SIGKILL');
-    }
-  }, 100);
+  const rss = watchRss(server, KILL_MB, 100);
   try {
     const { port } = await server.next<{ port: number }>();
     await new Promise((r) => setTimeout(r, 300));
@@ -44,15 +35,13 @@ async function run(mode: 'relay' | 'raw-ingest', connections: number, deflate?: 
       const end = rssOf(pid).rss;
       load.send('report');
       const r = await load.next<{ acks: number; p50: number; p99: number; sent: number }>();
-      return { base, peak, end, ...r, connected, failed, exceeded };
+      return { base, peak: rss.state.peak, end, ...r, connected, failed, exceeded: rss.state.exceeded };
     } finally {
       await load.stop();
     }
   } finally {
-    clearInterval(sampler);
-    server.send('stop');
-    await Promise.race([new Promise((r) => server.proc.once('exit', r)), new Promise((r) => setTimeout(r, 3000))]);
-    await server.stop();
+    rss.stop();
+    await stopServer(server);
   }
 }
 

@@ -7,7 +7,7 @@
  * server's CPU time per second of traffic (the relay's includes storing every batch), which
  * other load on the machine moves far less than latency.
  */
-import { FIXTURE, child, cpuMsOf, fmt, loadLine, median, pct, table } from './_lib.ts';
+import { FIXTURE, child, cpuMsOf, fmt, loadLine, median, pct, stopServer, table } from './_lib.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -32,9 +32,7 @@ async function run(kind: 'relay' | 'raw', watchers: number): Promise<Result> {
       await load.stop();
     }
   } finally {
-    server.send('stop');
-    await Promise.race([new Promise((r) => server.proc.once('exit', r)), new Promise((r) => setTimeout(r, 3000))]);
-    await server.stop();
+    await stopServer(server);
   }
 }
 

@@ -6,7 +6,7 @@
  * ack p99 < 1 s. The relay runs in its own process with the default limits and is killed at
  * 2 GB ("exceeded") so that the run cannot take the machine down.
  */
-import { FIXTURE, child, fmt, loadLine, rssOf, table } from './_lib.ts';
+import { FIXTURE, child, fmt, loadLine, stopServer, table, watchRss } from './_lib.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const ATTACKERS = Number(process.env.BENCH_ATTACKERS ?? 3);
@@ -16,19 +16,7 @@ interface Run { attackSent: number; attackClosed: number; peak: number; p50: num
 
 async function run(attackers: number): Promise<Run> {
   const server = child('_server.ts', { mode: 'relay' });
-  const pid = server.proc.pid!;
-  let peak = 0;
-  let exceeded = false;
-  let onExceeded = () => {};
-  const sampler = setInterval(() => {
-    const { rss } = rssOf(pid);
-    if (rss > peak) peak = rss;
-    if (rss > KILL_MB && !exceeded) {
-      exceeded = true;
-      server.proc.kill('SIGKILL');
-      onExceeded();
-    }
-  }, 50);
+  const rss = watchRss(server, KILL_MB, 50);
   try {
     const { port } = await server.next<{ port: number }>();
     // The good recorder and the attackers in separate processes, so that the attack's sending does not delay the good one.
@@ -41,22 +29,20 @@ async function run(attackers: number): Promise<Run> {
       bad.send('measure');
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, SECONDS * 1000);
-        onExceeded = () => { clearTimeout(t); resolve(); };
+        rss.state.onExceeded = () => { clearTimeout(t); resolve(); };
       });
       const seconds = (performance.now() - started) / 1000;
       good.send('report');
       bad.send('report');
       type Report = { acks: number; p50: number; p99: number; sent: number; closed: number; attacksDone: number; attackSent: number; attackClosed: number };
       const [r, b] = await Promise.all([good.next<Report>(), bad.next<Report>()]);
-      return { peak, ...r, attacksDone: b.attacksDone, attackSent: b.attackSent, attackClosed: b.attackClosed, exceeded, seconds };
+      return { peak: rss.state.peak, ...r, attacksDone: b.attacksDone, attackSent: b.attackSent, attackClosed: b.attackClosed, exceeded: rss.state.exceeded, seconds };
     } finally {
       await Promise.all([good.stop(), bad.stop()]);
     }
   } finally {
-    clearInterval(sampler);
-    if (!exceeded) server.send('stop');
-    await Promise.race([new Promise((r) => server.proc.once('exit', r)), new Promise((r) => setTimeout(r, 3000))]);
-    await server.stop();
+    rss.stop();
+    await stopServer(server);
   }
 }
 
