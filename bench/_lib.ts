@@ -77,7 +77,8 @@ export function watchRss(c: Child, killMb: number, everyMs: number) {
 
 /** Asks a `_server.ts` child to close, and kills it if it has not exited within 3 s. */
 export async function stopServer(c: Child): Promise<void> {
-  if (c.proc.exitCode === null && c.proc.signalCode === null) c.send('stop');
+  // A child just killed for its RSS may still look alive for a moment, with its channel already closed.
+  if (c.proc.connected) c.proc.send('stop', () => {});
   await Promise.race([new Promise((r) => c.proc.once('exit', r)), new Promise((r) => setTimeout(r, 3000))]);
   await c.stop();
 }
