@@ -18,7 +18,7 @@ const TOKEN = 'bench-token-0123456789';
 interface Result { p50: number; p99: number; lost: number; cpu: number }
 
 async function run(kind: 'relay' | 'raw', watchers: number): Promise<Result> {
-  const server = child('_server.ts', kind === 'relay' ? { mode: 'relay', token: TOKEN, limits: { maxMessagesPerSecond: 1_000_000 }, ...(process.env.BENCH_DEFLATE ? { deflate: JSON.parse(process.env.BENCH_DEFLATE) } : {}) } : { mode: 'raw-fanout' });
+  const server = child('_server.ts', kind === 'relay' ? { mode: 'relay', token: TOKEN, limits: { maxMessagesPerSecond: 1_000_000 } } : { mode: 'raw-fanout' });
   try {
     const { port } = await server.next<{ port: number }>();
     const cpu0 = cpuMsOf(server.proc.pid!);
