@@ -12,6 +12,8 @@ export interface Published {
   seq: number;
   /** The serialized `events` message. */
   frame: string;
+  /** `frame` as UTF-8, encoded once by the hub for all listeners (set before `batch` is called). */
+  bytes?: Buffer;
 }
 
 /** Something that follows one session (a watch socket's subscription). */
@@ -204,6 +206,8 @@ export class Hub {
   }
 
   private deliver(s: LiveSession, p: Published) {
+    if (!s.listeners.size) return;
+    p.bytes ??= Buffer.from(p.frame);
     for (const l of s.listeners) l.batch(p);
   }
 

@@ -166,7 +166,10 @@ export function createRelay(options: RelayOptions = {}): Relay {
   const wsOptions = {
     noServer: true,
     maxPayload: opts.limits.maxPayloadBytes,
-    perMessageDeflate: { threshold: 1024, zlibDeflateOptions: { level: 1 }, concurrencyLimit: 10 },
+    // No server context takeover: each message is compressed on its own, so messages under `threshold` (acks,
+    // control messages) are not compressed at all and a socket holds no deflate stream until it sends a large one
+    // (with takeover, ws compresses every message and keeps ~300 KB of zlib state per socket). See docs/relay.md.
+    perMessageDeflate: { serverNoContextTakeover: true, threshold: 1024, zlibDeflateOptions: { level: 1 }, concurrencyLimit: 10 },
   } as const;
   const ingestWss = new WebSocketServer(wsOptions);
   const watchWss = new WebSocketServer(wsOptions);

@@ -38,13 +38,13 @@ export function serveWatch(ws: WebSocket, ctx: Context): void {
   let unfeedErrors: (() => void) | undefined;
 
   const send = (m: WatchServerMessage) => sendRaw(JSON.stringify(m));
-  const sendRaw = (frame: string, cb?: (err?: Error) => void): void => {
+  const sendRaw = (frame: string | Buffer, cb?: (err?: Error) => void, compress = true): void => {
     if (ws.readyState !== ws.OPEN) return cb?.(new Error('socket closed'));
     if (ws.bufferedAmount > limits.maxWatcherBufferedBytes) {
       fail(ErrorCode.SLOW_CONSUMER, `the watcher fell more than ${limits.maxWatcherBufferedBytes} bytes behind`);
       return cb?.(new Error('slow consumer'));
     }
-    ws.send(frame, cb);
+    ws.send(frame, { binary: false, compress }, cb);
   };
   const fail = (code: ErrorCode, message: string) => {
     if (ws.readyState !== ws.OPEN) return;
@@ -140,7 +140,8 @@ export function serveWatch(ws: WebSocket, ctx: Context): void {
 interface SubscriptionIo {
   store: Store;
   hub: Hub;
-  sendRaw(frame: string, cb?: (err?: Error) => void): void;
+  /** Sends a text frame; `compress: false` skips permessage-deflate (live frames: one shared buffer, no per-watcher deflate). */
+  sendRaw(frame: string | Buffer, cb?: (err?: Error) => void, compress?: boolean): void;
   send(m: WatchServerMessage): void;
   bufferedAmount(): number;
   /** Cuts the watcher off as a slow consumer. */
@@ -216,7 +217,7 @@ class Subscription implements SessionListener {
     }
     if ((this.sent.get(p.windowId) ?? 0) >= p.seq) return;
     this.sent.set(p.windowId, p.seq);
-    this.io.sendRaw(p.frame);
+    this.io.sendRaw(p.bytes ?? p.frame, undefined, false);
   }
 
   end(): void {

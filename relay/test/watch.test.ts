@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { WebSocket } from 'ws';
 import { CloseCode, ErrorCode } from '@sentiero/protocol';
 import { Inbox, type TestRelay, startRelay } from '../../test/helpers/relay.ts';
 import { waitFor } from '../../test/helpers/net.ts';
@@ -135,5 +136,35 @@ describe('relay watch', () => {
     assert.equal(t.relay.stats().watchSockets, 1, 'the slow watcher was cut off');
     await good.next((m) => m.t === 'events' && m.seq === seq);
     assert.equal(good.closed, undefined);
+  });
+
+  it('sends live batches as text frames, the same to every watcher, and compresses no small message', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${t.port}${t.relay.basePath}/ingest`);
+    let negotiated = '';
+    ws.once('upgrade', (res) => { negotiated = String(res.headers['sec-websocket-extensions']); });
+    await new Promise((resolve) => ws.once('open', resolve));
+    assert.match(negotiated, /^permessage-deflate; server_no_context_takeover/, 'so that small messages (acks) are not compressed');
+    const rec = new Inbox(ws);
+    rec.send({ t: 'hello', v: 1, sessionId: 'fan', windowId: 'w1', lastSeq: 0, meta });
+    await rec.next((m) => m.t === 'welcome');
+    const frames: Array<Array<{ text: string; binary: boolean }>> = [];
+    for (let i = 0; i < 3; i++) {
+      const w = await watcher(t);
+      const got: Array<{ text: string; binary: boolean }> = [];
+      w.ws.on('message', (d, binary) => got.push({ text: String(d), binary }));
+      frames.push(got);
+      await w.next((m) => m.t === 'ready');
+      w.send({ t: 'subscribe', sessionId: 'fan' });
+      await w.next((m) => m.t === 'live');
+    }
+    const big = { type: 3, timestamp: 1_000_001, data: { text: randomBytes(4096).toString('hex') } };
+    rec.send({ t: 'batch', seq: 1, events: [big] });
+    await waitFor(() => frames.every((got) => got.some((f) => f.text.startsWith('{"t":"events"'))), { what: 'the batch at every watcher' });
+    const live = frames.map((got) => got.find((f) => f.text.startsWith('{"t":"events"'))!);
+    for (const f of live) {
+      assert.equal(f.binary, false, 'a text frame, as browsers expect');
+      assert.equal(f.text, live[0]!.text);
+      assert.deepEqual(JSON.parse(f.text).events, [big]);
+    }
   });
 });
