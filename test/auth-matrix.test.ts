@@ -26,7 +26,7 @@ interface Route {
   /** The status of a right request (for a WebSocket: 101). */
   ok: number;
   /** The body of a right request. */
-  body?: () => string | Buffer;
+  body?: () => string;
   /** A WebSocket route. */
   ws?: boolean;
 }
