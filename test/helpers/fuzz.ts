@@ -236,11 +236,12 @@ export async function fuzzRelay({ frames, seed, concurrency = 4, warmup = Math.m
       ws.send(f.data, { binary: f.binary });
       report.frames++;
     };
-    if (c.kind === 'ingest' && c.hello) send(text(JSON.stringify({ t: 'hello', v: PROTOCOL_VERSION, sessionId: createId(), windowId: createId(), lastSeq: 0, meta })));
+    if (c.kind === 'ingest' && (c.hello || c.flood)) send(text(JSON.stringify({ t: 'hello', v: PROTOCOL_VERSION, sessionId: createId(), windowId: createId(), lastSeq: 0, meta })));
     if (c.kind === 'watch' && c.auth !== 'none') send(text(JSON.stringify({ t: 'auth', token: c.auth === 'right' ? t.relay.token : 'wrong-token-0123456789' })));
-    for (const f of c.frames) send(f);
+    // A flood comes first: any bad frame before it would end the socket.
     const floodFrame = text(c.kind === 'ingest' ? '{"t":"batch","seq":1,"events":[]}' : JSON.stringify({ t: 'subscribe', sessionId: target }));
     for (let i = 0; i < c.flood; i++) send(floodFrame);
+    for (const f of c.frames) send(f);
     // A last frame that no relay may take: every socket ends closed by the relay, with the first reason it found.
     send(text('}'));
     const timer = setTimeout(() => { fail(c, 'the relay did not close the socket within 20 s'); ws.terminate(); }, 20_000);
