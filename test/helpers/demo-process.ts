@@ -44,9 +44,17 @@ export async function killHard(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** A demo page recording into a demo process, and the seqs the relay acknowledged to it (read from its WebSocket frames over CDP). */
-export async function recordingPage(browser: Browser, origin: string): Promise<{ page: Page; sessionId: string; acked: number[] }> {
+/** A demo page recording into a demo process (with `recorderOptions` added to its `Sentiero.start`), and the seqs the relay acknowledged to it (read from its WebSocket frames over CDP). */
+export async function recordingPage(browser: Browser, origin: string, recorderOptions: Record<string, unknown> = {}): Promise<{ page: Page; sessionId: string; acked: number[] }> {
   const page = await (await browser.newContext()).newPage();
+  if (Object.keys(recorderOptions).length) {
+    // The demo page starts the recorder with `Sentiero.start({ … })`: add the options there.
+    await page.route(`${origin}/`, async (route) => {
+      const res = await route.fetch();
+      const html = (await res.text()).replace('Sentiero.start({', `Sentiero.start({ ...${JSON.stringify(recorderOptions)}, `);
+      await route.fulfill({ response: res, body: html });
+    });
+  }
   const acked: number[] = [];
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Network.enable');
