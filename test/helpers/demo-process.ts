@@ -44,17 +44,9 @@ export async function killHard(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** A demo page recording into a demo process (with `recorderOptions` added to its `Sentiero.start`), and the seqs the relay acknowledged to it (read from its WebSocket frames over CDP). */
+/** A demo page recording into a demo process (started again with `recorderOptions` when given), and the seqs the relay acknowledged to it (read from its WebSocket frames over CDP). */
 export async function recordingPage(browser: Browser, origin: string, recorderOptions: Record<string, unknown> = {}): Promise<{ page: Page; sessionId: string; acked: number[] }> {
   const page = await (await browser.newContext()).newPage();
-  if (Object.keys(recorderOptions).length) {
-    // The demo page starts the recorder with `Sentiero.start({ … })`: add the options there.
-    await page.route(`${origin}/`, async (route) => {
-      const res = await route.fetch();
-      const html = (await res.text()).replace('Sentiero.start({', `Sentiero.start({ ...${JSON.stringify(recorderOptions)}, `);
-      await route.fulfill({ response: res, body: html });
-    });
-  }
   const acked: number[] = [];
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Network.enable');
@@ -63,6 +55,14 @@ export async function recordingPage(browser: Browser, origin: string, recorderOp
     if (m.t === 'ack') acked.push(m.seq!);
   });
   await page.goto(`${origin}/`);
+  if (Object.keys(recorderOptions).length) {
+    // The demo page started the recorder with `Sentiero.start({ captureErrors: true, linkRequests: true })`: start it again with the options added.
+    await page.evaluate((extra) => {
+      const s = (window as unknown as { Sentiero: { stop(): void; start(o: object): boolean } }).Sentiero;
+      s.stop();
+      if (!s.start({ captureErrors: true, linkRequests: true, ...extra })) throw new Error('the recorder did not start again');
+    }, recorderOptions);
+  }
   const { sessionId } = await waitFor(() => page.evaluate(() => (window as unknown as { __SENTIERO__?: { sessionId: string } }).__SENTIERO__), { what: 'the recorder' });
   return { page, sessionId, acked };
 }
