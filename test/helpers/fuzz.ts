@@ -111,7 +111,12 @@ const queryKey = fc.constantFrom('from', 'to', 'limit', 'cursor', 'url', 'hasErr
 const restCase: fc.Arbitrary<Case> = fc.record({
   kind: fc.constant('rest' as const),
   method: fc.constantFrom('GET', 'GET', 'GET', 'POST', 'PATCH', 'DELETE', 'PUT', 'OPTIONS', 'HEAD'),
-  path: fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => `/${s.join('/')}`),
+  path: fc.oneof(
+    fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => `/${s.join('/')}`),
+    // Every route's shape with a generated id in it.
+    fc.tuple(fc.constantFrom('/api/sessions/$', '/api/sessions/$/events', '/api/sessions/$/errors', '/api/errors/$', '/api/$/envelope/', '/api/$/store/', '/assets/$'), segment)
+      .map(([shape, seg]) => shape.replace('$', seg)),
+  ),
   query: fc.array(fc.tuple(queryKey, fc.oneof(fc.string({ maxLength: 30 }), weird.map(String))), { maxLength: 4 }),
   credential: fc.constantFrom('none', 'viewer', 'viewer', 'ingest-key', 'wrong'),
   body: fc.option(fc.oneof(commonFrame, ingestFrame), { nil: undefined }),
