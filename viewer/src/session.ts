@@ -132,7 +132,8 @@ export class SessionController {
   private backlogDone = false;
   private disposed = false;
   private unsubscribe: (() => void) | undefined;
-  private offErrors: (() => void) | undefined;
+  /** Stops following the sessions and errors feeds (followed while the session is recorded). */
+  private readonly offFeeds: Array<() => void> = [];
   /** The server errors already shown (group and time), so that the feed and the REST answer add each once. */
   private readonly serverErrors = new Set<string>();
   private notifyTimer: ReturnType<typeof setTimeout> | undefined;
@@ -247,10 +248,17 @@ export class SessionController {
       recording: summary.live, windowId, windows: this.windowList(),
     }, true);
     if (summary.live) {
-      this.offErrors = this.o.watch().onErrors({ onOccurrence: (o) => {
-        const m = occurrenceMarker(o, this.o.sessionId);
-        if (m) this.addServerErrors([m]);
-      } });
+      // While it is recorded, its pages and error count grow: the header follows the sessions feed.
+      const watch = this.o.watch();
+      this.offFeeds.push(
+        watch.onSession((s) => {
+          if (s.id === this.o.sessionId && !this.disposed) this.update({ summary: this.snap.recording ? s : { ...s, live: false } }, true);
+        }),
+        watch.onErrors({ onOccurrence: (o) => {
+          const m = occurrenceMarker(o, this.o.sessionId);
+          if (m) this.addServerErrors([m]);
+        } }),
+      );
     }
     if (summary.live || summary.errorCount) void this.loadServerErrors();
     if (this.o.t !== undefined) this.setPendingSeek(summary.startedAt + this.o.t);
@@ -401,6 +409,10 @@ export class SessionController {
     const summary = this.snap.summary ? { ...this.snap.summary, live: false } : undefined;
     const wasLive = this.snap.mode === 'live';
     this.update({ recording: false, mode: 'replay', ...(summary ? { summary } : {}) }, true);
+    // The recording's final summary (all its pages, every error), for the header.
+    this.o.client.getSession(this.o.sessionId).then((s) => {
+      if (!this.disposed) this.update({ summary: { ...s, live: false } }, true);
+    }, () => undefined);
     if (wasLive) {
       // Seamless: the replay engine is built beside the live one and shown at the same (last) frame.
       this.rebuild(this.snap.end, false);
@@ -602,7 +614,7 @@ export class SessionController {
     if (this.notifyTimer) clearTimeout(this.notifyTimer);
     if (this.raf) cancelAnimationFrame(this.raf);
     this.unsubscribe?.();
-    this.offErrors?.();
+    for (const off of this.offFeeds.splice(0)) off();
     this.engine?.destroy();
     this.engine = undefined;
     this.listeners.clear();
