@@ -206,6 +206,7 @@ export class MarkerReader {
     const type = str(n?.attrs?.type)?.toLowerCase();
     if (n?.tag === 'select') return 'Chose in';
     if (type === 'checkbox' || type === 'radio') return 'Toggled';
+    if (SET_TYPES.has(type ?? '')) return 'Set';
     return 'Typed in';
   }
 
@@ -329,6 +330,9 @@ export class MarkerReader {
     return this.pageTitle.get(href);
   }
 }
+
+/** Input types that are set, not typed in. */
+const SET_TYPES = new Set(['range', 'color', 'date', 'datetime-local', 'month', 'week', 'time', 'file']);
 
 /** What an `<input>` is called by its type. */
 const INPUT_NAMES: Record<string, string> = { checkbox: 'checkbox', radio: 'radio button', range: 'slider', file: 'file field', search: 'search field' };

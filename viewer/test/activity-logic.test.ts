@@ -43,6 +43,7 @@ const snapshot = [
           el(31, 'input', { type: 'search', 'aria-labelledby': 'q-label', placeholder: 'Type here' }),
           el(32, 'input', { type: 'submit', value: 'Send' }),
           el(33, 'div', { class: 'lonely' }),
+          el(34, 'input', { type: 'range', 'aria-label': 'Volume' }),
         ]),
       ])])] },
     },
@@ -108,7 +109,8 @@ describe('viewer: the activity counts what the user did', () => {
 
   it('names elements by their accessible name, then by the text around them, and only then by a selector', () => {
     const labels = extractMarkers([...snapshot, ...[destroyId(2), 26, 27, 28, 32, 33].map((id, i) => click(1000 + i * 100, id)),
-      input(2000, 22, { userTriggered: true }), input(2100, 25, { isChecked: true, userTriggered: true }), input(2200, 31, { userTriggered: true })] as never)
+      input(2000, 22, { userTriggered: true }), input(2100, 25, { isChecked: true, userTriggered: true }), input(2200, 31, { userTriggered: true }),
+      input(2300, 34, { text: '40', userTriggered: true }), input(2350, 34, { text: '45', userTriggered: true })] as never)
       .filter((m) => m.kind !== 'navigation').map((m) => m.label);
     assert.deepEqual(labels, [
       'Click on button in “Todo 3”',
@@ -120,6 +122,7 @@ describe('viewer: the activity counts what the user did', () => {
       'Typed in field “Email address”',
       'Toggled checkbox “Remember me”',
       'Typed in search field “Search the docs”',
+      'Set slider “Volume”',
     ]);
   });
 });

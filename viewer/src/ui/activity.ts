@@ -61,6 +61,16 @@ export function Activity(p: ActivityProps) {
     if (top < ol.scrollTop) ol.scrollTop = top;
     else if (top + li.offsetHeight > ol.scrollTop + ol.clientHeight) ol.scrollTop = top + li.offsetHeight - ol.clientHeight;
   }, [current]);
+  // An entry's opened detail (an error's stack) is brought into view, within the list only.
+  useEffect(() => {
+    const ol = list.current;
+    const detail = ol?.querySelector<HTMLElement>('.sv-entry-detail');
+    if (!ol || !detail) return;
+    const li = detail.parentElement ?? detail;
+    const top = li.getBoundingClientRect().top - ol.getBoundingClientRect().top + ol.scrollTop;
+    const bottom = top + li.offsetHeight;
+    if (bottom > ol.scrollTop + ol.clientHeight) ol.scrollTop = Math.min(top, bottom - ol.clientHeight);
+  }, [open]);
 
   const counts = new Map<string, number>();
   for (const m of p.markers) counts.set(m.kind, (counts.get(m.kind) ?? 0) + 1);
