@@ -125,7 +125,9 @@ class ReplayPanel implements vscode.Disposable {
   /** Names the tab after the session (its pages, start and length) once it is known. */
   updateTitle(): void {
     const id = this.sessionId;
-    this.panel.title = id ? replayTitle(id, this.owner.summary(id)) : 'Sentiero Sessions';
+    const title = id ? replayTitle(id, this.owner.summary(id)) : 'Sentiero Sessions';
+    // Sessions change every half second while one is live: the tab is touched only when its title does.
+    if (this.panel.title !== title) this.panel.title = title;
   }
 }
 
