@@ -8,7 +8,7 @@ import { type Client, ErrorCode, type EventsMessage, SentieroError, type Watch, 
 import { type HostAdapter, HostCapability, type ViewerToHost, formatRoute, parseRoute } from '@sentiero/viewer';
 import { type InspectedPage, type PageRecorder, relayOrigin } from './inspected.ts';
 import type { DevToolsAdapter, DevToolsTheme, DevToolsToPanel } from './messages.ts';
-import { type PanelError, type PanelErrorFrame, errorsIn, mergeErrors } from './session-errors.ts';
+import { type PanelError, type PanelErrorFrame, errorsIn, mergeErrors, sourceLocations } from './session-errors.ts';
 import type { TokenStore } from './tokens.ts';
 
 /** What the panel is showing. */
@@ -109,8 +109,8 @@ export interface PanelController {
   showSessions(): void;
   /** Replays the moment an error happened. */
   replayError(error: PanelError): void;
-  /** Opens a stack frame in DevTools' Sources panel. */
-  openFrame(frame: PanelErrorFrame): void;
+  /** Opens a stack frame in DevTools' Sources panel: its original source when DevTools has it, else the running script; `running` opens the running script. */
+  openFrame(frame: PanelErrorFrame, running?: boolean): void;
   /** Checks the page and the relay again now. */
   retry(): void;
   /** Stops everything. */
@@ -465,8 +465,10 @@ export function createPanelController(deps: ControllerDeps): PanelController {
       const t = Math.max(0, error.timestamp - (session.firstEventAt ?? error.timestamp) - 1000);
       navigateViewer(formatRoute({ view: 'session', sessionId: session.id, windowId: error.windowId, t }));
     },
-    openFrame(frame) {
-      deps.devtools.postMessage({ t: 'open-resource', url: frame.url, line: frame.line, ...(frame.column ? { column: frame.column } : {}) });
+    openFrame(frame, running = false) {
+      const { original: _original, ...runningFrame } = frame;
+      const [first, ...fallbacks] = sourceLocations(running ? runningFrame : frame);
+      deps.devtools.postMessage({ t: 'open-resource', ...first!, ...(fallbacks.length ? { fallbacks } : {}) });
     },
     retry() {
       deps.devtools.postMessage({ t: 'refresh' });

@@ -5,7 +5,7 @@
  * theme changes, and opens source locations with `devtools.panels.openResource`.
  */
 import { INSPECT_EXPRESSION, type InspectedPage, readInspectedPage, samePage } from './inspected.ts';
-import type { DevToolsAdapter, DevToolsTheme, DevToolsToPanel, PanelToDevTools } from './messages.ts';
+import type { DevToolsAdapter, DevToolsTheme, DevToolsToPanel, PanelToDevTools, SourceLocation } from './messages.ts';
 
 /** A WebExtension event, as far as the adapter uses it. */
 export interface EventLike<F> {
@@ -31,8 +31,11 @@ export interface DevToolsApi {
   panels: {
     themeName?: string;
     onThemeChanged?: EventLike<(themeName: string) => void>;
-    /** Chromium only: `lineNumber` and `columnNumber` are 0-based. */
-    openResource?(url: string, lineNumber: number, columnNumber?: number): unknown;
+    /**
+     * Chromium only: `lineNumber` and `columnNumber` are 0-based; the callback gets DevTools'
+     * status (`{ isError: true, code: 'E_NOTFOUND' }` for a URL it does not know).
+     */
+    openResource?(url: string, lineNumber: number, columnNumber: number, callback: (status?: unknown) => void): unknown;
   };
 }
 
@@ -159,13 +162,31 @@ export function createDevToolsAdapter(api: DevToolsApi, options: DevToolsAdapter
         force = true;
         void read();
       } else if (message.t === 'open-resource' && api.panels.openResource) {
-        const line = Math.max(0, Math.floor(message.line) - 1);
-        const column = message.column === undefined ? undefined : Math.max(0, Math.floor(message.column) - 1);
-        try {
-          const r = column === undefined ? api.panels.openResource(message.url, line) : api.panels.openResource(message.url, line, column);
-          if (r && typeof (r as Promise<unknown>).catch === 'function') (r as Promise<unknown>).catch(() => undefined);
-        } catch { /* DevTools refused the URL: nothing to show */ }
+        const { t: _t, fallbacks = [], ...first } = message;
+        openFirstKnown(api.panels.openResource.bind(api.panels), [first, ...fallbacks]);
       }
     },
   };
+}
+
+const isErrorStatus = (status: unknown): boolean => typeof status === 'object' && status !== null && (status as { isError?: unknown }).isError === true;
+
+/** Opens the first of `locations` DevTools knows: each one it answers "not found" for gives way to the next. */
+function openFirstKnown(open: NonNullable<DevToolsApi['panels']['openResource']>, locations: readonly SourceLocation[]): void {
+  const [loc, ...rest] = locations;
+  if (!loc) return;
+  let settled = false;
+  const next = (failed: boolean) => {
+    if (settled) return;
+    settled = true;
+    if (failed) openFirstKnown(open, rest);
+  };
+  const line = Math.max(0, Math.floor(loc.line) - 1);
+  const column = loc.column === undefined ? 0 : Math.max(0, Math.floor(loc.column) - 1);
+  try {
+    const r = open(loc.url, line, column, (status) => next(isErrorStatus(status)));
+    if (r && typeof (r as Promise<unknown>).then === 'function') (r as Promise<unknown>).then((status) => next(isErrorStatus(status)), () => next(true));
+  } catch {
+    next(true);
+  }
 }

@@ -22,8 +22,13 @@ export type DevToolsToPanel = PageMessage | PageUnreadableMessage | NavigatedMes
 
 /** Read the inspected page now. */
 export interface RefreshMessage { t: 'refresh' }
-/** Open a source location in the Sources panel (lines and columns 1-based). */
-export interface OpenResourceMessage { t: 'open-resource'; url: string; line: number; column?: number }
+/** A source location (line and column 1-based). */
+export interface SourceLocation { url: string; line: number; column?: number }
+/**
+ * Open a source location in the Sources panel (lines and columns 1-based); when DevTools does
+ * not know that URL, the `fallbacks` in order (an original source first, the running script last).
+ */
+export interface OpenResourceMessage extends SourceLocation { t: 'open-resource'; fallbacks?: SourceLocation[] }
 
 /** Every message the panel sends DevTools. */
 export type PanelToDevTools = RefreshMessage | OpenResourceMessage;

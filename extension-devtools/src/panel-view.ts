@@ -25,13 +25,22 @@ export function ago(ms: number): string {
 }
 
 /** The short form of a script URL for a frame: its path's last part with line and column. */
-export function frameLabel(f: PanelErrorFrame): string {
+export function frameLabel(f: Pick<PanelErrorFrame, 'url' | 'line' | 'column'>): string {
   let name = f.url;
   try {
     const u = new URL(f.url);
     name = u.pathname.split('/').filter(Boolean).pop() || u.host;
   } catch { /* not a URL: show it whole */ }
   return `${name}:${f.line}${f.column ? `:${f.column}` : ''}`;
+}
+
+/** How a frame is listed: the original position when the relay mapped it (`cart.ts:12:5`), and the running one beside it (`app.min.js:1:825`). */
+export function frameLabels(f: PanelErrorFrame): { main: string; mainTitle: string; running?: string; runningTitle?: string } {
+  const runningTitle = `${f.url}:${f.line}${f.column ? `:${f.column}` : ''}`;
+  if (!f.original) return { main: frameLabel(f), mainTitle: runningTitle };
+  const o = f.original;
+  const name = o.file.split('/').filter(Boolean).pop() || o.file;
+  return { main: `${name}:${o.line}:${o.column}`, mainTitle: `${o.file}:${o.line}:${o.column}`, running: frameLabel(f), runningTitle };
 }
 
 /** The panel document's title: what it shows, in a few words (also how a test outside the panel can read it). */
@@ -128,13 +137,22 @@ export function createPanelView(root: HTMLElement, controller: PanelController, 
     renderedErrors = errors;
     errorList.replaceChildren(...errors.map((e) => {
       const frames = el('ul', { class: 'sp-frames' }, ...e.frames.slice(0, 8).map((f) => {
-        const where = `${f.url}:${f.line}${f.column ? `:${f.column}` : ''}${f.original ? ` (source: ${f.original})` : ''}`;
-        const item = canOpen
-          ? el('button', { type: 'button', class: 'sp-frame', title: `Open ${where} in the Sources panel`, 'data-url': f.url, 'data-line': String(f.line) }, frameLabel(f))
-          : el('span', { class: 'sp-frame', title: where, 'data-url': f.url, 'data-line': String(f.line) }, frameLabel(f));
-        if (canOpen) item.addEventListener('click', () => controller.openFrame(f));
+        const text = frameLabels(f);
+        const link = (label: string, title: string, running: boolean) => {
+          const attrs = {
+            class: running && f.original ? 'sp-frame sp-frame-running' : 'sp-frame', 'data-url': f.url, 'data-line': String(f.line),
+            ...(f.original && !running ? { 'data-source': `${f.original.file}:${f.original.line}` } : {}),
+          };
+          const item = canOpen
+            ? el('button', { type: 'button', title: `Open ${title} in the Sources panel`, ...attrs }, label)
+            : el('span', { title, ...attrs }, label);
+          if (canOpen) item.addEventListener('click', () => controller.openFrame(f, running));
+          return item;
+        };
+        const main = link(text.main, text.mainTitle, !f.original);
+        const running = text.running ? link(text.running, text.runningTitle!, true) : undefined;
         const fn = el('span', { class: 'sp-fn', title: f.fn ?? '' }, f.fn ?? '(anonymous)');
-        return el('li', { class: f.inApp === false ? 'sp-frame-lib' : undefined }, item, fn);
+        return el('li', { class: f.inApp === false ? 'sp-frame-lib' : undefined }, main, ...(running ? [running] : []), fn);
       }));
       const replay = el('button', { type: 'button', class: 'sp-replay', title: 'Replay the moment it happened' }, 'Replay');
       replay.addEventListener('click', () => controller.replayError(e));

@@ -6,6 +6,7 @@
  */
 import { CustomTag, EventType, type RecordedEvent, validateErrorEventPayload } from '@sentiero/protocol';
 import { parseStack } from '@sentiero/viewer';
+import type { SourceLocation } from './messages.ts';
 
 /** A stack frame the panel can open in the Sources panel. Lines and columns are 1-based. */
 export interface PanelErrorFrame {
@@ -16,8 +17,8 @@ export interface PanelErrorFrame {
   fn?: string;
   /** Whether the relay judged it the app's own code. */
   inApp?: boolean;
-  /** The original file and line, when the relay mapped it through a source map. */
-  original?: string;
+  /** Where it is in the original source, when the relay mapped it through a source map (`file` as the map names it, e.g. `src/cart.ts`). */
+  original?: { file: string; line: number; column: number };
 }
 
 /** One error of the session. */
@@ -44,7 +45,7 @@ function framesOf(payload: ReturnType<typeof validateErrorEventPayload> & { ok: 
       const frame: PanelErrorFrame = { url: f.file, line: f.line, inApp: f.inApp };
       if (f.column) frame.column = f.column;
       if (f.function) frame.fn = f.function;
-      if (f.original) frame.original = `${f.original.file}:${f.original.line}:${f.original.column}`;
+      if (f.original) frame.original = { file: f.original.file, line: f.original.line, column: f.original.column };
       out.push(frame);
     }
     if (out.length) return out;
@@ -100,4 +101,23 @@ export function mergeErrors(list: readonly PanelError[], added: readonly PanelEr
     merged.splice(i, 0, e);
   }
   return merged.length > MAX_ERRORS ? merged.slice(merged.length - MAX_ERRORS) : merged;
+}
+
+/**
+ * Where the Sources panel may have a frame, best first: the original source (when mapped), at
+ * the URLs a page would serve it from (its own URL, or the map's path resolved against the
+ * script's folder and against the site's root), then the running (minified) script.
+ */
+export function sourceLocations(f: PanelErrorFrame): SourceLocation[] {
+  const running: SourceLocation = { url: f.url, line: f.line, ...(f.column ? { column: f.column } : {}) };
+  const o = f.original;
+  if (!o) return [running];
+  const urls = new Set<string>();
+  for (const [path, base] of [[o.file, undefined], [o.file, f.url], [`/${o.file.replace(/^\/+/, '')}`, f.url]] as const) {
+    try {
+      const u = new URL(path, base);
+      if (u.protocol === 'http:' || u.protocol === 'https:' || u.protocol === 'webpack:' || u.protocol === 'file:') urls.add(u.href);
+    } catch { /* not a URL on its own: the next way */ }
+  }
+  return [...[...urls].map((url) => ({ url, line: o.line, column: o.column })), running];
 }

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createRelay } from '@sentiero/relay';
 import { MemoryStore } from '@sentiero/storage';
 import { startDemo } from '../../test/helpers/demo.ts';
@@ -21,6 +22,8 @@ interface PageSentiero { sessionId: string; windowId: string; relay: string }
 
 /** Set to a folder to keep screenshots of the panel (docs/screenshots is where the docs take them from). */
 const SHOTS = process.env.SENTIERO_SCREENSHOTS;
+/** The demo's build output: its minified script and the source map the relay reads. */
+const DEMO_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples/demo/dist');
 
 const js = (v: unknown) => JSON.stringify(v);
 
@@ -74,7 +77,8 @@ describe('DevTools panel in real Chromium', function () {
   });
 
   it('shows the inspected page\'s session live, follows a reload, and lists an error that opens in Sources', async () => {
-    t = await startDemo();
+    // The relay maps the demo's minified script through its source map (which the page does not serve).
+    t = await startDemo({ sourceMapsDir: DEMO_DIST });
     b = await launchWithDevTools(CHROME_DIST);
     const panel = panelOf(b);
     await b.page.goto(`${t.origin}/`);
@@ -115,9 +119,13 @@ describe('DevTools panel in real Chromium', function () {
     assert.equal(errors[0]!.name, 'TypeError');
     assert.match(errors[0]!.message, /items/);
     assert.ok(errors[0]!.frames.some((f) => f.startsWith(`${t!.origin}/`)), `a frame of the app: ${errors[0]!.frames.join(', ')}`);
+    // Listed source-mapped, as the dashboard and VS Code show it, with the minified position beside it.
+    const labels = await b.panel<string[]>('[...document.querySelector("#sp-error-list .sp-frames li").querySelectorAll(".sp-frame")].map((f) => f.textContent)');
+    assert.match(labels[0]!, /^app\.js:\d+:\d+$/, `the original first: ${labels.join(' ')}`);
+    assert.match(labels[1]!, /^app\.min\.js:1:\d+$/, `the running one beside it: ${labels.join(' ')}`);
     await shot(b, 'devtools-chromium.png');
 
-    // Its first frame opens in DevTools' Sources panel, on the script that threw.
+    // Its first frame opens in DevTools' Sources panel: the page does not serve the original, so on the script that threw.
     const frameUrl = await b.panel<string>('document.querySelector("#sp-error-list button.sp-frame").dataset.url');
     await b.panel('document.querySelector("#sp-error-list button.sp-frame").click()');
     const shown = await waitFor(() => b!.frontend<{ tab: string; url: string } | null>(`(async () => {

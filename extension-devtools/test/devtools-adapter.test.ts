@@ -5,7 +5,7 @@ import type { DevToolsToPanel } from '../src/messages.ts';
 import { waitFor } from '../../test/helpers/net.ts';
 
 /** A fake `browser.devtools`: the page's answer is whatever `answer` holds. */
-function fakeApi(withOpenResource = true) {
+function fakeApi(withOpenResource = true, known?: (url: string) => boolean) {
   let answer: [unknown, EvalExceptionInfo | undefined] = [{ url: 'http://a.test/', readyState: 'complete', recorder: null, recorderLoaded: false }, undefined];
   const navigated = new Set<(url: string) => void>();
   const opened: unknown[][] = [];
@@ -13,7 +13,15 @@ function fakeApi(withOpenResource = true) {
   const api: DevToolsApi = {
     inspectedWindow: { eval: async (expression) => { expressions.push(expression); return answer; } },
     network: { onNavigated: { addListener: (fn) => navigated.add(fn), removeListener: (fn) => navigated.delete(fn) } },
-    panels: { themeName: 'dark', ...(withOpenResource ? { openResource: (...args: unknown[]) => { opened.push(args); return Promise.resolve(); } } : {}) },
+    panels: {
+      themeName: 'dark',
+      // As Chromium answers: a status to the callback, an error for a URL DevTools does not know.
+      ...(withOpenResource ? { openResource: (url: string, line: number, column: number, callback: (status?: unknown) => void) => {
+        opened.push([url, line, column]);
+        const ok = !known || known(url);
+        setTimeout(() => callback(ok ? { code: 'OK' } : { code: 'E_NOTFOUND', isError: true }), 0);
+      } } : {}),
+    },
   };
   return {
     api, opened, expressions, navigated,
@@ -81,11 +89,25 @@ describe('the DevTools adapter', () => {
     assert.equal(adapter.canOpenResource, true);
     adapter.postMessage({ t: 'open-resource', url: 'http://a.test/app.js', line: 37, column: 9 });
     adapter.postMessage({ t: 'open-resource', url: 'http://a.test/app.js', line: 1 });
-    assert.deepEqual(f.opened, [['http://a.test/app.js', 36, 8], ['http://a.test/app.js', 0]]);
+    assert.deepEqual(f.opened, [['http://a.test/app.js', 36, 8], ['http://a.test/app.js', 0, 0]]);
     const without = fakeApi(false);
     const a2 = createDevToolsAdapter(without.api);
     assert.equal(a2.canOpenResource, false);
     a2.postMessage({ t: 'open-resource', url: 'http://a.test/app.js', line: 3 });
+  });
+
+  it('opens the first location DevTools knows: an original source when the page serves it, else the running script', async () => {
+    const served = fakeApi(true, (url) => url === 'http://a.test/src/cart.ts');
+    const fallbacks = [{ url: 'http://a.test/src/cart.ts', line: 12, column: 5 }, { url: 'http://a.test/assets/app.min.js', line: 1, column: 825 }];
+    createDevToolsAdapter(served.api).postMessage({ t: 'open-resource', url: 'http://a.test/assets/src/cart.ts', line: 12, column: 5, fallbacks });
+    await waitFor(() => served.opened.length === 2, { what: 'the second try' });
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(served.opened, [['http://a.test/assets/src/cart.ts', 11, 4], ['http://a.test/src/cart.ts', 11, 4]], 'stops at the first one DevTools has');
+
+    const minifiedOnly = fakeApi(true, (url) => url.endsWith('.min.js'));
+    createDevToolsAdapter(minifiedOnly.api).postMessage({ t: 'open-resource', url: 'http://a.test/assets/src/cart.ts', line: 12, column: 5, fallbacks });
+    await waitFor(() => minifiedOnly.opened.length === 3, { what: 'the running script' });
+    assert.deepEqual(minifiedOnly.opened[2], ['http://a.test/assets/app.min.js', 0, 824]);
   });
 
   it('maps DevTools theme names', () => {

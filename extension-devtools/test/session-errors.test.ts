@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { CustomTag, EventType, type RecordedEvent } from '@sentiero/protocol';
-import { MAX_ERRORS, type PanelError, errorsIn, mergeErrors } from '../src/session-errors.ts';
+import { MAX_ERRORS, type PanelError, errorsIn, mergeErrors, sourceLocations } from '../src/session-errors.ts';
+import { frameLabels } from '../src/panel-view.ts';
 
 const errorEvent = (timestamp: number, payload: unknown): RecordedEvent => ({ type: EventType.Custom, timestamp, data: { tag: CustomTag.ERROR, payload } });
 
@@ -25,9 +26,23 @@ describe('the errors of a session', () => {
     assert.equal(e!.key, 'w1:7:1');
     assert.deepEqual([e!.name, e!.message, e!.timestamp, e!.windowId], ['TypeError', 'x is undefined', 2, 'w1']);
     assert.deepEqual(e!.frames, [
-      { url: 'http://a.test/app.min.js', line: 1, column: 825, fn: 'total', inApp: true, original: 'src/cart.ts:12:5' },
+      { url: 'http://a.test/app.min.js', line: 1, column: 825, fn: 'total', inApp: true, original: { file: 'src/cart.ts', line: 12, column: 5 } },
       { url: 'http://a.test/vendor.js', line: 3, inApp: false },
     ]);
+  });
+
+  it('lists a mapped frame by its original position, the running one beside it, and opens the original first', () => {
+    const mapped = { url: 'http://a.test/assets/app.min.js', line: 1, column: 825, fn: 'total', inApp: true, original: { file: 'src/cart.ts', line: 12, column: 5 } };
+    assert.deepEqual(frameLabels(mapped), { main: 'cart.ts:12:5', mainTitle: 'src/cart.ts:12:5', running: 'app.min.js:1:825', runningTitle: 'http://a.test/assets/app.min.js:1:825' });
+    assert.deepEqual(sourceLocations(mapped), [
+      { url: 'http://a.test/assets/src/cart.ts', line: 12, column: 5 },
+      { url: 'http://a.test/src/cart.ts', line: 12, column: 5 },
+      { url: 'http://a.test/assets/app.min.js', line: 1, column: 825 },
+    ]);
+    assert.deepEqual(sourceLocations({ ...mapped, original: { file: 'webpack://shop/src/cart.ts', line: 3, column: 1 } })[0], { url: 'webpack://shop/src/cart.ts', line: 3, column: 1 }, 'a source URL is taken as it is');
+    const plain = { url: 'http://a.test/app.js', line: 37, column: 9 };
+    assert.deepEqual(frameLabels(plain), { main: 'app.js:37:9', mainTitle: 'http://a.test/app.js:37:9' });
+    assert.deepEqual(sourceLocations(plain), [{ url: 'http://a.test/app.js', line: 37, column: 9 }]);
   });
 
   it('parses the stack when the event has no frames (V8 and Firefox formats)', () => {

@@ -19,6 +19,7 @@ import type { ErrorGroup, ErrorGroupDetail, SessionSummary } from '@sentiero/pro
 import { launchChromium } from '../../test/helpers/browser.ts';
 import { startTicker } from '../../test/helpers/demo.ts';
 import { waitFor } from '../../test/helpers/net.ts';
+import { clock, sessionLabel } from '../src/format.ts';
 import { type CodeServer, EXTENSION_DIR, ensureCodeServer, ensureVsix, startCodeServer } from './helpers/code-server.ts';
 import { type RunningRelay, TOKEN, startDemoAt } from './helpers/relay.ts';
 
@@ -39,6 +40,11 @@ function lineOf(file: string, text: string): number {
   const i = readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(text));
   assert.ok(i >= 0, `"${text}" is in ${file}`);
   return i + 1;
+}
+
+/** The Sessions view's row of a session: its start and page (`14:05 /`). */
+async function rowLabel(r: RunningRelay, sessionId: string): Promise<string> {
+  return sessionLabel(await api<SessionSummary>(r, `/api/sessions/${sessionId}`));
 }
 
 async function api<T>(r: RunningRelay, pathname: string): Promise<T> {
@@ -199,7 +205,7 @@ describe('the extension in real VS Code (code-server)', function () {
 
   it('lists the recorded session, live, once the right token is given (no reload)', async () => {
     await connect(page, relay!.base, TOKEN);
-    const row = page.locator('.sidebar .monaco-list-row', { hasText: `127.0.0.1:${port}/` }).first();
+    const row = page.locator('.sidebar .monaco-list-row', { hasText: await rowLabel(relay!, sessionId) }).first();
     await row.waitFor({ timeout: WAIT });
     assert.match(await row.innerText(), /live/);
     await page.locator('.sidebar .monaco-list-row', { hasText: 'Today' }).first().waitFor({ timeout: WAIT });
@@ -208,7 +214,7 @@ describe('the extension in real VS Code (code-server)', function () {
   });
 
   it('replays the session in a webview running the viewer', async () => {
-    await page.locator('.sidebar .monaco-list-row', { hasText: `127.0.0.1:${port}/` }).first().click();
+    await page.locator('.sidebar .monaco-list-row', { hasText: await rowLabel(relay!, sessionId) }).first().click();
     const frame = await viewerFrame(page, sessionId);
     // The replayed page is the recorded one: the demo's task list, inside rrweb's sandboxed iframe.
     const replayed = await waitFor(async () => {
@@ -220,7 +226,9 @@ describe('the extension in real VS Code (code-server)', function () {
     }, { timeoutMs: WAIT, intervalMs: 250, what: 'the recorded page in the replay' });
     assert.match(replayed, /Throw an error/);
     await waitFor(async () => (await frame.getAttribute('.sv-session', 'data-mode').catch(() => null)) === 'live', { timeoutMs: WAIT, what: 'the live session followed live' });
-    await page.locator('.tab', { hasText: `Replay ${sessionId.slice(0, 8)}` }).first().waitFor({ timeout: WAIT });
+    // The tab is named after the session (its page and start), not its id.
+    const summary = await api<SessionSummary>(relay!, `/api/sessions/${sessionId}`);
+    await page.locator('.tab', { hasText: `/ · ${clock(summary.startedAt)}` }).first().waitFor({ timeout: WAIT });
   });
 
   it('puts the browser and the server error in the Problems panel at the lines that threw', async () => {
@@ -304,7 +312,7 @@ describe('the extension in real VS Code (code-server)', function () {
       await page.mouse.move(sidebar.x + 100, sidebar.y + 250);
       // And the error's sessions listed under it.
       await page.locator('.sidebar .monaco-list-row', { hasText: 'TypeError' }).first().locator('.monaco-tl-twistie').click();
-      await page.locator('.sidebar .monaco-list-row', { hasText: `Session ${sessionId.slice(0, 8)}` }).first().waitFor({ timeout: WAIT });
+      await page.locator('.sidebar .monaco-list-row', { hasText: await rowLabel(relay!, sessionId) }).first().waitFor({ timeout: WAIT });
       await page.mouse.move(sidebar.x + 100, sidebar.y + 250);
       await new Promise((r) => setTimeout(r, 1500));
       await page.screenshot({ path: shot });
@@ -352,7 +360,7 @@ describe('the extension in real VS Code (code-server)', function () {
     await waitFor(async () => /offline/.test(await sentieroStatus(page).innerText()), { timeoutMs: WAIT, what: '"offline" in the status bar' });
     relay = await startDemoAt(port, dataDir, { limits: { liveGraceMs: 1000 } });
     await waitFor(async () => /\d+ live/.test(await sentieroStatus(page).innerText()), { timeoutMs: WAIT, what: 'connected again in the status bar' });
-    await page.locator('.sidebar .monaco-list-row', { hasText: `127.0.0.1:${port}/` }).first().waitFor({ timeout: WAIT });
+    await page.locator('.sidebar .monaco-list-row', { hasText: await rowLabel(relay!, sessionId) }).first().waitFor({ timeout: WAIT });
     assert.equal(await page.locator('.sidebar', { hasText: 'cannot be reached' }).count(), 0, 'the outage message is gone');
   });
 
@@ -367,6 +375,6 @@ describe('the extension in real VS Code (code-server)', function () {
     await waitFor(async () => Math.abs(Number(await frame.getAttribute('.sv-session', 'data-time').catch(() => NaN)) - deepLinkT) <= 1000, { timeoutMs: WAIT, intervalMs: 100, what: 'the restored replay at the same moment' });
     // The token came back from the secret storage: the views list the session without asking again.
     if (!(await page.locator('.sidebar .pane-header', { hasText: 'Sessions' }).isVisible())) await page.click('.activitybar [aria-label^="Sentiero"]', { timeout: WAIT });
-    await page.locator('.sidebar .monaco-list-row', { hasText: `127.0.0.1:${port}/` }).first().waitFor({ timeout: WAIT });
+    await page.locator('.sidebar .monaco-list-row', { hasText: await rowLabel(relay!, sessionId) }).first().waitFor({ timeout: WAIT });
   });
 });

@@ -42,6 +42,7 @@ export function startCapture({ privacy, emit, report }: CaptureOptions): Capture
       collectFonts: false,
       inlineImages: false,
       recordCrossOriginIframes: false,
+      userTriggeredOnInput: true,
       errorHandler(err: unknown) {
         report(RecorderErrorCode.CAPTURE, `rrweb failed: ${describe(err)}`, err);
         return true;

@@ -63,6 +63,15 @@ const sessions: Array<[string, Ev[], string]> = [
   [replayId, crmSession(now - 12 * 60_000, { href: 'https://crm.acme.test/pipeline', error: true }), UA.mac],
 ];
 for (const [id, events, ua] of sessions) await storeSession(t, id, createId(), events, ua);
+// The replayed session's server also failed (reported with the session's id, as `linkRequests` makes possible).
+const serverError = await fetch(`${t.base}/api/errors`, {
+  method: 'POST', headers: { authorization: 'Bearer test_ingest_key_0123456789', 'content-type': 'application/json' },
+  body: JSON.stringify({
+    name: 'DatabaseError', message: 'deadlock detected while updating deal 4471', sessionId: replayId, timestamp: now - 12 * 60_000 + 30_500,
+    stack: 'DatabaseError: deadlock detected while updating deal 4471\n    at updateDeal (/srv/crm/src/deals/repository.js:88:13)\n    at async saveDeal (/srv/crm/src/deals/routes.js:41:5)',
+  }),
+});
+if (serverError.status !== 200) throw new Error(`the server error was refused: ${serverError.status}`);
 
 const browser = await launchChromium();
 const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
@@ -82,7 +91,8 @@ await dash.screenshot({ path: path.join(OUT, 'dashboard-list.png') });
 
 await dash.evaluate((id) => { location.hash = `#/sessions/${id}?t=28400`; }, replayId);
 await waitForView(dash, (s) => s.frame === 'true' && s.time > 28_000, 'the replay at the error');
-await dash.locator('.sv-entry[data-kind="error"] .sv-entry-main').click();
+await dash.locator('.sv-entry[data-kind="error"][data-origin="server"]').waitFor();
+await dash.locator('.sv-entry[data-kind="error"] .sv-entry-main').first().click();
 await dash.waitForTimeout(500);
 await dash.mouse.move(0, 0);
 await dash.screenshot({ path: path.join(OUT, 'replay.png') });

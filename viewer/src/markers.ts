@@ -35,6 +35,8 @@ export interface Marker {
   frames?: StackFrame[];
   /** For errors: the error group the relay put it in (links to `#/errors/<groupId>`). */
   groupId?: string;
+  /** For errors: `server` when the app's server reported it (it then belongs to no tab). */
+  origin?: 'server';
 }
 
 interface IndexedNode {
@@ -42,13 +44,22 @@ interface IndexedNode {
   tag?: string;
   attrs?: Record<string, unknown>;
   text?: string;
+  parent?: number;
   children: number[];
 }
 
 /** Longest label text taken from a page, in characters. */
 const MAX_LABEL = 80;
-/** Inputs into the same field closer than this (ms) are one marker. */
+/** Without focus events (older recordings), inputs into the same field closer than this (ms) are one marker. */
 const INPUT_MERGE_MS = 1500;
+/** Without the `userTriggered` flag, an input into another field this soon (ms) after one is the page's own doing (a re-render). */
+const INPUT_BURST_MS = 30;
+/** How many ancestors are searched for text to name an element that has none. */
+const CONTEXT_DEPTH = 4;
+/** Elements whose text is too broad to name something inside them (a whole form, list or page section). */
+const CONTAINERS = new Set(['html', 'body', 'main', 'section', 'article', 'aside', 'nav', 'header', 'footer', 'form', 'fieldset', 'dialog', 'ul', 'ol', 'table', 'tbody']);
+/** Longest text around an element that still names it, in characters. */
+const MAX_CONTEXT = 60;
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null;
@@ -59,9 +70,15 @@ const clipText = (s: string, max = MAX_LABEL): string => (s.length > max ? `${s.
 /** Reads the markers of one window's events, incrementally: feed it events in time order. */
 export class MarkerReader {
   private readonly nodes = new Map<number, IndexedNode>();
-  private lastInput: Marker | undefined;
-  private lastInputId = -1;
+  /** Element ids (the `id` attribute) → node id, for `aria-labelledby`. */
+  private readonly byElementId = new Map<string, number>();
+  /** A `<label for>`'s target id → the label's node id. */
+  private readonly labelFor = new Map<string, number>();
+  /** The field whose typing entry is still open (merges further input), or -1. */
+  private openInputId = -1;
   private lastInputAt = 0;
+  /** Whether the recording has focus events (then one typing entry lasts as long as the field has focus). */
+  private focusSeen = false;
   private pageTitle = new Map<string, string>();
 
   constructor(readonly windowId: string) {}
@@ -81,7 +98,9 @@ export class MarkerReader {
     switch (e.type) {
       case EventType.FullSnapshot:
         this.nodes.clear();
-        this.lastInput = undefined;
+        this.byElementId.clear();
+        this.labelFor.clear();
+        this.openInputId = -1;
         if (isObj(data.node)) this.index(data.node, undefined);
         return undefined;
       case EventType.Meta: {
@@ -148,25 +167,38 @@ export class MarkerReader {
       }
       return undefined;
     }
+    if (source === IncrementalSource.MouseInteraction && (data.type === MouseInteraction.Focus || data.type === MouseInteraction.Blur)) {
+      this.focusSeen = true;
+      // Focus moving anywhere else, or the field losing it, ends the field's typing entry.
+      if (data.type === MouseInteraction.Blur ? data.id === this.openInputId : data.id !== this.openInputId) this.openInputId = -1;
+      return undefined;
+    }
     if (source === IncrementalSource.MouseInteraction && (data.type === MouseInteraction.Click || data.type === MouseInteraction.DblClick)) {
       const verb = data.type === MouseInteraction.DblClick ? 'Double-click' : 'Click';
       const target = typeof data.id === 'number' ? this.describe(data.id) : '';
       return { kind: MarkerKind.CLICK, timestamp: e.timestamp, windowId: this.windowId, label: target ? `${verb} on ${target}` : verb };
     }
-    if (source === IncrementalSource.Input && typeof data.id === 'number') {
-      if (this.lastInput && this.lastInputId === data.id && e.timestamp - this.lastInputAt < INPUT_MERGE_MS) {
-        this.lastInputAt = e.timestamp;
-        return undefined;
-      }
-      const target = this.describe(data.id);
-      const kind = this.inputKind(data.id);
-      const m: Marker = { kind: MarkerKind.INPUT, timestamp: e.timestamp, windowId: this.windowId, label: `${kind} ${target || 'a field'}` };
-      this.lastInput = m;
-      this.lastInputId = data.id;
-      this.lastInputAt = e.timestamp;
-      return m;
-    }
+    if (source === IncrementalSource.Input && typeof data.id === 'number') return this.input(e, data, data.id);
     return undefined;
+  }
+
+  /**
+   * An input: only the user's count (rrweb's `userTriggered`, when the recorder asked for it),
+   * and typing into one field is one entry for as long as the field keeps focus. Each toggle of a
+   * checkbox or radio button is an entry of its own.
+   */
+  private input(e: RecordedEvent, data: Obj, id: number): Marker | undefined {
+    if (data.userTriggered === false) return undefined;
+    const kind = this.inputKind(id);
+    const toggle = kind === 'Toggled';
+    const since = e.timestamp - this.lastInputAt;
+    if (!('userTriggered' in data) && this.lastInputAt && id !== this.openInputId && since < INPUT_BURST_MS) return undefined;
+    const sameEntry = !toggle && id === this.openInputId && (this.focusSeen || since < INPUT_MERGE_MS);
+    this.lastInputAt = e.timestamp;
+    this.openInputId = id;
+    if (sameEntry) return undefined;
+    const target = this.describe(id);
+    return { kind: MarkerKind.INPUT, timestamp: e.timestamp, windowId: this.windowId, label: `${kind} ${target || 'a field'}` };
   }
 
   private inputKind(id: number): string {
@@ -174,6 +206,7 @@ export class MarkerReader {
     const type = str(n?.attrs?.type)?.toLowerCase();
     if (n?.tag === 'select') return 'Chose in';
     if (type === 'checkbox' || type === 'radio') return 'Toggled';
+    if (SET_TYPES.has(type ?? '')) return 'Set';
     return 'Typed in';
   }
 
@@ -184,9 +217,14 @@ export class MarkerReader {
       const [n, parent] = stack.pop()!;
       if (typeof n.id !== 'number') continue;
       const entry: IndexedNode = { type: typeof n.type === 'number' ? n.type : -1, children: [] };
+      if (parent !== undefined) entry.parent = parent;
       if (entry.type === NodeType.Element) {
         entry.tag = (str(n.tagName) ?? '').toLowerCase();
         entry.attrs = isObj(n.attributes) ? n.attributes : {};
+        const elId = str(entry.attrs.id);
+        if (elId) this.byElementId.set(elId, n.id);
+        const forId = entry.tag === 'label' ? str(entry.attrs.for) : undefined;
+        if (forId) this.labelFor.set(forId, n.id);
       } else if (entry.type === NodeType.Text) entry.text = str(n.textContent) ?? '';
       this.nodes.set(n.id, entry);
       if (parent !== undefined) this.nodes.get(parent)?.children.push(n.id);
@@ -209,7 +247,11 @@ export class MarkerReader {
     return s;
   }
 
-  /** A short description of an element: `button “Save”`, `input #email`, `a “Pricing”`. */
+  /**
+   * A short description of an element, by its accessible name first: `button “Save”`,
+   * `field “Email”` (its label), `checkbox in “Buy milk”` (no name: the text around it),
+   * and a selector (`field #email`) only when there is nothing to read.
+   */
   describe(id: number): string {
     const n = this.nodes.get(id);
     if (!n) return '';
@@ -217,12 +259,12 @@ export class MarkerReader {
     if (n.type !== NodeType.Element) return '';
     const a = n.attrs ?? {};
     const type = str(a.type)?.toLowerCase();
-    const isButton = n.tag === 'input' && (type === 'submit' || type === 'button');
-    const tag = isButton ? 'button' : FRIENDLY[n.tag ?? ''] ?? (n.tag || 'element');
-    const label = str(a['aria-label']) ?? str(a.title) ?? str(a.placeholder) ?? str(a.alt);
-    const text = squash(this.textOf(id, { left: 200 }));
-    const name = label || text || (isButton && typeof a.value === 'string' ? a.value : '');
-    if (name) return `${tag} “${clipText(squash(name), 40)}”`;
+    const isButton = n.tag === 'input' && (type === 'submit' || type === 'button' || type === 'reset');
+    const tag = isButton ? 'button' : (n.tag === 'input' && INPUT_NAMES[type ?? '']) || FRIENDLY[n.tag ?? ''] || n.tag || 'element';
+    const name = this.accessibleName(id, n, isButton);
+    if (name) return `${tag} “${clipText(name, 40)}”`;
+    const around = this.textAround(id, n);
+    if (around) return `${tag} in “${clipText(around, 40)}”`;
     const elId = str(a.id);
     if (elId) return `${tag} #${clipText(elId, 40)}`;
     const nm = str(a.name);
@@ -231,11 +273,69 @@ export class MarkerReader {
     return cls ? `${tag}.${clipText(cls, 30)}` : tag;
   }
 
+  /** The element's accessible name, roughly as a screen reader finds it; '' when it has none. */
+  private accessibleName(id: number, n: IndexedNode, isButton: boolean): string {
+    const a = n.attrs ?? {};
+    const attr = (k: string) => squash(str(a[k]) ?? '');
+    const labelledBy = attr('aria-labelledby').split(' ').map((ref) => this.byElementId.get(ref)).filter((x): x is number => x !== undefined);
+    const field = n.tag === 'input' || n.tag === 'textarea' || n.tag === 'select';
+    const candidates = [
+      () => squash(labelledBy.map((ref) => this.textOf(ref, { left: 200 })).join(' ')),
+      () => attr('aria-label'),
+      () => (field ? this.labelText(n) : ''),
+      () => (field ? '' : squash(this.textOf(id, { left: 200 }))),
+      () => attr('alt'),
+      () => attr('title'),
+      () => attr('placeholder'),
+      () => (isButton ? attr('value') : ''),
+    ];
+    for (const c of candidates) {
+      const v = c();
+      if (v) return v;
+    }
+    return '';
+  }
+
+  /** The text of a field's `<label>`: one that names it (`for`) or one around it. */
+  private labelText(n: IndexedNode): string {
+    const elId = str(n.attrs?.id);
+    const forLabel = elId ? this.labelFor.get(elId) : undefined;
+    if (forLabel !== undefined && this.nodes.has(forLabel)) return squash(this.textOf(forLabel, { left: 200 }));
+    for (let p = n.parent, depth = 0; p !== undefined && depth < CONTEXT_DEPTH; depth++) {
+      const pn = this.nodes.get(p);
+      if (!pn) break;
+      if (pn.tag === 'label') return squash(this.textOf(p, { left: 200 }));
+      p = pn.parent;
+    }
+    return '';
+  }
+
+  /** For an element with no name (an icon button, a bare checkbox): the text of the nearest ancestor that has some. */
+  private textAround(id: number, n: IndexedNode): string {
+    let child = id;
+    for (let p = n.parent, depth = 0; p !== undefined && depth < CONTEXT_DEPTH; depth++) {
+      const pn = this.nodes.get(p);
+      if (!pn || CONTAINERS.has(pn.tag ?? '')) break;
+      const text = squash(pn.children.filter((c) => c !== child).map((c) => this.textOf(c, { left: 200 })).join(' '));
+      // Much text around (a whole form, a page section) names nothing in particular.
+      if (text) return text.length <= MAX_CONTEXT ? text : '';
+      child = p;
+      p = pn.parent;
+    }
+    return '';
+  }
+
   /** The title the recorder gave a page URL, if any. */
   titleOf(href: string): string | undefined {
     return this.pageTitle.get(href);
   }
 }
+
+/** Input types that are set, not typed in. */
+const SET_TYPES = new Set(['range', 'color', 'date', 'datetime-local', 'month', 'week', 'time', 'file']);
+
+/** What an `<input>` is called by its type. */
+const INPUT_NAMES: Record<string, string> = { checkbox: 'checkbox', radio: 'radio button', range: 'slider', file: 'file field', search: 'search field' };
 
 const FRIENDLY: Record<string, string> = {
   a: 'link', button: 'button', input: 'field', textarea: 'text area', select: 'menu', img: 'image', label: 'label', li: 'item',

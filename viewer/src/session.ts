@@ -9,6 +9,7 @@ import { type Client, CustomTag, ErrorCode, EventType, type RecordedEvent, Senti
 import { type Engine, createEngine } from './engine.ts';
 import { LagMeter, type LagStats } from './lag.ts';
 import { type InactivePeriod, type Marker, MarkerReader, inactivePeriods, mergeMarkers } from './markers.ts';
+import { loadServerErrorMarkers, occurrenceMarker } from './server-errors.ts';
 
 /** Playback speeds offered (keys 1–4). */
 export const SPEEDS = [1, 2, 4, 8] as const;
@@ -131,6 +132,10 @@ export class SessionController {
   private backlogDone = false;
   private disposed = false;
   private unsubscribe: (() => void) | undefined;
+  /** Stops following the sessions and errors feeds (followed while the session is recorded). */
+  private readonly offFeeds: Array<() => void> = [];
+  /** The server errors already shown (group and time), so that the feed and the REST answer add each once. */
+  private readonly serverErrors = new Set<string>();
   private notifyTimer: ReturnType<typeof setTimeout> | undefined;
   private inactiveDirty = false;
   private raf = 0;
@@ -242,6 +247,20 @@ export class SessionController {
       status: 'ready', summary, start, end: Math.max(this.snap.end, summary.lastEventAt, summary.startedAt),
       recording: summary.live, windowId, windows: this.windowList(),
     }, true);
+    if (summary.live) {
+      // While it is recorded, its pages and error count grow: the header follows the sessions feed.
+      const watch = this.o.watch();
+      this.offFeeds.push(
+        watch.onSession((s) => {
+          if (s.id === this.o.sessionId && !this.disposed) this.update({ summary: this.snap.recording ? s : { ...s, live: false } }, true);
+        }),
+        watch.onErrors({ onOccurrence: (o) => {
+          const m = occurrenceMarker(o, this.o.sessionId);
+          if (m) this.addServerErrors([m]);
+        } }),
+      );
+    }
+    if (summary.live || summary.errorCount) void this.loadServerErrors();
     if (this.o.t !== undefined) this.setPendingSeek(summary.startedAt + this.o.t);
     if (this.engine && !summary.live) this.autoplayOnce();
     this.ensureEngine();
@@ -252,6 +271,26 @@ export class SessionController {
       return;
     }
     this.finishLoading();
+  }
+
+  /** Adds the server errors linked to the session; they are extras, so a failure to read them is not the session's. */
+  private async loadServerErrors(): Promise<void> {
+    try {
+      const markers = await loadServerErrorMarkers(this.o.client, this.o.sessionId);
+      if (!this.disposed) this.addServerErrors(markers);
+    } catch {
+      // The replay works without them.
+    }
+  }
+
+  private addServerErrors(markers: readonly Marker[]): void {
+    const fresh = markers.filter((m) => {
+      const key = `${m.groupId}:${m.timestamp}`;
+      if (this.serverErrors.has(key)) return false;
+      this.serverErrors.add(key);
+      return true;
+    });
+    if (fresh.length) this.update({ markers: mergeMarkers(this.snap.markers, fresh) }, true);
   }
 
   private windowData(id: string, index = this.windows.size): WindowData {
@@ -370,6 +409,10 @@ export class SessionController {
     const summary = this.snap.summary ? { ...this.snap.summary, live: false } : undefined;
     const wasLive = this.snap.mode === 'live';
     this.update({ recording: false, mode: 'replay', ...(summary ? { summary } : {}) }, true);
+    // The recording's final summary (all its pages, every error), for the header.
+    this.o.client.getSession(this.o.sessionId).then((s) => {
+      if (!this.disposed) this.update({ summary: { ...s, live: false } }, true);
+    }, () => undefined);
     if (wasLive) {
       // Seamless: the replay engine is built beside the live one and shown at the same (last) frame.
       this.rebuild(this.snap.end, false);
@@ -571,6 +614,7 @@ export class SessionController {
     if (this.notifyTimer) clearTimeout(this.notifyTimer);
     if (this.raf) cancelAnimationFrame(this.raf);
     this.unsubscribe?.();
+    for (const off of this.offFeeds.splice(0)) off();
     this.engine?.destroy();
     this.engine = undefined;
     this.listeners.clear();

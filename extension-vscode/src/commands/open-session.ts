@@ -23,11 +23,11 @@ export async function offsetOf(services: Services, args: OpenSessionArgs): Promi
   return Math.max(0, args.at - session.startedAt);
 }
 
-/** Replays a session (a live one follows live when no moment is given); `beside` the code when asked from the editor. */
-export async function openSession(services: Services, args: OpenSessionArgs, beside = false): Promise<void> {
+/** Replays a session beside the code (a live one follows live when no moment is given); asked from the editor, the focus stays there. */
+export async function openSession(services: Services, args: OpenSessionArgs, fromEditor = false): Promise<void> {
   try {
     const t = await offsetOf(services, args);
-    services.panels.open(args.sessionId, t, beside);
+    services.panels.open(args.sessionId, t, fromEditor);
   } catch (err) {
     reportError(services, `could not open session ${args.sessionId}`, err);
   }

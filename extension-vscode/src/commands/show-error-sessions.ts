@@ -18,7 +18,7 @@ export function registerShowErrorSessions(services: Services): vscode.Disposable
       const detail = await conn.client.getErrorGroup(groupId, { occurrences: 1 });
       const now = Date.now();
       const items = detail.sessions.map((s) => {
-        const text = errorSessionText(s, now);
+        const text = errorSessionText(s, now, conn.session(s.sessionId));
         return { label: `$(play-circle) ${text.label}`, description: text.description, detail: s.sessionId, session: s };
       });
       if (!items.length) {

@@ -1,6 +1,6 @@
-/** A hover on a line that threw: the message, the counts, first and last occurrence, status, and the replay links. */
+/** A hover on a line that threw: what the diagnostic does not say (status, counts, first and last occurrence) and the replay links. */
 import * as vscode from 'vscode';
-import { ago, countsText } from '../format.ts';
+import { hoverText } from '../format.ts';
 import { Command } from '../ids.ts';
 import type { ErrorTarget } from '../commands/error-target.ts';
 import type { ErrorLocations } from './error-locations.ts';
@@ -19,11 +19,12 @@ export function createErrorHover(locations: ErrorLocations): vscode.Disposable {
       const parts = here.map(({ group }) => {
         const md = new vscode.MarkdownString(undefined, true);
         md.isTrusted = { enabledCommands: [Command.REPLAY_LAST, Command.SHOW_ERROR_SESSIONS] };
+        const text = hoverText(group, now);
         md.appendMarkdown('$(error) **Sentiero** · ');
-        md.appendText(`${group.name} (${group.status}, ${group.origin})`);
-        md.appendCodeblock(group.message || group.name, 'text');
-        md.appendText(`${countsText(group)} · first ${new Date(group.firstSeen).toLocaleString()} · last ${new Date(group.lastSeen).toLocaleString()} (${ago(group.lastSeen, now)})`);
-        md.appendMarkdown(`\n\n${commandLink('Replay last', Command.REPLAY_LAST, { groupId: group.id })} · ${commandLink('Show all', Command.SHOW_ERROR_SESSIONS, { groupId: group.id })}`);
+        md.appendText(text.head);
+        md.appendMarkdown('\n\n');
+        md.appendText(text.counts);
+        md.appendMarkdown(`\n\n$(play-circle) ${commandLink('Replay last', Command.REPLAY_LAST, { groupId: group.id })} · ${commandLink(text.showAll, Command.SHOW_ERROR_SESSIONS, { groupId: group.id })}`);
         return md;
       });
       const line = document.lineAt(position.line).range;

@@ -97,7 +97,7 @@ export class ErrorsTreeProvider implements vscode.TreeDataProvider<ErrorsTreeNod
       return item;
     }
     if (node.kind === 'error-session') {
-      const text = errorSessionText(node.occurrence, now);
+      const text = errorSessionText(node.occurrence, now, this.service.connection?.session(node.sessionId));
       const item = new vscode.TreeItem(text.label, vscode.TreeItemCollapsibleState.None);
       item.id = `error-session:${node.groupId}:${node.sessionId}`;
       item.description = text.description;

@@ -1,10 +1,10 @@
 /** What the Sessions and Errors trees show, computed from relay data alone (no `vscode` import). */
 import type { ErrorGroup, ErrorGroupSession, ErrorStatus, SessionSummary } from '@sentiero/protocol';
-import { ago, clock, countsText, duration, errorTitle, sessionPlace, shortId } from '../format.ts';
+import { countsText, dayKey, dayLabel, duration, errorTitle, sessionLabel, shortId, when } from '../format.ts';
 
 /** What a session's row shows, as one string: when it is unchanged, the row need not be redrawn. */
 export function sessionRowKey(s: SessionSummary): string {
-  return [s.url, s.live, s.errorCount, s.windows.length, s.startedAt, ...(s.live ? [] : [s.eventCount, s.lastEventAt])].join('|');
+  return [s.url, s.pages?.length ?? 0, s.live, s.errorCount, s.windows.length, s.startedAt, ...(s.live ? [] : [s.eventCount, s.lastEventAt])].join('|');
 }
 
 /** The sessions of one local calendar day, newest first. */
@@ -23,27 +23,6 @@ export interface ItemText {
   label: string;
   description: string;
   tooltip: string;
-}
-
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** The local calendar day of a time, as `YYYY-MM-DD`. */
-export function dayKey(at: number): string {
-  const d = new Date(at);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
-
-/** The label of a day relative to `now`. */
-export function dayLabel(at: number, now: number): string {
-  const key = dayKey(at);
-  if (key === dayKey(now)) return 'Today';
-  const yesterday = new Date(now);
-  yesterday.setDate(yesterday.getDate() - 1);
-  if (key === dayKey(yesterday.getTime())) return 'Yesterday';
-  const d = new Date(at);
-  const base = `${DAYS[d.getDay()]} ${d.getDate()} ${MONTHS[d.getMonth()]}`;
-  return d.getFullYear() === new Date(now).getFullYear() ? base : `${base} ${d.getFullYear()}`;
 }
 
 /** Sessions newest first (by start), ties broken by id so that the order is stable. */
@@ -75,21 +54,22 @@ export function dayText(group: DayGroup): ItemText {
 }
 
 /**
- * The text of a session's tree item: where it is, when, and how long and how much once it has
- * ended. A live session shows neither (they change every half second), so that its row stays
- * still under the pointer.
+ * The text of a session's tree item: when it started and its pages (every session is on the
+ * same host, so the host would tell none apart), then how long and how much once it has ended.
+ * A live session shows neither (they change every half second), so that its row stays still
+ * under the pointer.
  */
 export function sessionText(s: SessionSummary, now: number): ItemText {
-  const parts = s.live ? [clock(s.startedAt), 'live'] : [clock(s.startedAt), duration(s.lastEventAt - s.startedAt), `${s.eventCount} events`];
+  const parts = s.live ? ['live'] : [duration(s.lastEventAt - s.startedAt), `${s.eventCount} events`];
   if (s.errorCount) parts.push(`${s.errorCount} ${s.errorCount === 1 ? 'error' : 'errors'}`);
   if (s.windows.length > 1) parts.push(`${s.windows.length} tabs`);
   const tooltip = [
     `Session ${s.id}${s.live ? ' (live)' : ''}`,
-    `Started ${new Date(s.startedAt).toLocaleString()} · last event ${ago(s.lastEventAt, now)}`,
+    `Started ${new Date(s.startedAt).toLocaleString()} · last event ${when(s.lastEventAt, now)}`,
     ...(s.pages?.length ? [`Pages: ${s.pages.join(', ')}`] : s.url ? [`Page: ${s.url}`] : []),
     ...(s.userAgent ? [s.userAgent] : []),
   ].join('\n');
-  return { label: sessionPlace(s), description: parts.join(' · '), tooltip };
+  return { label: sessionLabel(s), description: parts.join(' · '), tooltip };
 }
 
 /** Error groups most recently seen first, ties broken by id. */
@@ -104,17 +84,17 @@ export function errorGroupText(g: ErrorGroup, now: number): ItemText {
   const tooltip = [
     errorTitle(g, 500),
     `${countsText(g)} · ${g.origin} · ${g.status}`,
-    `First seen ${new Date(g.firstSeen).toLocaleString()} · last seen ${ago(g.lastSeen, now)}`,
+    `First seen ${when(g.firstSeen, now)} · last seen ${when(g.lastSeen, now)}`,
     ...(where ? [`at ${where}${line ? `:${line}` : ''}`] : []),
   ].join('\n');
-  return { label: errorTitle(g, 80), description: `${countsText(g)} · ${ago(g.lastSeen, now)} · ${g.status}`, tooltip };
+  return { label: errorTitle(g, 80), description: `${countsText(g)} · last ${when(g.lastSeen, now)} · ${g.status}`, tooltip };
 }
 
-/** The text of one of an error group's sessions. */
-export function errorSessionText(s: ErrorGroupSession, now: number): ItemText {
+/** The text of one of an error group's sessions: the session as the Sessions view names it, when listed there. */
+export function errorSessionText(s: ErrorGroupSession, now: number, session?: SessionSummary): ItemText {
   return {
-    label: `Session ${shortId(s.sessionId)}`,
-    description: `${s.count}× · last ${ago(s.lastSeen, now)}`,
+    label: session ? sessionLabel(session) : `Session ${shortId(s.sessionId)}`,
+    description: `${s.count}× · last ${when(s.lastSeen, now)}`,
     tooltip: `Session ${s.sessionId}\n${s.count}× between ${new Date(s.firstSeen).toLocaleString()} and ${new Date(s.lastSeen).toLocaleString()}`,
   };
 }

@@ -6,12 +6,14 @@
  * the serializer, which gets back only the route (never the token).
  */
 import * as vscode from 'vscode';
+import type { SessionSummary } from '@sentiero/protocol';
 import { type HostToViewer, type Theme, type ViewerToHost, toEnvelope, viewerMessageOf } from '@sentiero/viewer/host';
 import type { ConnectionService } from '../connection-service.ts';
 import type { ErrorLocations } from '../editor/error-locations.ts';
-import { shortId } from '../format.ts';
+import { replayTitle } from '../format.ts';
 import { Command, REPLAY_VIEW_TYPE } from '../ids.ts';
 import { createNonce, replayHtml } from './html.ts';
+import { type Layout, type Placement, replayColumn, revealColumn } from './placement.ts';
 import {
   type ExtensionToShell, type ShellToExtension, replayPanelStateOf, sessionOfRoute, sessionRoute, shellMessageOf, toShellEnvelope,
 } from './shell-protocol.ts';
@@ -70,13 +72,11 @@ class ReplayPanel implements vscode.Disposable {
     return sessionOfRoute(this.route);
   }
 
-  /** Shows a route (a session at a moment) and brings the panel to the front (moved beside the active editor when asked and it would cover it). */
-  show(route: string, beside: boolean): void {
+  /** Shows a route (a session at a moment) and brings the panel to the front, moved beside the code when it would cover it. */
+  show(route: string, preserveFocus: boolean): void {
     this.route = route;
     this.updateTitle();
-    const editorColumn = vscode.window.activeTextEditor?.viewColumn;
-    const moveBeside = beside && editorColumn !== undefined && this.panel.viewColumn === editorColumn;
-    this.panel.reveal(moveBeside ? vscode.ViewColumn.Beside : undefined, beside);
+    this.panel.reveal(columnOf(revealColumn(this.panel.viewColumn, this.owner.layout(this))), preserveFocus);
     if (this.booted) this.postViewer({ t: 'navigate', route });
   }
 
@@ -122,10 +122,17 @@ class ReplayPanel implements vscode.Disposable {
     if (fromShell) void this.shellHandlers[fromShell.t](fromShell);
   }
 
-  private updateTitle(): void {
+  /** Names the tab after the session (its pages, start and length) once it is known. */
+  updateTitle(): void {
     const id = this.sessionId;
-    this.panel.title = id ? `Replay ${shortId(id)}` : 'Sentiero Sessions';
+    const title = id ? replayTitle(id, this.owner.summary(id)) : 'Sentiero Sessions';
+    // Sessions change every half second while one is live: the tab is touched only when its title does.
+    if (this.panel.title !== title) this.panel.title = title;
   }
+}
+
+function columnOf(p: Placement | undefined): vscode.ViewColumn | undefined {
+  return p === 'active' ? vscode.ViewColumn.Active : p;
 }
 
 /** The replay panels of this window, and their serializer. */
@@ -150,26 +157,44 @@ export class ReplayPanels implements vscode.Disposable, vscode.WebviewPanelSeria
           else void p.start();
         }
       }),
+      service.onDidChangeSessions(() => {
+        for (const p of this.panels) p.updateTitle();
+      }),
       vscode.window.onDidChangeActiveColorTheme((theme) => {
         for (const p of this.panels) p.postViewer({ t: 'set-theme', theme: themeOf(theme.kind) });
       }),
     );
   }
 
-  /** Opens (or brings forward) the replay of a session, at `t` ms from its start when given; `beside` the active editor when asked. */
-  open(sessionId: string, t: number | undefined, beside = false): void {
+  /**
+   * Opens (or brings forward) the replay of a session, at `t` ms from its start when given,
+   * always beside the code (whichever command asked); `preserveFocus` keeps the focus in the editor.
+   */
+  open(sessionId: string, t: number | undefined, preserveFocus = false): void {
     const route = sessionRoute(sessionId, t);
-    this.log.info(`replay ${route}${beside ? ' (beside the editor)' : ''}`);
+    this.log.info(`replay ${route}`);
     const existing = [...this.panels].find((p) => p.sessionId === sessionId);
     if (existing) {
-      existing.show(route, beside);
+      existing.show(route, preserveFocus);
       return;
     }
-    const column = beside ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
-    const panel = vscode.window.createWebviewPanel(REPLAY_VIEW_TYPE, `Replay ${shortId(sessionId)}`, { viewColumn: column, preserveFocus: beside }, {
+    const column = columnOf(replayColumn(this.layout()))!;
+    const panel = vscode.window.createWebviewPanel(REPLAY_VIEW_TYPE, replayTitle(sessionId, this.summary(sessionId)), { viewColumn: column, preserveFocus }, {
       enableScripts: true, localResourceRoots: [this.root], retainContextWhenHidden: true,
     });
     this.adopt(panel, route);
+  }
+
+  /** Where the code and the replays are now (`except` a panel being moved). */
+  layout(except?: ReplayPanel): Layout {
+    const codeColumn = vscode.window.activeTextEditor?.viewColumn ?? vscode.window.visibleTextEditors.find((e) => e.viewColumn !== undefined)?.viewColumn;
+    const replayColumns = [...this.panels].filter((p) => p !== except).map((p) => p.panel.viewColumn).filter((c): c is vscode.ViewColumn => c !== undefined);
+    return { ...(codeColumn !== undefined ? { codeColumn } : {}), replayColumns };
+  }
+
+  /** The session's summary when the relay listed it (for the tab's title). */
+  summary(sessionId: string): SessionSummary | undefined {
+    return this.service.connection?.session(sessionId);
   }
 
   /** Restores a panel after a window reload, at the route it had. */

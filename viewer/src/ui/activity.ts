@@ -61,6 +61,16 @@ export function Activity(p: ActivityProps) {
     if (top < ol.scrollTop) ol.scrollTop = top;
     else if (top + li.offsetHeight > ol.scrollTop + ol.clientHeight) ol.scrollTop = top + li.offsetHeight - ol.clientHeight;
   }, [current]);
+  // An entry's opened detail (an error's stack) is brought into view, within the list only.
+  useEffect(() => {
+    const ol = list.current;
+    const detail = ol?.querySelector<HTMLElement>('.sv-entry-detail');
+    if (!ol || !detail) return;
+    const li = detail.parentElement ?? detail;
+    const top = li.getBoundingClientRect().top - ol.getBoundingClientRect().top + ol.scrollTop;
+    const bottom = top + li.offsetHeight;
+    if (bottom > ol.scrollTop + ol.clientHeight) ol.scrollTop = Math.min(top, bottom - ol.clientHeight);
+  }, [open]);
 
   const counts = new Map<string, number>();
   for (const m of p.markers) counts.set(m.kind, (counts.get(m.kind) ?? 0) + 1);
@@ -92,11 +102,11 @@ export function Activity(p: ActivityProps) {
       <ol class="sv-entries" ref=${list}>
         ${hidden > 0 ? html`<li class="sv-empty-small"><button type="button" class="sv-link-btn" onClick=${() => setShowAll(true)}>Show all ${all.length} entries</button> <span class="sv-muted">(${hidden} not shown)</span></li>` : ''}
         ${shown.map(([m, i]) => html`
-          <li key=${i} class=${`sv-entry k-${m.kind} ${i === current ? 'is-current' : ''} ${i < current ? 'is-past' : ''}`} data-kind=${m.kind} data-time=${String(m.timestamp - p.start)}>
+          <li key=${i} class=${`sv-entry k-${m.kind} ${i === current ? 'is-current' : ''} ${i < current ? 'is-past' : ''}`} data-kind=${m.kind} data-origin=${m.origin ?? 'browser'} data-time=${String(m.timestamp - p.start)}>
             <button type="button" class="sv-entry-main" onClick=${() => { p.onSeek(m); if (m.detail || m.groupId) setOpen(open === m ? undefined : m); }} title=${m.detail ? `${m.label}\n${m.detail}` : m.label}>
               <span class=${`sv-dot k-${m.kind}`}></span>
               <span class="sv-entry-label">${m.label}</span>
-              ${multi ? html`<span class="sv-tabtag">Tab ${tabOf.get(m.windowId) ?? '?'}</span>` : ''}
+              ${m.origin === 'server' ? html`<span class="sv-tabtag is-server">Server</span>` : multi ? html`<span class="sv-tabtag">Tab ${tabOf.get(m.windowId) ?? '?'}</span>` : ''}
               <span class="sv-entry-time">${formatClock(m.timestamp - p.start)}</span>
             </button>
             ${open === m && (m.detail || m.groupId) ? html`

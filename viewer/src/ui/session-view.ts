@@ -209,7 +209,7 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
         </div>
         ${s ? html`<${Activity} markers=${s.markers} start=${s.start} windows=${s.windows}
           canOpenSource=${ctx.capabilities.has(HostCapability.OPEN_SOURCE)}
-          onSeek=${(m: { timestamp: number; windowId: string }) => (m.windowId !== s.windowId ? controller?.selectWindow(m.windowId, m.timestamp + MARKER_LEAD_MS) : controller?.seek(m.timestamp + MARKER_LEAD_MS))}
+          onSeek=${(m: { timestamp: number; windowId: string }) => (m.windowId && m.windowId !== s.windowId ? controller?.selectWindow(m.windowId, m.timestamp + MARKER_LEAD_MS) : controller?.seek(m.timestamp + MARKER_LEAD_MS))}
           onOpenGroup=${(groupId: string) => ctx.navigate({ view: 'error', groupId })}
           onOpenSource=${(f: { url: string; line: number; column?: number; fn?: string }) => ctx.post({ t: 'open-source', url: f.url, line: f.line, ...(f.column ? { column: f.column } : {}), ...(f.fn ? { fn: f.fn } : {}) })}
           onTime=${onTime} />` : ''}

@@ -29,7 +29,7 @@ interface Bucket { index: number; kind: Marker['kind']; timestamp: number; count
 function bucketize(markers: readonly Marker[], windowId: string | undefined, start: number, span: number): Bucket[] {
   const seen = new Map<string, Bucket>();
   markers.forEach((m, index) => {
-    if (m.windowId !== windowId) return;
+    if (m.windowId !== windowId && m.origin !== 'server') return;
     const key = `${m.kind}:${Math.floor(((m.timestamp - start) / span) * BUCKETS)}`;
     const b = seen.get(key);
     if (b) b.count++;
