@@ -2,7 +2,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { OriginPolicy } from './options.ts';
 
 /** Compares two secrets in time that does not depend on where they differ (hashes first, so lengths leak nothing either). */
 export function safeEqual(given: string, expected: string): boolean {
@@ -36,6 +35,9 @@ export function ingestKeyOf(req: IncomingMessage, query: URLSearchParams): strin
   }
   return query.get('sentry_key') ?? undefined;
 }
+
+/** Who may send events: origins (`https://app.example`, compared by scheme, host and port), `'*'` for any, or a predicate. */
+export type OriginPolicy = readonly string[] | '*' | ((origin: string) => boolean);
 
 /** An origin as `scheme://host[:port]` (default port left out), or undefined when `text` is not an http(s) origin. */
 export function normalizeOrigin(text: string): string | undefined {

@@ -13,7 +13,7 @@ import { StoreError, StoreErrorCode, type ErrorListOptions } from '@sentiero/sto
 import { ingestKeyOf, safeEqual } from './auth.ts';
 import { decodeBody, readBodyBytes } from './body.ts';
 import { RelayError } from './errors.ts';
-import { type HttpContext, pathSegment, sendError, sendJson } from './http.ts';
+import { type HttpContext, pathSegment, sendError, sendJson } from './respond.ts';
 import { ingestOne } from './ingest.ts';
 import { KeyedRateLimiter } from './rate-limit.ts';
 import { type EnvelopeWork, envelopeWork, parseEnvelope, storeWork } from './sentry.ts';

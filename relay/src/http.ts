@@ -8,36 +8,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ErrorCode, isValidId, parseJson, validateIngestPost } from '@sentiero/protocol';
-import type { ListOptions, Store } from '@sentiero/storage';
+import type { ListOptions } from '@sentiero/storage';
 import { bearer, originAllowed, safeEqual } from './auth.ts';
 import { readBodyBytes } from './body.ts';
 import { RelayError } from './errors.ts';
-import { type Hub, toSummary } from './hub.ts';
-import { type IngestContext, ingestOne, metaFromRequest } from './ingest.ts';
-import type { ResolvedOptions } from './options.ts';
+import { toSummary } from './hub.ts';
+import { ingestOne, metaFromRequest } from './ingest.ts';
 import { KeyedRateLimiter } from './rate-limit.ts';
 import { createErrorRoutes } from './error-routes.ts';
-import type { SourceMaps } from './source-maps.ts';
-
-/** What the routes need of the relay. */
-export interface HttpContext extends IngestContext {
-  options: ResolvedOptions;
-  store: Store;
-  hub: Hub;
-  /** Resolves when the store is open. */
-  ready: Promise<void>;
-  isClosing(): boolean;
-  /** Deletes a session everywhere (store, live side, feed). */
-  deleteSession(id: string): Promise<boolean>;
-  /** Source maps for browser stack frames. */
-  sourceMaps: SourceMaps;
-}
-
-const JSON_HEADERS = {
-  'content-type': 'application/json; charset=utf-8',
-  'cache-control': 'no-store',
-  'x-content-type-options': 'nosniff',
-};
+import { type HttpContext, pathSegment, sendError, sendJson } from './respond.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -87,31 +66,6 @@ function drained(res: ServerResponse): Promise<void> {
     res.on('drain', done);
     res.on('close', done);
   });
-}
-
-/** Answers with a JSON body (no-store). */
-export function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(text), ...extra });
-  res.end(text);
-}
-
-/** Answers with the coded error body `{ code, message }`. */
-export function sendError(res: ServerResponse, err: RelayError, extra: Record<string, string> = {}): void {
-  if (res.headersSent) {
-    res.destroy(err);
-    return;
-  }
-  sendJson(res, err.status ?? 500, { code: err.code, message: err.message }, extra);
-}
-
-/** A percent-decoded path segment; a malformed escape (`%E0%A4%A`) is `SENTIERO_INVALID_MESSAGE` (400), never a failure of the relay. */
-export function pathSegment(raw: string | undefined): string {
-  try {
-    return decodeURIComponent(raw ?? '');
-  } catch {
-    throw new RelayError(ErrorCode.INVALID_MESSAGE, 'the path has a malformed %-escape');
-  }
 }
 
 function num(q: URLSearchParams, key: string): number | undefined {

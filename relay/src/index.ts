@@ -1,5 +1,6 @@
 export { createRelay, type Relay, type RelayStats, type NextFunction, type CaptureContext } from './relay.ts';
-export type { RelayOptions, OriginPolicy, Logger } from './options.ts';
+export type { RelayOptions, Logger } from './options.ts';
+export type { OriginPolicy } from './auth.ts';
 export { RelayError } from './errors.ts';
 export { DASHBOARD_CSP } from './http.ts';
 export { isServerError, sessionOf, type RequestErrorOptions } from './middleware/core.ts';

@@ -1,10 +1,8 @@
 /** The relay's options, their defaults, and the checks that run at construction. */
 import { DEFAULT_LIMITS, DEFAULT_RECORDER_CONFIG, type Limits, type RecorderConfig, createSecret } from '@sentiero/protocol';
 import type { Store } from '@sentiero/storage';
-import { normalizeOrigin } from './auth.ts';
+import { type OriginPolicy, normalizeOrigin } from './auth.ts';
 
-/** Who may send events: origins (`https://app.example`, compared by scheme, host and port), `'*'` for any, or a predicate. */
-export type OriginPolicy = readonly string[] | '*' | ((origin: string) => boolean);
 
 /** Where the relay writes what it has to say. */
 export interface Logger {

@@ -1,0 +1,55 @@
+/** What every HTTP route of the relay shares: its context, JSON answers, coded error answers and path decoding. */
+import type { ServerResponse } from 'node:http';
+import { ErrorCode } from '@sentiero/protocol';
+import type { Store } from '@sentiero/storage';
+import { RelayError } from './errors.ts';
+import type { Hub } from './hub.ts';
+import type { IngestContext } from './ingest.ts';
+import type { ResolvedOptions } from './options.ts';
+import type { SourceMaps } from './source-maps.ts';
+
+/** What the routes need of the relay. */
+export interface HttpContext extends IngestContext {
+  options: ResolvedOptions;
+  store: Store;
+  hub: Hub;
+  /** Resolves when the store is open. */
+  ready: Promise<void>;
+  isClosing(): boolean;
+  /** Deletes a session everywhere (store, live side, feed). */
+  deleteSession(id: string): Promise<boolean>;
+  /** Source maps for browser stack frames. */
+  sourceMaps: SourceMaps;
+}
+
+const JSON_HEADERS = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+};
+
+/** Answers with a JSON body (no-store). */
+export function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(text), ...extra });
+  res.end(text);
+}
+
+/** Answers with the coded error body `{ code, message }`. */
+export function sendError(res: ServerResponse, err: RelayError, extra: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.destroy(err);
+    return;
+  }
+  sendJson(res, err.status ?? 500, { code: err.code, message: err.message }, extra);
+}
+
+/** A percent-decoded path segment; a malformed escape (`%E0%A4%A`) is `SENTIERO_INVALID_MESSAGE` (400), never a failure of the relay. */
+export function pathSegment(raw: string | undefined): string {
+  try {
+    return decodeURIComponent(raw ?? '');
+  } catch {
+    throw new RelayError(ErrorCode.INVALID_MESSAGE, 'the path has a malformed %-escape');
+  }
+}
+
