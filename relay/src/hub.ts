@@ -10,9 +10,9 @@ export interface Published {
   sessionId: string;
   windowId: string;
   seq: number;
-  /** The serialized `events` message. */
-  frame: string;
-  /** `frame` as UTF-8, encoded once by the hub for all listeners (set before `batch` is called). */
+  /** Builds the serialized `events` message: called once, and only when someone follows the session (it may be later than `publish`, for a batch held back for order). */
+  encode(): string;
+  /** The `events` message as UTF-8, encoded once by the hub for all listeners (set before `batch` is called). */
   bytes?: Buffer;
 }
 
@@ -207,13 +207,8 @@ export class Hub {
 
   private deliver(s: LiveSession, p: Published) {
     if (!s.listeners.size) return;
-    p.bytes ??= Buffer.from(p.frame);
+    p.bytes ??= Buffer.from(p.encode());
     for (const l of s.listeners) l.batch(p);
-  }
-
-  /** Whether anyone follows the session (so the caller may skip serializing). */
-  hasListeners(sessionId: string): boolean {
-    return (this.sessions.get(sessionId)?.listeners.size ?? 0) > 0;
   }
 
   /** Starts following a session; returns the function that stops. */

@@ -119,8 +119,8 @@ function storeFailure(ctx: IngestContext, item: IngestItem, err: unknown): Relay
 
 async function fanOut(ctx: IngestContext, item: IngestItem, occurrences: readonly ErrorOccurrence[]): Promise<void> {
   const { hub } = ctx;
-  const frame = hub.hasListeners(item.sessionId) ? eventsFrame(item.sessionId, item.windowId, item.seq, JSON.stringify(item.events)) : '';
-  hub.publish({ sessionId: item.sessionId, windowId: item.windowId, seq: item.seq, frame });
+  const { sessionId, windowId, seq, events } = item;
+  hub.publish({ sessionId, windowId, seq, encode: () => eventsFrame(sessionId, windowId, seq, JSON.stringify(events)) });
   for (const occ of occurrences) {
     // The events are durable; an occurrence that cannot be recorded is logged, not a reason to refuse the batch.
     await ctx.errors.record(occ).catch((err: unknown) => ctx.options.logger.error(`recording an error of ${item.sessionId} failed: ${describe(err)}`));

@@ -208,7 +208,7 @@ class Subscription implements SessionListener {
     if (this.stopped) return;
     if (!this.live) {
       this.pending.push(p);
-      this.pendingBytes += p.frame.length;
+      this.pendingBytes += p.bytes!.length;
       if (this.pendingBytes > this.io.limit) {
         this.stop();
         this.io.tooSlow();
@@ -217,7 +217,7 @@ class Subscription implements SessionListener {
     }
     if ((this.sent.get(p.windowId) ?? 0) >= p.seq) return;
     this.sent.set(p.windowId, p.seq);
-    this.io.sendRaw(p.bytes ?? p.frame, undefined, false);
+    this.io.sendRaw(p.bytes!, undefined, false);
   }
 
   end(): void {
