@@ -27,6 +27,11 @@ export class SeqSet {
     this.#above = new Set(above);
   }
 
+  /** An independent copy. */
+  copy(): SeqSet {
+    return new SeqSet(this.acked, this.#above);
+  }
+
   /** Whether `seq` is stored. */
   has(seq: number): boolean {
     return seq <= this.acked || this.#above.has(seq);
