@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RecordedEvent } from '@sentiero/protocol';
 import { LevelStore, StoreError, StoreErrorCode } from '@sentiero/storage';
-import type { BatchInput, Compression } from '@sentiero/storage';
+import type { AppendResult, BatchInput, Compression } from '@sentiero/storage';
 import { runStoreConformance } from '@sentiero/storage/conformance';
 import { Level } from 'level';
 import { encodeBatch } from '../src/codec.ts';
@@ -418,6 +418,30 @@ describe('LevelStore', () => {
       assert.equal(record?.eventCount, 24, id);
       assert.equal(await s.ackedSeq(id, 'w2'), 6);
     }
+    await s.close();
+  });
+
+  it('stores the appends of one session queued behind its lock in one write each group, every batch once', async () => {
+    const s = new LevelStore({ location: tempDir() });
+    await s.open();
+    const batches = Array.from({ length: 40 }, (_, i) => ({ sessionId: 's1', windowId: i % 2 ? 'w2' : 'w1', seq: Math.floor(i / 2) + 1, events: [event(i + 1)], receivedAt: i + 1 }));
+    let results: AppendResult[] = [];
+    let writes = 0;
+    await countWrites(async (costs) => {
+      results = await Promise.all([...batches, batches[7], batches[8]].map((b) => s.append(b)));
+      writes = costs.length;
+    });
+    assert.ok(writes < batches.length, `${batches.length} appends took ${writes} writes`);
+    assert.equal(results.filter((r) => r.stored).length, batches.length, 'a re-send in flight with its batch is stored once');
+    assert.deepEqual([await s.ackedSeq('s1', 'w1'), await s.ackedSeq('s1', 'w2')], [20, 20]);
+    const record = await s.getSession('s1');
+    assert.deepEqual([record?.batchCount, record?.eventCount, record?.windowCount, record?.windows.toSorted()], [40, 40, 2, ['w1', 'w2']]);
+    let read = 0;
+    for await (const _ of s.readBatches('s1')) read++;
+    assert.equal(read, 40);
+    await s.close();
+    await s.open();
+    assert.deepEqual([await s.ackedSeq('s1', 'w1'), (await s.getSession('s1'))?.batchCount], [20, 40]);
     await s.close();
   });
 
