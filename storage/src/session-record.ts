@@ -82,7 +82,7 @@ export function applyBatch(prev: SessionRecord | undefined, batch: BatchInput, n
     : {
         id: batch.sessionId, startedAt: batch.receivedAt, lastEventAt: batch.receivedAt, lastReceivedAt: batch.receivedAt,
         eventCount: 0, batchCount: 0, windows: [], windowCount: 0, meta: { url: '', userAgent: '', startedAt: batch.receivedAt },
-        pages: [], errorCount: 0, droppedEvents: 0,
+        pages: [], errorCount: 0, droppedEvents: 0, byteCount: 0,
       };
   if (hasEvents) {
     const first = record.eventCount === 0;
@@ -103,5 +103,6 @@ export function applyBatch(prev: SessionRecord | undefined, batch: BatchInput, n
   }
   record.errorCount += batch.digest?.errors ?? 0;
   record.droppedEvents += batch.digest?.dropped ?? 0;
+  record.byteCount += batch.bytes ?? 0;
   return record;
 }

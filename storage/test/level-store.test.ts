@@ -376,6 +376,26 @@ describe('LevelStore', () => {
     await after.db.close();
   });
 
+  it('reads a record written before byteCount with byteCount 0, and counts on from there', async () => {
+    const location = tempDir();
+    const s = new LevelStore({ location });
+    await s.open();
+    await s.append({ sessionId: 's1', windowId: 'w1', seq: 1, events: [event(1)], receivedAt: 1, bytes: 700 });
+    await s.close();
+    const r = await raw(location);
+    const counters = JSON.parse((await r.sessions.get('s1'))!) as number[];
+    assert.equal(counters.at(-1), 700);
+    await r.sessions.put('s1', JSON.stringify(counters.slice(0, -1)));
+    await r.db.close();
+    await s.open();
+    assert.equal((await s.getSession('s1'))?.byteCount, 0);
+    await s.append({ sessionId: 's1', windowId: 'w1', seq: 2, events: [event(2)], receivedAt: 2, bytes: 300 });
+    await s.close();
+    await s.open();
+    assert.deepEqual([(await s.getSession('s1'))?.byteCount, (await s.getSession('s1'))?.eventCount], [300, 2]);
+    await s.close();
+  });
+
   it('a new instance on the same folder continues a session and its holes', async () => {
     const location = tempDir();
     const a = new LevelStore({ location });
