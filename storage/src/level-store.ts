@@ -109,14 +109,20 @@ interface QueuedAppend {
   reject: (err: unknown) => void;
 }
 
-/** A window while a group is committed: its stored seqs with the group's added (a copy, so the cache changes only once the write is durable). */
+/** A window while a group is committed: its stored seqs, changed only once the write is durable, and the seqs the group adds. */
 interface GroupWindow {
   cached: CachedWindow | undefined;
   key: string;
   seqs: SeqSet;
+  added: Set<number>;
   index: number;
-  /** How many of the group's batches it took. */
-  added: number;
+}
+
+/** The window's `acked` once the group's seqs are added: one step per seq it passes, never a copy of the window's seqs. */
+function ackedWithGroup(w: GroupWindow): number {
+  let acked = w.seqs.acked;
+  while (w.added.has(acked + 1) || w.seqs.has(acked + 1)) acked++;
+  return acked;
 }
 
 /** The window codec's state of one window: its dictionary, or the text of its first batches until they fill one. */
@@ -383,20 +389,17 @@ export class LevelStore extends Store {
       let w = touched.get(batch.windowId);
       if (!w) {
         const cached = session && await this.#window(layout, session, batch.windowId);
-        w = cached
-          ? { cached, key, seqs: cached.seqs.copy(), index: cached.index, added: 0 }
-          : { cached: undefined, key, seqs: new SeqSet(), index: record?.windowCount ?? 0, added: 0 };
+        w = { cached, key, seqs: cached?.seqs ?? new SeqSet(), added: new Set(), index: cached?.index ?? record?.windowCount ?? 0 };
         touched.set(batch.windowId, w);
       }
-      if (w.seqs.has(batch.seq)) {
+      if (w.seqs.has(batch.seq) || w.added.has(batch.seq)) {
         stored.push(false);
         continue;
       }
       const firstOfSession = record === undefined;
-      record = applyBatch(record, batch, !w.cached && w.added === 0);
+      record = applyBatch(record, batch, !w.cached && w.added.size === 0);
       if (firstOfSession) record.errorCount += linked;
-      w.seqs.add(batch.seq);
-      w.added++;
+      w.added.add(batch.seq);
       stored.push(true);
       write.put(batchKey(sessionId, batch.windowId, batch.seq), value, { sublevel: layout.batches });
       if (collect && !built.has(key)) {
@@ -410,8 +413,10 @@ export class LevelStore extends Store {
     // The window's record is written when it is new, and now and then after: in between, the batches' own keys say what is stored.
     const rewritten = new Set<GroupWindow>();
     for (const w of touched.values()) {
-      if (w.added === 0 || (w.cached && w.seqs.acked - w.cached.stored < ACKED_WRITE_EVERY)) continue;
-      const state: WindowRecord = { acked: w.seqs.acked, i: w.index };
+      if (w.added.size === 0) continue;
+      const acked = ackedWithGroup(w);
+      if (w.cached && acked - w.cached.stored < ACKED_WRITE_EVERY) continue;
+      const state: WindowRecord = { acked, i: w.index };
       write.put(w.key, JSON.stringify(state), { sublevel: layout.windows });
       rewritten.add(w);
     }
@@ -426,8 +431,8 @@ export class LevelStore extends Store {
     for (const [key, dictionary] of built) this.#dictionaries.set(key, { dictionary, parts: [], bytes: 0 });
     const windows = session?.windows ?? new Map<string, CachedWindow>();
     for (const [windowId, w] of touched) {
+      for (const seq of w.added) w.seqs.add(seq);
       const target = w.cached ?? { seqs: w.seqs, index: w.index, stored: 0 };
-      target.seqs = w.seqs;
       if (rewritten.has(w)) target.stored = w.seqs.acked;
       windows.set(windowId, target);
     }

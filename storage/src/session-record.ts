@@ -27,22 +27,9 @@ export class SeqSet {
     this.#above = new Set(above);
   }
 
-  /** An independent copy. */
-  copy(): SeqSet {
-    return new SeqSet(this.acked, this.#above);
-  }
-
   /** Whether `seq` is stored. */
   has(seq: number): boolean {
     return seq <= this.acked || this.#above.has(seq);
-  }
-
-  /** The `acked` that adding `seq` (not stored yet) would give, changing nothing. */
-  ackedWith(seq: number): number {
-    if (seq !== this.acked + 1) return this.acked;
-    let acked = seq;
-    while (this.#above.has(acked + 1)) acked++;
-    return acked;
   }
 
   /** Stores `seq` (not stored yet); `acked` advances over any holes it closes. Returns `acked`. */
