@@ -51,7 +51,7 @@ export class SessionBounds {
       pending = this.store.getSession(sessionId).then(
         (r) => {
           const counts: SessionCounts = {
-            sessionId, events: r?.eventCount ?? 0, bytes: 0, windows: new Set(r?.windows ?? []), acked: new Map(), holders: 0,
+            sessionId, events: r?.eventCount ?? 0, bytes: r?.byteCount ?? 0, windows: new Set(r?.windows ?? []), acked: new Map(), holders: 0,
           };
           this.sessions.set(sessionId, counts);
           this.sweep();

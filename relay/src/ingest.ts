@@ -92,7 +92,7 @@ function prepareErrors(ctx: IngestContext, item: IngestItem): Promise<ErrorOccur
 async function storeBatch(ctx: IngestContext, item: IngestItem): Promise<AppendResult> {
   const write = ctx.store.append({
     sessionId: item.sessionId, windowId: item.windowId, seq: item.seq, events: item.events,
-    receivedAt: Date.now(), meta: item.meta, digest: digestBatch(item.events),
+    receivedAt: Date.now(), meta: item.meta, digest: digestBatch(item.events), bytes: item.bytes,
   });
   ctx.inflight.add(write);
   try {

@@ -259,6 +259,25 @@ describe('relay bounds: seq window and per-session caps', () => {
     assert.equal(await codeOf(res), ErrorCode.SESSION_LIMIT);
     await stillWorks(t);
   });
+  it('keeps counting the bytes a session was sent after the relay restarts', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'sentiero-bytes-'));
+    try {
+      t = await startRelay({ dataDir, limits: { maxBytesPerSession: 4096 } });
+      const first = await ingest(t, 'sess-a');
+      first.inbox.send({ t: 'batch', seq: 1, events: [ev(1, 'x'.repeat(2000))] });
+      await first.inbox.next((m) => m.t === 'ack');
+      await t.close();
+      t = await startRelay({ dataDir, limits: { maxBytesPerSession: 4096 } });
+      const { inbox } = await ingest(t, 'sess-a');
+      inbox.send({ t: 'batch', seq: 2, events: [ev(2, 'x'.repeat(2000))] });
+      assert.equal((await inbox.next((m) => m.t === 'error')).code, ErrorCode.SESSION_LIMIT);
+      await stillWorks(t);
+      await t.close();
+      t = await startRelay();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('relay bounds: input the store cannot take', () => {

@@ -262,7 +262,7 @@ export function runStoreConformance(name: string, factory: () => Store | Promise
         const record = await store.getSession('s1');
         assert.deepEqual(record, {
           id: 's1', startedAt: 1_500, lastEventAt: 4_200, lastReceivedAt: 4_300, eventCount: 6, batchCount: 3,
-          windows: ['wB', 'wA'], windowCount: 2, meta: META, pages: [], errorCount: 0, droppedEvents: 0,
+          windows: ['wB', 'wA'], windowCount: 2, meta: META, pages: [], errorCount: 0, droppedEvents: 0, byteCount: 0,
         } satisfies SessionRecord);
         assert.equal(await store.getSession('nope'), undefined);
       });
@@ -299,6 +299,22 @@ export function runStoreConformance(name: string, factory: () => Store | Promise
         const record = await store.getSession('s1');
         assert.equal(record?.errorCount, 3);
         assert.equal(record?.droppedEvents, 15);
+      });
+
+      it('sums the batches\' bytes as received into byteCount, counting a re-send once, across a reopen', async () => {
+        const store = await opened();
+        await store.append({ ...batch('s1', 'w1', 1, [1]), bytes: 1_000 });
+        await store.append({ ...batch('s1', 'w2', 1, [2]), bytes: 250 });
+        await store.append({ ...batch('s1', 'w1', 1, [1]), bytes: 1_000 });
+        await store.append(batch('s1', 'w1', 2, [3]));
+        assert.equal((await store.getSession('s1'))?.byteCount, 1_250);
+        assert.equal((await store.listSessions()).sessions[0]?.byteCount, 1_250);
+        await store.close();
+        if (!options.reopen) return;
+        const again = await options.reopen(store);
+        created.push(again);
+        await again.open();
+        assert.equal((await again.getSession('s1'))?.byteCount, 1_250);
       });
 
       it('stores and counts a batch without events', async () => {
@@ -919,6 +935,8 @@ export function runStoreConformance(name: string, factory: () => Store | Promise
           ['append: meta without userAgent', () => store.append({ ...ok, meta: bad({ url: 'u', startedAt: 1 }) })],
           ['append: digest errors -1', () => store.append({ ...ok, digest: { errors: -1 } })],
           ['append: digest pages not strings', () => store.append({ ...ok, digest: bad({ pages: [1] }) })],
+          ['append: bytes -1', () => store.append({ ...ok, bytes: -1 })],
+          ['append: bytes 1.5', () => store.append({ ...ok, bytes: 1.5 })],
           ['ackedSeq: bad sessionId', () => store.ackedSeq('../x', 'w1')],
           ['ackedSeq: missing windowId', () => store.ackedSeq('s1', bad(undefined))],
           ['getSession: number', () => store.getSession(bad(5))],

@@ -10,7 +10,10 @@ import { MAX_LISTED_WINDOWS } from './session-record.ts';
 import type { SessionRecord } from './types.ts';
 
 /** The record's counters, in the order the array under `sessions` holds them. */
-const COUNTERS = ['startedAt', 'lastEventAt', 'lastReceivedAt', 'eventCount', 'batchCount', 'windowCount', 'errorCount', 'droppedEvents'] as const;
+const COUNTERS = ['startedAt', 'lastEventAt', 'lastReceivedAt', 'eventCount', 'batchCount', 'windowCount', 'errorCount', 'droppedEvents', 'byteCount'] as const;
+
+/** Records written before `byteCount` was hold the counters before it only; they read with `byteCount` 0, and the next append writes it. */
+const COUNTERS_WITHOUT_BYTES = COUNTERS.length - 1;
 
 type Info = Pick<SessionRecord, 'windows' | 'meta' | 'pages'>;
 
@@ -62,12 +65,14 @@ export function parseRecord(id: string, counters: string, info: string | undefin
     const r = value as Info & Partial<SessionRecord>;
     if (r.id !== id || typeof r.startedAt !== 'number') throw corrupt(id);
     const windowCount = typeof r.windowCount === 'number' ? r.windowCount : r.windows.length;
-    return { record: { ...(r as SessionRecord), windowCount, windows: r.windows.slice(0, MAX_LISTED_WINDOWS) }, legacy: true };
+    const byteCount = typeof r.byteCount === 'number' ? r.byteCount : 0;
+    return { record: { ...(r as SessionRecord), windowCount, byteCount, windows: r.windows.slice(0, MAX_LISTED_WINDOWS) }, legacy: true };
   }
-  if (value.length !== COUNTERS.length || !value.every((n) => typeof n === 'number') || info === undefined) throw corrupt(id);
+  const known = value.length === COUNTERS.length || value.length === COUNTERS_WITHOUT_BYTES;
+  if (!known || !value.every((n) => typeof n === 'number') || info === undefined) throw corrupt(id);
   const rest = json(info, id);
   if (!isInfo(rest)) throw corrupt(id);
   const record = { id, windows: rest.windows, meta: rest.meta, pages: rest.pages } as SessionRecord;
-  COUNTERS.forEach((k, i) => { record[k] = value[i] as number; });
+  COUNTERS.forEach((k, i) => { record[k] = (value[i] as number | undefined) ?? 0; });
   return { record, legacy: false };
 }

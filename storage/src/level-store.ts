@@ -1,7 +1,8 @@
 /**
  * `LevelStore`: the embedded default, on LevelDB through `level`. The layout (README.md,
- * "On disk") is thirteen sublevels with sortable string keys; every append is one atomic batch
- * of a size that does not grow with the session. Active sessions are cached (record and the
+ * "On disk") is thirteen sublevels with sortable string keys; every append is in one atomic
+ * batch (shared with the appends of its session queued with it: group commit) of a size that
+ * does not grow with the session. Active sessions are cached (record and the
  * states of the windows appended to), and windows' dictionaries in a smaller cache, so that
  * the hot path does not read before it writes; all changes to one session are serialized, so
  * concurrent appends from several windows never lose an update.
@@ -93,6 +94,37 @@ interface CachedSession {
  */
 const ACKED_WRITE_EVERY = 64;
 
+/** A compressed batch waiting for its session's lock; settled once its group's write is durable (or failed). */
+interface QueuedAppend {
+  batch: BatchInput;
+  /** Its window's key (`windowKey`). */
+  key: string;
+  /** Its text, for the window codec's dictionary. */
+  json: Buffer;
+  /** The value to store. */
+  value: Uint8Array;
+  /** Whether the window had no dictionary when it was compressed: its text is collected for one. */
+  collect: boolean;
+  resolve: (result: AppendResult) => void;
+  reject: (err: unknown) => void;
+}
+
+/** A window while a group is committed: its stored seqs, changed only once the write is durable, and the seqs the group adds. */
+interface GroupWindow {
+  cached: CachedWindow | undefined;
+  key: string;
+  seqs: SeqSet;
+  added: Set<number>;
+  index: number;
+}
+
+/** The window's `acked` once the group's seqs are added: one step per seq it passes, never a copy of the window's seqs. */
+function ackedWithGroup(w: GroupWindow): number {
+  let acked = w.seqs.acked;
+  while (w.added.has(acked + 1) || w.seqs.has(acked + 1)) acked++;
+  return acked;
+}
+
 /** The window codec's state of one window: its dictionary, or the text of its first batches until they fill one. */
 interface DictionaryState {
   dictionary: Dictionary | undefined;
@@ -162,6 +194,8 @@ export class LevelStore extends Store {
   /** The window codec's state per window (`windowKey`), least recently used first. */
   readonly #dictionaries = new Map<string, DictionaryState>();
   readonly #locks = new KeyedLock();
+  /** Per session, the compressed batches waiting for its lock, to be committed in one write. */
+  readonly #queued = new Map<string, QueuedAppend[]>();
   /** Serializes the changes of one error group; taken after a session's lock, never before. */
   readonly #groupLocks = new KeyedLock();
   #layout: Layout | undefined;
@@ -310,42 +344,100 @@ export class LevelStore extends Store {
     const json = Buffer.from(batchText(batch), 'utf8');
     const windowed = this.compression === Compression.BROTLI_WINDOW;
     const dictionary = windowed ? (await this.#dictionaryState(this.#db(), key)).dictionary : undefined;
+    // Compressed before the session's lock is taken, so that the batches of one session compress in parallel.
     const value = await encodeBatchText(json, this.compression, dictionary);
-    return this.#locks.run(sessionId, async () => {
-      const layout = this.#db();
-      const session = await this.#load(layout, sessionId);
-      const win = session && await this.#window(layout, session, windowId);
-      if (win?.seqs.has(seq)) return { stored: false, ackedSeq: win.seqs.acked };
-      const record = applyBatch(session?.record, batch, !win);
-      if (!session) record.errorCount += await this.#linkedErrors(layout, sessionId);
-      const target = win ?? { seqs: new SeqSet(), index: session?.record.windowCount ?? 0, stored: 0 };
-      const acked = target.seqs.ackedWith(seq);
-      const oldIndex = session ? listKey(session.record.startedAt, sessionId) : undefined;
-      const newIndex = listKey(record.startedAt, sessionId);
-      // Constant work whatever the session's history: the batch, the record's counters, and now and then the rest of the record or the window's.
-      const write = layout.db.batch();
-      write.put(batchKey(sessionId, windowId, seq), value, { sublevel: layout.batches });
-      this.#putRecord(write, layout, record, session);
-      const writeWindow = !win || acked - win.stored >= ACKED_WRITE_EVERY;
-      if (writeWindow) {
-        const state: WindowRecord = { acked, i: target.index };
-        write.put(key, JSON.stringify(state), { sublevel: layout.windows });
+    return new Promise<AppendResult>((resolve, reject) => {
+      const item: QueuedAppend = { batch, key, json, value, collect: windowed && !dictionary, resolve, reject };
+      const queued = this.#queued.get(sessionId);
+      if (queued) {
+        queued.push(item);
+        return;
       }
-      if (oldIndex !== newIndex) {
-        if (oldIndex !== undefined) write.del(oldIndex, { sublevel: layout.byStart });
-        write.put(newIndex, '', { sublevel: layout.byStart });
-      }
-      const built = windowed && !dictionary ? await this.#collect(layout, key, json) : undefined;
-      if (built) write.put(key, encodeDictionary(built), { sublevel: layout.dictionaries });
-      await write.write();
-      if (built) this.#dictionaries.set(key, { dictionary: built, parts: [], bytes: 0 });
-      target.seqs.add(seq);
-      if (writeWindow) target.stored = acked;
-      const windows = session?.windows ?? new Map<string, CachedWindow>();
-      windows.set(windowId, target);
-      this.#remember(sessionId, { record, legacy: false, windows });
-      return { stored: true, ackedSeq: target.seqs.acked };
+      this.#queued.set(sessionId, [item]);
+      // The first batch queued takes the session's lock; every batch queued by the time it has it is committed with it.
+      void this.#locks.run(sessionId, async () => {
+        const group = this.#queued.get(sessionId) ?? [];
+        this.#queued.delete(sessionId);
+        try {
+          const results = await this.#commit(sessionId, group);
+          group.forEach((g, i) => g.resolve(results[i]!));
+        } catch (err) {
+          for (const g of group) g.reject(err);
+        }
+      });
     });
+  }
+
+  /**
+   * Stores a session's queued batches in one LevelDB write: the batches, the session's record
+   * once, the states of the windows they belong to, the list index, and a dictionary a batch
+   * completed. The write is O(batches in the group) whatever the session's history. Only
+   * called under the session's lock; nothing cached changes until the write is durable, so a
+   * batch is never reported stored (by this group or by a concurrent re-send) before it is.
+   * The results are in the group's order.
+   */
+  async #commit(sessionId: string, group: readonly QueuedAppend[]): Promise<AppendResult[]> {
+    const layout = this.#db();
+    const session = await this.#load(layout, sessionId);
+    const linked = session ? 0 : await this.#linkedErrors(layout, sessionId);
+    let record = session?.record;
+    const touched = new Map<string, GroupWindow>();
+    const built = new Map<string, Dictionary>();
+    const stored: boolean[] = [];
+    const write = layout.db.batch();
+    for (const { batch, key, json, value, collect } of group) {
+      let w = touched.get(batch.windowId);
+      if (!w) {
+        const cached = session && await this.#window(layout, session, batch.windowId);
+        w = { cached, key, seqs: cached?.seqs ?? new SeqSet(), added: new Set(), index: cached?.index ?? record?.windowCount ?? 0 };
+        touched.set(batch.windowId, w);
+      }
+      if (w.seqs.has(batch.seq) || w.added.has(batch.seq)) {
+        stored.push(false);
+        continue;
+      }
+      const firstOfSession = record === undefined;
+      record = applyBatch(record, batch, !w.cached && w.added.size === 0);
+      if (firstOfSession) record.errorCount += linked;
+      w.added.add(batch.seq);
+      stored.push(true);
+      write.put(batchKey(sessionId, batch.windowId, batch.seq), value, { sublevel: layout.batches });
+      if (collect && !built.has(key)) {
+        const dictionary = await this.#collect(layout, key, json);
+        if (dictionary) built.set(key, dictionary);
+      }
+    }
+    const result = (i: number): AppendResult => ({ stored: stored[i]!, ackedSeq: touched.get(group[i]!.batch.windowId)!.seqs.acked });
+    if (!record || record === session?.record) return group.map((_, i) => result(i));
+    this.#putRecord(write, layout, record, session);
+    // The window's record is written when it is new, and now and then after: in between, the batches' own keys say what is stored.
+    const rewritten = new Set<GroupWindow>();
+    for (const w of touched.values()) {
+      if (w.added.size === 0) continue;
+      const acked = ackedWithGroup(w);
+      if (w.cached && acked - w.cached.stored < ACKED_WRITE_EVERY) continue;
+      const state: WindowRecord = { acked, i: w.index };
+      write.put(w.key, JSON.stringify(state), { sublevel: layout.windows });
+      rewritten.add(w);
+    }
+    const oldIndex = session ? listKey(session.record.startedAt, sessionId) : undefined;
+    const newIndex = listKey(record.startedAt, sessionId);
+    if (oldIndex !== newIndex) {
+      if (oldIndex !== undefined) write.del(oldIndex, { sublevel: layout.byStart });
+      write.put(newIndex, '', { sublevel: layout.byStart });
+    }
+    for (const [key, dictionary] of built) write.put(key, encodeDictionary(dictionary), { sublevel: layout.dictionaries });
+    await write.write();
+    for (const [key, dictionary] of built) this.#dictionaries.set(key, { dictionary, parts: [], bytes: 0 });
+    const windows = session?.windows ?? new Map<string, CachedWindow>();
+    for (const [windowId, w] of touched) {
+      for (const seq of w.added) w.seqs.add(seq);
+      const target = w.cached ?? { seqs: w.seqs, index: w.index, stored: 0 };
+      if (rewritten.has(w)) target.stored = w.seqs.acked;
+      windows.set(windowId, target);
+    }
+    this.#remember(sessionId, { record, legacy: false, windows });
+    return group.map((_, i) => result(i));
   }
 
   protected override async _ackedSeq(sessionId: string, windowId: string): Promise<number> {

@@ -32,14 +32,6 @@ export class SeqSet {
     return seq <= this.acked || this.#above.has(seq);
   }
 
-  /** The `acked` that adding `seq` (not stored yet) would give, changing nothing. */
-  ackedWith(seq: number): number {
-    if (seq !== this.acked + 1) return this.acked;
-    let acked = seq;
-    while (this.#above.has(acked + 1)) acked++;
-    return acked;
-  }
-
   /** Stores `seq` (not stored yet); `acked` advances over any holes it closes. Returns `acked`. */
   add(seq: number): number {
     if (seq !== this.acked + 1) {
@@ -77,7 +69,7 @@ export function applyBatch(prev: SessionRecord | undefined, batch: BatchInput, n
     : {
         id: batch.sessionId, startedAt: batch.receivedAt, lastEventAt: batch.receivedAt, lastReceivedAt: batch.receivedAt,
         eventCount: 0, batchCount: 0, windows: [], windowCount: 0, meta: { url: '', userAgent: '', startedAt: batch.receivedAt },
-        pages: [], errorCount: 0, droppedEvents: 0,
+        pages: [], errorCount: 0, droppedEvents: 0, byteCount: 0,
       };
   if (hasEvents) {
     const first = record.eventCount === 0;
@@ -98,5 +90,6 @@ export function applyBatch(prev: SessionRecord | undefined, batch: BatchInput, n
   }
   record.errorCount += batch.digest?.errors ?? 0;
   record.droppedEvents += batch.digest?.dropped ?? 0;
+  record.byteCount += batch.bytes ?? 0;
   return record;
 }

@@ -16,6 +16,8 @@ export interface BatchInput {
   meta?: SessionMeta;
   /** Derived by the relay from the events: saves the store from looking inside them. */
   digest?: BatchDigest;
+  /** The batch's size as received, in bytes (what the relay counts against `maxBytesPerSession`); added to the record's `byteCount`, 0 when left out. */
+  bytes?: number;
 }
 
 /** What the relay derives from one batch's events so that the session record stays current. */
@@ -64,6 +66,8 @@ export interface SessionRecord {
   pages: string[];
   errorCount: number;
   droppedEvents: number;
+  /** The sum of the stored batches' `bytes` (their size as received), so that a per-session byte cap survives a restart. */
+  byteCount: number;
 }
 
 /** One stored batch as read back. */

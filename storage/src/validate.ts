@@ -78,6 +78,7 @@ export function checkBatch(v: unknown): BatchInput {
     }
   }
   if (v.digest !== undefined) batch.digest = checkDigest(v.digest, 'batch.digest');
+  if (v.bytes !== undefined) batch.bytes = count(v.bytes, 'batch.bytes');
   return batch;
 }
 

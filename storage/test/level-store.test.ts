@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RecordedEvent } from '@sentiero/protocol';
 import { LevelStore, StoreError, StoreErrorCode } from '@sentiero/storage';
-import type { BatchInput, Compression } from '@sentiero/storage';
+import type { AppendResult, BatchInput, Compression } from '@sentiero/storage';
 import { runStoreConformance } from '@sentiero/storage/conformance';
 import { Level } from 'level';
 import { encodeBatch } from '../src/codec.ts';
@@ -376,6 +376,26 @@ describe('LevelStore', () => {
     await after.db.close();
   });
 
+  it('reads a record written before byteCount with byteCount 0, and counts on from there', async () => {
+    const location = tempDir();
+    const s = new LevelStore({ location });
+    await s.open();
+    await s.append({ sessionId: 's1', windowId: 'w1', seq: 1, events: [event(1)], receivedAt: 1, bytes: 700 });
+    await s.close();
+    const r = await raw(location);
+    const counters = JSON.parse((await r.sessions.get('s1'))!) as number[];
+    assert.equal(counters.at(-1), 700);
+    await r.sessions.put('s1', JSON.stringify(counters.slice(0, -1)));
+    await r.db.close();
+    await s.open();
+    assert.equal((await s.getSession('s1'))?.byteCount, 0);
+    await s.append({ sessionId: 's1', windowId: 'w1', seq: 2, events: [event(2)], receivedAt: 2, bytes: 300 });
+    await s.close();
+    await s.open();
+    assert.deepEqual([(await s.getSession('s1'))?.byteCount, (await s.getSession('s1'))?.eventCount], [300, 2]);
+    await s.close();
+  });
+
   it('a new instance on the same folder continues a session and its holes', async () => {
     const location = tempDir();
     const a = new LevelStore({ location });
@@ -418,6 +438,30 @@ describe('LevelStore', () => {
       assert.equal(record?.eventCount, 24, id);
       assert.equal(await s.ackedSeq(id, 'w2'), 6);
     }
+    await s.close();
+  });
+
+  it('stores the appends of one session queued behind its lock in one write each group, every batch once', async () => {
+    const s = new LevelStore({ location: tempDir() });
+    await s.open();
+    const batches = Array.from({ length: 40 }, (_, i) => ({ sessionId: 's1', windowId: i % 2 ? 'w2' : 'w1', seq: Math.floor(i / 2) + 1, events: [event(i + 1)], receivedAt: i + 1 }));
+    let results: AppendResult[] = [];
+    let writes = 0;
+    await countWrites(async (costs) => {
+      results = await Promise.all([...batches, batches[7], batches[8]].map((b) => s.append(b)));
+      writes = costs.length;
+    });
+    assert.ok(writes < batches.length, `${batches.length} appends took ${writes} writes`);
+    assert.equal(results.filter((r) => r.stored).length, batches.length, 'a re-send in flight with its batch is stored once');
+    assert.deepEqual([await s.ackedSeq('s1', 'w1'), await s.ackedSeq('s1', 'w2')], [20, 20]);
+    const record = await s.getSession('s1');
+    assert.deepEqual([record?.batchCount, record?.eventCount, record?.windowCount, record?.windows.toSorted()], [40, 40, 2, ['w1', 'w2']]);
+    let read = 0;
+    for await (const _ of s.readBatches('s1')) read++;
+    assert.equal(read, 40);
+    await s.close();
+    await s.open();
+    assert.deepEqual([await s.ackedSeq('s1', 'w1'), (await s.getSession('s1'))?.batchCount], [20, 40]);
     await s.close();
   });
 
