@@ -39,7 +39,7 @@ const READABLE_FORMATS = ['1', String(LEVEL_FORMAT_VERSION)];
 export interface LevelStoreOptions {
   /** The LevelDB folder (created when missing). */
   location: string;
-  /** How batches are compressed when written; default `'brotli-window'`. Values written with any codec stay readable. */
+  /** How batches are compressed when written; default `'brotli'` (`'brotli-window'` stores about a third less for about four times the CPU). Values written with any codec stay readable. */
   compression?: Compression;
   /** How many active sessions are cached for the append path; default 1000. */
   sessionCacheSize?: number;
@@ -47,7 +47,7 @@ export interface LevelStoreOptions {
 
 /** The defaults of `LevelStoreOptions`. */
 export const LEVEL_STORE_DEFAULTS = {
-  compression: Compression.BROTLI_WINDOW,
+  compression: Compression.BROTLI,
   sessionCacheSize: 1000,
 } as const satisfies Omit<Required<LevelStoreOptions>, 'location'>;
 

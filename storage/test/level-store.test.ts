@@ -553,7 +553,7 @@ describe('LevelStore', () => {
     assert.throws(() => new LevelStore({ location: 'x', compression: 'zstd' as never }), /options\.compression/);
     assert.throws(() => new LevelStore({ location: 'x', sessionCacheSize: 0 }), /options\.sessionCacheSize/);
     const s = new LevelStore({ location: 'x' });
-    assert.equal(s.compression, 'brotli-window');
+    assert.equal(s.compression, 'brotli');
     assert.equal(s.status, 'closed');
   });
 });
