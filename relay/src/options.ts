@@ -97,6 +97,11 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
   if (options.ingestKey !== undefined && !/^\w+$/.test(options.ingestKey)) {
     throw new TypeError('The "ingestKey" option may hold only letters, digits and "_" (so that it fits a Sentry DSN)');
   }
+  // An empty SENTIERO_TOKEN is unset; a short one is refused as the option is (a guessable token reads every recording).
+  const envToken = process.env.SENTIERO_TOKEN || undefined;
+  if (options.token === undefined && envToken !== undefined && envToken.length < 16) {
+    throw new TypeError('The SENTIERO_TOKEN environment variable must be at least 16 characters');
+  }
   const envKey = process.env.SENTIERO_INGEST_KEY;
   if (options.ingestKey === undefined && envKey !== undefined && envKey !== '' && (envKey.length < 16 || !/^\w+$/.test(envKey))) {
     throw new TypeError('SENTIERO_INGEST_KEY must be at least 16 letters, digits or "_" (so that it fits a Sentry DSN)');
@@ -132,7 +137,7 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
     basePath: basePath === '/' ? '' : basePath,
     dataDir: options.dataDir ?? './.sentiero-data',
     store: options.store,
-    token: options.token ?? process.env.SENTIERO_TOKEN ?? createSecret(),
+    token: options.token ?? envToken ?? createSecret(),
     ingestKey: options.ingestKey ?? (envKey || createSecret()),
     allowedOrigins: ao,
     limits,
