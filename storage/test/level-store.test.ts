@@ -138,8 +138,8 @@ describe('LevelStore', () => {
       return { values, count, folder, read };
     }
 
-    it(`the window codec (the default) stores the fixture in at most ${MAX_WINDOW_RATIO} of its JSON size, and reads it back intact`, async () => {
-      const { values, count, folder, read } = await store(undefined);
+    it(`the window codec stores the fixture in at most ${MAX_WINDOW_RATIO} of its JSON size, and reads it back intact`, async () => {
+      const { values, count, folder, read } = await store('brotli-window');
       assert.equal(count, Math.ceil(854 / BATCH_EVENTS));
       assert.ok(values / rawJson.length <= MAX_WINDOW_RATIO, `stored values are ${(values / rawJson.length).toFixed(4)} of the raw JSON`);
       assert.ok(folder / rawJson.length <= MAX_RATIO, `the LevelDB folder is ${(folder / rawJson.length).toFixed(4)} of the raw JSON`);
@@ -190,7 +190,7 @@ describe('LevelStore', () => {
     /** Appends the fixture in batches of 50 to `acme`/`w1` (its first batch, the full snapshot, fills the dictionary) and closes. */
     async function written(): Promise<string> {
       const location = tempDir();
-      const s = new LevelStore({ location });
+      const s = new LevelStore({ location, compression: 'brotli-window' });
       await s.open();
       for (let i = 0, seq = 1; i < fixture.length; i += BATCH_EVENTS, seq++) {
         await s.append({ sessionId: 'acme', windowId: 'w1', seq, events: fixture.slice(i, i + BATCH_EVENTS), receivedAt: 1_000 + seq });
