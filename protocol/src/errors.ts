@@ -64,6 +64,8 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 export const CloseCode = {
   NORMAL: 1000,
   GOING_AWAY: 1001,
+  /** A text frame that is not valid UTF-8 (the WebSocket standard's code, sent by `ws` itself). */
+  INVALID_PAYLOAD: 1007,
   /** A frame larger than `maxPayloadBytes` (the WebSocket standard's code, sent by `ws` itself). */
   MESSAGE_TOO_BIG: 1009,
   /** An unexpected failure inside the relay. */

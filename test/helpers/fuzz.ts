@@ -133,8 +133,6 @@ const caseArb: fc.Arbitrary<Case> = fc.oneof(
 const CLOSE_CODES = new Set<number>(Object.values(CloseCode));
 /** Close codes a relay must never use for bad input: its own failures. */
 const FAILURE_CLOSES = new Set<number>([CloseCode.INTERNAL, CloseCode.STORE_FAILED]);
-/** A text frame that is not UTF-8 is closed by `ws` itself with the WebSocket standard's 1007. */
-const WS_INVALID_PAYLOAD = 1007;
 const ERROR_CODES = new Set<string>(Object.values(ErrorCode));
 const FAILURE_ERRORS = new Set<string>([ErrorCode.INTERNAL, ErrorCode.STORE_FAILED]);
 
@@ -253,7 +251,7 @@ export async function fuzzRelay({ frames, seed, concurrency = 4, warmup = Math.m
     const code = await closed;
     clearTimeout(timer);
     count(report.closeCodes, code);
-    if (FAILURE_CLOSES.has(code) || (!CLOSE_CODES.has(code as CloseCode) && code !== WS_INVALID_PAYLOAD)) fail(c, `closed with ${code}`);
+    if (FAILURE_CLOSES.has(code) || !CLOSE_CODES.has(code as CloseCode)) fail(c, `closed with ${code}`);
   };
 
   const checkAnswer = async (c: Case, res: Response, head: boolean) => {
