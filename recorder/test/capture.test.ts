@@ -56,7 +56,9 @@ describe('recorder: capture and privacy (real Chromium)', () => {
     await page.type('#pw', 'hunter2-password');
     await page.click('#visible');
     const { sessionId, windowId } = conn.hello!;
-    await waitFor(() => h.events(sessionId, windowId).filter((e) => e.type === EventType.IncrementalSnapshot && (e.data as { source?: number }).source === 5).length >= 2, { what: 'input events' });
+    // One input event per keystroke (no sampling): wait for all of them, not just the first two, before reading what was sent.
+    const keystrokes = 'typed-text-4242'.length + 'hunter2-password'.length;
+    await waitFor(() => h.events(sessionId, windowId).filter((e) => e.type === EventType.IncrementalSnapshot && (e.data as { source?: number }).source === 5).length >= keystrokes, { what: 'an input event per keystroke' });
     return h.raw.join('\n');
   }
 
