@@ -40,6 +40,16 @@ export const CustomTag = {
   EVENT: 'sentiero/event@1',
   /** A browser error: `ErrorEventPayload` (`{ name, message, stack, frames?, groupId? }`). */
   ERROR: 'sentiero/error@1',
+  /** The page identified its user (opt-in `identify()`): `{ userId, traits? }`. */
+  IDENTIFY: 'sentiero/identify@1',
+  /** A Web Vitals measurement: `{ name: 'LCP' | 'INP' | 'CLS' | 'FCP' | 'TTFB', value, rating, href }`. */
+  VITAL: 'sentiero/vital@1',
+  /** The deepest scroll reached on a page so far: `{ href, depth }` (0–1 of the page's height). */
+  SCROLL: 'sentiero/scroll@1',
+  /** A console call (opt-in `captureConsole`): `{ level, args, count?, stack? }`. */
+  CONSOLE: 'sentiero/console@1',
+  /** A network request (opt-in `captureNetwork`): `{ type, method, url, status, startedAt, durationMs, … }`. */
+  NETWORK: 'sentiero/network@1',
 } as const;
 
 /** Why events are missing, as written in a gap marker's `reason`. */
