@@ -36,7 +36,7 @@ export const CustomTag = {
   GAP: 'sentiero/gap@1',
   /** A page (URL) was entered: `{ href, title }`. */
   PAGE: 'sentiero/page@1',
-  /** An application's own custom event: `{ name, props }`. */
+  /** An application's own custom event: `{ name, props, source? }` (`source`: `'click'`, `'submit'` or `'view'` when it came from a `data-sentiero-track*` attribute). */
   EVENT: 'sentiero/event@1',
   /** A browser error: `ErrorEventPayload` (`{ name, message, stack, frames?, groupId? }`). */
   ERROR: 'sentiero/error@1',
@@ -46,6 +46,15 @@ export const CustomTag = {
   VITAL: 'sentiero/vital@1',
   /** The deepest scroll reached on a page so far: `{ href, depth }` (0–1 of the page's height). */
   SCROLL: 'sentiero/scroll@1',
+  /**
+   * A click, described where it happened (no typed value, no text content beyond the target's
+   * accessible name): `{ selector, label, href, pageX, pageY, relX, relY, vw, vh, dh }` —
+   * page coordinates in CSS pixels, `relX`/`relY` the position inside the target's box (0–1),
+   * `vw`/`vh` the viewport and `dh` the document height at the time.
+   */
+  CLICK: 'sentiero/click@1',
+  /** A form field interaction, never its value: `{ form, field, kind: 'focus' | 'change' | 'blur' | 'submit', href }`. */
+  FIELD: 'sentiero/field@1',
   /** A console call (opt-in `captureConsole`): `{ level, args, count?, stack? }`. */
   CONSOLE: 'sentiero/console@1',
   /** A network request (opt-in `captureNetwork`): `{ type, method, url, status, startedAt, durationMs, … }`. */
