@@ -4,6 +4,7 @@
  */
 import type { SessionRecord } from '@sentiero/storage';
 import type { ErrorGroup, ErrorOccurrence, RecordedEvent, SessionSummary } from '@sentiero/protocol';
+import type { BusBatch, LiveBus } from './bus.ts';
 
 /** A newly stored batch, with its `events` message serialized once for every watcher. */
 export interface Published {
@@ -22,6 +23,8 @@ export interface SessionListener {
   batch(p: Published): void;
   /** The session has ended: no window recorded anything for `liveGraceMs`. */
   end(): void;
+  /** Batches may have been missed (the bus to other relay processes dropped and came back): catch up from the store. */
+  resync?(): void;
 }
 
 /** Something that follows the sessions feed. */
@@ -77,6 +80,8 @@ export interface HubOptions {
   reorderWindowMs: number;
   /** Called when a session turns live or stops being live. */
   onLiveChange(sessionId: string, live: boolean): void;
+  /** The bus to the other relay processes sharing the store, when scaled out (bus.ts): batches stored here go to it, followed sessions come from it. */
+  remote?: LiveBus;
 }
 
 /** Live sessions and their listeners. */
@@ -154,8 +159,27 @@ export class Hub {
     if (s.connections === 0) this.scheduleEnd(sessionId, s);
   }
 
-  /** A batch was newly stored: hand it to the session's listeners, in seq order per window. */
+  /** A batch was newly stored here: hand it to the session's listeners, in seq order per window, and to the other relay processes. */
   publish(p: Published): void {
+    const remote = this.options.remote;
+    if (remote) {
+      p.bytes ??= Buffer.from(p.encode());
+      remote.publishBatch({ sessionId: p.sessionId, windowId: p.windowId, seq: p.seq, frame: p.bytes });
+    }
+    this.route(p);
+  }
+
+  /** A batch another relay process stored (from the bus): handed to this process's listeners as one stored here. */
+  receive(b: BusBatch): void {
+    this.route({ sessionId: b.sessionId, windowId: b.windowId, seq: b.seq, encode: () => b.frame.toString(), bytes: b.frame });
+  }
+
+  /** Tells every listener to catch up from the store (the bus lost messages). */
+  resync(): void {
+    for (const s of this.sessions.values()) for (const l of s.listeners) l.resync?.();
+  }
+
+  private route(p: Published): void {
     const s = this.entry(p.sessionId);
     this.setLive(p.sessionId, s);
     if (s.connections === 0) this.scheduleEnd(p.sessionId, s);
@@ -213,14 +237,29 @@ export class Hub {
 
   /** Starts following a session; returns the function that stops. */
   listen(sessionId: string, l: SessionListener): () => void {
+    return this.follow(sessionId, l).stop;
+  }
+
+  /**
+   * Starts following a session, here and on the bus: `ready` resolves once batches that
+   * other relay processes store from then on will reach `l` (at once without a bus).
+   */
+  follow(sessionId: string, l: SessionListener): { ready: Promise<void>; stop: () => void } {
     const s = this.entry(sessionId);
     s.listeners.add(l);
-    return () => {
+    const remote = this.options.remote;
+    const ready = remote ? remote.follow(sessionId) : Promise.resolve();
+    let stopped = false;
+    const stop = () => {
+      if (stopped) return;
+      stopped = true;
+      remote?.unfollow(sessionId);
       const cur = this.sessions.get(sessionId);
       if (!cur) return;
       cur.listeners.delete(l);
       if (!cur.listeners.size && !cur.live && !cur.connections) this.sessions.delete(sessionId);
     };
+    return { ready, stop };
   }
 
   /** The session was deleted: tell its listeners it ended and forget it. */

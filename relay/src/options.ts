@@ -1,6 +1,6 @@
 /** The relay's options, their defaults, and the checks that run at construction. */
 import { DEFAULT_LIMITS, DEFAULT_RECORDER_CONFIG, type Limits, type RecorderConfig, createSecret } from '@sentiero/protocol';
-import type { Store } from '@sentiero/storage';
+import type { RedisNode, Store } from '@sentiero/storage';
 import { type OriginPolicy, normalizeOrigin } from './auth.ts';
 
 
@@ -47,6 +47,25 @@ export interface RelayOptions {
   sourceMapsDir?: string;
   /** Where log lines go. Default: `console`, warnings and errors only. */
   logger?: Logger;
+  // Scale-out on Redis (docs/relay.md, "Several relay processes").
+  /**
+   * Shares the store and the live bus with every relay process given the same Redis: a
+   * `RedisStore` and a `RedisBus` on `url` (one server) or `nodes` (a cluster), their keys
+   * and channels under `prefix` (default `sentiero:`). Default: none (LevelDB in `dataDir`,
+   * live in this process only). A `store` that is a `RedisStore` on a `url` or `nodes`
+   * brings its bus along without this option.
+   */
+  redis?: RedisOptions;
+}
+
+/** Where the relay's Redis is (the `redis` option). */
+export interface RedisOptions {
+  /** One Redis server, e.g. `redis://:password@redis.internal:6379/0`. */
+  url?: string;
+  /** A Redis Cluster's startup nodes. */
+  nodes?: RedisNode[];
+  /** Put before every key and channel. Default `sentiero:`. */
+  prefix?: string;
 }
 
 /** Options after defaults, as the relay uses them. */
@@ -63,6 +82,7 @@ export interface ResolvedOptions {
   dashboard: boolean;
   sourceMapsDir: string | undefined;
   logger: Logger;
+  redis: RedisOptions | undefined;
 }
 
 const quietConsole: Logger = {
@@ -120,6 +140,7 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
       return origin;
     });
   }
+  const redis = checkRedis(options);
   const limits: Limits = { ...DEFAULT_LIMITS };
   for (const [k, v] of Object.entries(options.limits ?? {})) {
     if (!(k in DEFAULT_LIMITS)) throw new TypeError(`Unknown limit "${k}"; known: ${Object.keys(DEFAULT_LIMITS).join(', ')}`);
@@ -146,5 +167,19 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
     dashboard: options.dashboard ?? true,
     sourceMapsDir: options.sourceMapsDir,
     logger: options.logger ?? quietConsole,
+    redis,
   };
+}
+
+/** Checks the `redis` option (the store and bus check the rest when they are made). */
+function checkRedis(options: RelayOptions): RedisOptions | undefined {
+  const redis = options.redis;
+  if (redis === undefined) return undefined;
+  if (typeof redis !== 'object' || redis === null || (redis.url === undefined) === (redis.nodes === undefined)) {
+    throw new TypeError('The "redis" option must be { url } or { nodes }, with an optional prefix');
+  }
+  if (options.store !== undefined || options.dataDir !== undefined) {
+    throw new TypeError('The "redis" option cannot be used with "store" or "dataDir" (it makes the store)');
+  }
+  return { ...redis };
 }

@@ -114,6 +114,7 @@ export function serveWatch(ws: WebSocket, ctx: Context): void {
       const io: SubscriptionIo = {
         store, hub, sendRaw, send, bufferedAmount: () => ws.bufferedAmount,
         tooSlow: () => fail(ErrorCode.SLOW_CONSUMER, 'the session produced more than the watcher could take while its backlog was sent'),
+        broken: () => fail(ErrorCode.INTERNAL, 'reading the session failed'),
         limit: limits.maxWatcherBufferedBytes,
       };
       const sub = new Subscription(m.sessionId, m.from ?? {}, io);
@@ -146,6 +147,8 @@ interface SubscriptionIo {
   bufferedAmount(): number;
   /** Cuts the watcher off as a slow consumer. */
   tooSlow(): void;
+  /** Cuts the watcher off because its session could not be read. */
+  broken(): void;
   /** Most bytes of live batches to queue while the backlog is sent. */
   limit: number;
 }
@@ -165,8 +168,11 @@ class Subscription implements SessionListener {
 
   async start(): Promise<void> {
     const { store, hub } = this.io;
-    // Listen before reading the store, so nothing published meanwhile is missed; `sent` removes the overlap.
-    this.unlisten = hub.listen(this.sessionId, this);
+    // Follow before reading the store (here and, scaled out, on the bus), so nothing stored meanwhile is missed; `sent` removes the overlap.
+    const following = hub.follow(this.sessionId, this);
+    this.unlisten = following.stop;
+    await following.ready;
+    if (this.stopped) return;
     const known = hub.isLive(this.sessionId) || (await store.getSession(this.sessionId)) !== undefined;
     if (this.stopped) return;
     if (!known) {
@@ -174,14 +180,26 @@ class Subscription implements SessionListener {
       this.stop();
       return;
     }
+    const ended = await this.catchUp();
+    if (ended === undefined) return;
+    this.io.send({ t: 'live', sessionId: this.sessionId, active: !ended && hub.isLive(this.sessionId) });
+    if (ended) this.io.send({ t: 'end', sessionId: this.sessionId });
+  }
+
+  /**
+   * Sends what the store has past `sent`, holding live batches back meanwhile, then the held
+   * ones; resolves to whether an `end` was held (undefined when stopped on the way).
+   */
+  private async catchUp(): Promise<boolean | undefined> {
+    this.live = false;
     const after = Object.fromEntries(this.sent);
-    for await (const b of store.readBatchesJson(this.sessionId, { after })) {
-      if (this.stopped) return;
+    for await (const b of this.io.store.readBatchesJson(this.sessionId, { after })) {
+      if (this.stopped) return undefined;
       if ((this.sent.get(b.windowId) ?? 0) >= b.seq) continue;
       this.sent.set(b.windowId, b.seq);
       await this.sendPaced(eventsFrame(this.sessionId, b.windowId, b.seq, b.eventsJson));
     }
-    if (this.stopped) return;
+    if (this.stopped) return undefined;
     const queued = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
@@ -191,8 +209,19 @@ class Subscription implements SessionListener {
       if (p === 'end') ended = true;
       else this.batch(p);
     }
-    this.io.send({ t: 'live', sessionId: this.sessionId, active: !ended && hub.isLive(this.sessionId) });
-    if (ended) this.io.send({ t: 'end', sessionId: this.sessionId });
+    return ended;
+  }
+
+  /** The bus to other relay processes may have lost batches: read them from the store (live ones wait meanwhile). */
+  resync(): void {
+    if (!this.live || this.stopped) return;
+    this.catchUp().then((ended) => {
+      if (ended) this.io.send({ t: 'end', sessionId: this.sessionId });
+    }, () => {
+      // A watcher that cannot be caught up is cut off rather than left with a hole.
+      this.stop();
+      this.io.broken();
+    });
   }
 
   /** Sends a backlog frame; past the high-water mark, waits until this frame is written before reading on. */

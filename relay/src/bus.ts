@@ -1,0 +1,190 @@
+/**
+ * The live bus: how the live side of one relay process (newly stored batches, the sessions
+ * feed, the errors feed) reaches the watchers of every other process sharing its store. The
+ * default is in-process only (`LocalBus`: nothing to forward); `RedisBus` uses Redis pub/sub.
+ *
+ * Pub/sub, not streams: the store is the record and the bus only the live tail. A watcher
+ * follows a session's channel before it reads the stored backlog, so a batch is either in
+ * what it reads or arrives on the channel (or both: the watch side drops seqs it has), and a
+ * batch is published only once stored. What the bus loses (a dropped subscriber connection)
+ * is read again from the store (`resync`). Streams would keep a second copy of every event
+ * in Redis memory, to be trimmed, for nothing the store does not already give.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ErrorGroup, ErrorOccurrence, SessionSummary } from '@sentiero/protocol';
+import { Cluster, Redis } from 'ioredis';
+import type { RedisNode } from '@sentiero/storage';
+
+/** A feed message between relay processes. */
+export type FeedMessage =
+  | { t: 'session'; session: SessionSummary }
+  | { t: 'deleted'; sessionId: string }
+  | { t: 'error-group'; group: ErrorGroup }
+  | { t: 'error-occurrence'; occurrence: ErrorOccurrence; group: ErrorGroup };
+
+/** A batch as it travels between processes: its `events` frame, encoded once by the process that stored it. */
+export interface BusBatch {
+  sessionId: string;
+  windowId: string;
+  seq: number;
+  frame: Buffer;
+}
+
+/** What a bus hands to the relay that opened it. */
+export interface BusHandlers {
+  /** A batch another process stored, of a session this process follows. */
+  batch(b: BusBatch): void;
+  /** A feed message from another process. */
+  feed(m: FeedMessage): void;
+  /** The bus may have lost messages (its connection dropped and came back): read what was missed from the store. */
+  resync(): void;
+}
+
+/** How relay processes tell each other what is live. Never delivers a process its own messages. */
+export interface LiveBus {
+  /** Starts receiving; resolves once feed messages are being received. */
+  open(handlers: BusHandlers): Promise<void>;
+  /** Sends a newly stored batch to the processes that follow its session. Never throws. */
+  publishBatch(b: BusBatch): void;
+  /** Sends a feed message to every process. Never throws. */
+  publishFeed(m: FeedMessage): void;
+  /** Starts receiving a session's batches; resolves once nothing published after it can be missed. Counted: as many `unfollow` as `follow`. */
+  follow(sessionId: string): Promise<void>;
+  /** Stops receiving a session's batches (once the follows are all undone). */
+  unfollow(sessionId: string): void;
+  /** Stops. */
+  close(): Promise<void>;
+}
+
+/** The in-process bus: one relay process, nothing to forward (the default). */
+export class LocalBus implements LiveBus {
+  async open(): Promise<void> {}
+  publishBatch(): void {}
+  publishFeed(): void {}
+  async follow(): Promise<void> {}
+  unfollow(): void {}
+  async close(): Promise<void> {}
+}
+
+/** Where the Redis bus connects: one server or a cluster's startup nodes, and the key prefix its channels share with the store. */
+export interface RedisBusOptions {
+  /** A Redis server URL (`redis://…`, `rediss://…`). */
+  url?: string;
+  /** Startup nodes of a Redis Cluster. */
+  nodes?: RedisNode[];
+  /** Put before every channel name. Default `sentiero:`. */
+  prefix?: string;
+  /** Called with what goes wrong on the bus (a lost connection, a message that is not ours). */
+  onError?(message: string): void;
+}
+
+type Client = Redis | Cluster;
+
+/** The Redis pub/sub bus. One connection publishes, one subscribes: the feed channel always, a session's channel while someone here watches it. */
+export class RedisBus implements LiveBus {
+  /** This process's id on the bus, so that it skips its own messages. */
+  readonly origin = randomBytes(8).toString('hex');
+  readonly #options: RedisBusOptions;
+  readonly #prefix: string;
+  readonly #following = new Map<string, { count: number; ready: Promise<void> }>();
+  #pub: Client | undefined;
+  #sub: Client | undefined;
+  #handlers: BusHandlers | undefined;
+  #opened = false;
+
+  /** Nothing connects until `open()`. */
+  constructor(options: RedisBusOptions) {
+    if (!options.url === !options.nodes) throw new TypeError('RedisBus: give one of options.url and options.nodes');
+    this.#options = options;
+    this.#prefix = options.prefix ?? 'sentiero:';
+  }
+
+  #client(): Client {
+    const { url, nodes } = this.#options;
+    const client: Client = nodes ? new Cluster(nodes, { lazyConnect: true }) : new Redis(url!, { lazyConnect: true });
+    client.on('error', (err: Error) => this.#options.onError?.(`the Redis bus: ${err.message}`));
+    return client;
+  }
+
+  #feedChannel(): string {
+    return `${this.#prefix}bus:feed`;
+  }
+
+  #sessionChannel(sessionId: string): string {
+    return `${this.#prefix}bus:s:{${sessionId}}`;
+  }
+
+  async open(handlers: BusHandlers): Promise<void> {
+    this.#handlers = handlers;
+    const pub = this.#client();
+    const sub = this.#client();
+    this.#pub = pub;
+    this.#sub = sub;
+    sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.#receive(channel.toString(), message));
+    sub.on('ready', () => {
+      // ioredis subscribes again by itself after a reconnect; whatever was published meanwhile is in the store.
+      if (this.#opened) this.#handlers?.resync();
+    });
+    await Promise.all([pub.connect(), sub.connect()]);
+    await sub.subscribe(this.#feedChannel());
+    this.#opened = true;
+  }
+
+  #receive(channel: string, message: Buffer): void {
+    const handlers = this.#handlers;
+    if (!handlers) return;
+    const newline = message.indexOf(10);
+    const head = message.subarray(0, newline < 0 ? message.length : newline).toString().split(' ');
+    if (head[1] === this.origin) return;
+    try {
+      if (head[0] === 'b' && channel.startsWith(`${this.#prefix}bus:s:{`)) {
+        const sessionId = channel.slice(this.#prefix.length + 7, -1);
+        handlers.batch({ sessionId, windowId: head[2]!, seq: Number(head[3]), frame: message.subarray(newline + 1) });
+      } else if (head[0] === 'f') {
+        handlers.feed(JSON.parse(message.subarray(newline + 1).toString()) as FeedMessage);
+      }
+    } catch (err) {
+      this.#options.onError?.(`a bus message on ${channel} could not be read: ${(err as Error).message}`);
+    }
+  }
+
+  publishBatch(b: BusBatch): void {
+    const head = Buffer.from(`b ${this.origin} ${b.windowId} ${b.seq}\n`);
+    this.#pub?.publish(this.#sessionChannel(b.sessionId), Buffer.concat([head, b.frame])).catch(this.#failed);
+  }
+
+  publishFeed(m: FeedMessage): void {
+    this.#pub?.publish(this.#feedChannel(), `f ${this.origin}\n${JSON.stringify(m)}`).catch(this.#failed);
+  }
+
+  readonly #failed = (err: Error): void => this.#options.onError?.(`the Redis bus: ${err.message}`);
+
+  follow(sessionId: string): Promise<void> {
+    const known = this.#following.get(sessionId);
+    if (known) {
+      known.count++;
+      return known.ready;
+    }
+    // A subscribe that fails (Redis away) is not the watcher's failure: the store has the backlog, and a reconnect resyncs.
+    const ready = this.#sub ? this.#sub.subscribe(this.#sessionChannel(sessionId)).then(() => undefined, this.#failed) : Promise.resolve();
+    this.#following.set(sessionId, { count: 1, ready });
+    return ready;
+  }
+
+  unfollow(sessionId: string): void {
+    const known = this.#following.get(sessionId);
+    if (!known || --known.count > 0) return;
+    this.#following.delete(sessionId);
+    this.#sub?.unsubscribe(this.#sessionChannel(sessionId)).catch(this.#failed);
+  }
+
+  async close(): Promise<void> {
+    this.#opened = false;
+    this.#handlers = undefined;
+    const clients = [this.#pub, this.#sub].filter((c): c is Client => c !== undefined);
+    this.#pub = undefined;
+    this.#sub = undefined;
+    this.#following.clear();
+    await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
+  }
+}

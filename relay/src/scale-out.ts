@@ -1,0 +1,50 @@
+/**
+ * Scale-out: joins this relay process's live side to the others' through the bus. What the
+ * hub and the feeds produce here goes out (a listener on each feed forwards it); what the
+ * bus brings in is handed to this process's own listeners as if it had happened here.
+ */
+import type { ErrorFeedListener, FeedListener, Hub } from './hub.ts';
+import type { BusHandlers, FeedMessage, LiveBus } from './bus.ts';
+
+/** What the link needs of the relay besides the hub. */
+export interface ScaleOutContext {
+  hub: Hub;
+  bus: LiveBus;
+  /** Another process deleted a session: forget what this one keeps of it. */
+  forget(sessionId: string): void;
+}
+
+/** Forwards this process's feeds to the bus and returns the handlers of what the bus brings in. */
+export function linkBus({ hub, bus, forget }: ScaleOutContext): BusHandlers {
+  const forwarder: FeedListener & ErrorFeedListener = {
+    session: (session) => bus.publishFeed({ t: 'session', session }),
+    deleted: (sessionId) => bus.publishFeed({ t: 'deleted', sessionId }),
+    group: (group) => bus.publishFeed({ t: 'error-group', group }),
+    occurrence: (occurrence, group) => bus.publishFeed({ t: 'error-occurrence', occurrence, group }),
+  };
+  hub.feed.add(forwarder);
+  hub.errorFeed.add(forwarder);
+  const local = <T>(set: Set<T>): T[] => [...set].filter((l) => l !== (forwarder as unknown));
+  return {
+    batch: (b) => hub.receive(b),
+    resync: () => hub.resync(),
+    feed(m: FeedMessage) {
+      switch (m.t) {
+        case 'session':
+          for (const l of local(hub.feed)) l.session(m.session);
+          break;
+        case 'deleted':
+          forget(m.sessionId);
+          hub.forget(m.sessionId);
+          for (const l of local(hub.feed)) l.deleted(m.sessionId);
+          break;
+        case 'error-group':
+          for (const l of local(hub.errorFeed)) l.group(m.group);
+          break;
+        case 'error-occurrence':
+          for (const l of local(hub.errorFeed)) l.occurrence(m.occurrence, m.group);
+          break;
+      }
+    },
+  };
+}
