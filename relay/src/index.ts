@@ -8,4 +8,7 @@ export type { ExpressErrorHandler } from './middleware/express.ts';
 export type { FastifyPlugin, FastifyLike } from './middleware/fastify.ts';
 export type { KoaMiddleware } from './middleware/koa.ts';
 export { nextHttpServer } from './middleware/next.ts';
-export { MemoryStore, LevelStore } from '@sentiero/storage';
+export { MemoryStore, LevelStore, RedisStore, redactRedisUrl } from '@sentiero/storage';
+export type { RedisStoreOptions } from '@sentiero/storage';
+export { LocalBus, RedisBus, type LiveBus, type RedisBusOptions } from './bus.ts';
+export type { RedisOptions } from './options.ts';

@@ -35,12 +35,13 @@ export class SessionBounds {
   private readonly sessions = new Map<string, SessionCounts>();
   private readonly opening = new Map<string, Promise<SessionCounts>>();
 
-  constructor(private readonly store: Store, private readonly limits: Limits) {}
+  /** `shared`: other relay processes write to the store too, so counts nobody holds are read again rather than trusted. */
+  constructor(private readonly store: Store, private readonly limits: Limits, private readonly shared = false) {}
 
-  /** The counts of a session, read from the store the first time; hold them until `release`. */
+  /** The counts of a session, read from the store the first time (each time nobody here holds them, when shared); hold them until `release`. */
   async hold(sessionId: string): Promise<SessionCounts> {
     const known = this.sessions.get(sessionId);
-    if (known) {
+    if (known && (known.holders > 0 || !this.shared)) {
       known.holders++;
       this.sessions.delete(sessionId);
       this.sessions.set(sessionId, known);

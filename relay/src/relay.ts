@@ -149,7 +149,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
     remote: bus,
   });
 
-  const bounds = new SessionBounds(store, opts.limits);
+  const bounds = new SessionBounds(store, opts.limits, bus !== undefined);
   const budget = new IngestBudget(opts.limits.maxUnackedBytesPerSocket, opts.limits.maxUnackedBytesTotal, opts.limits.maxPayloadBytes);
   const connections = new ConnectionCounter(opts.limits.maxSocketsPerAddress);
 

@@ -59,6 +59,7 @@ export function createProgram(io: Io, signal: AbortSignal): Command {
     .addOption(new Option('--allowed-origins <origins>', 'page origins that may send recordings: comma-separated, or * (default: the relay\'s own origin)').env('SENTIERO_ALLOWED_ORIGINS'))
     .addOption(new Option('--token <token>', 'the viewer token (default: a new random one, printed)').env('SENTIERO_TOKEN'))
     .addOption(new Option('--ingest-key <key>', 'the ingest key for server error reports (default: a new random one)').env('SENTIERO_INGEST_KEY'))
+    .addOption(new Option('--redis <url>', 'share the store and the live bus with other relays on this Redis (redis://…) instead of --data').env('SENTIERO_REDIS_URL'))
     .addOption(jsonOption())
     .action((o) => serveCommand(o, io, signal));
 

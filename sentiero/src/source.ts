@@ -98,11 +98,11 @@ export interface RunningRelay {
 }
 
 /**
- * Starts a relay on `options.dataDir` and listens on `port` of `host`. A wrong option is
+ * Starts a relay on `options.dataDir` (or the store its options name) and listens on `port` of `host`. A wrong option is
  * `SENTIERO_CLI_USAGE`, a store that will not open `storeOpenError`'s, a taken port
  * `SENTIERO_CLI_PORT_IN_USE`.
  */
-export async function startRelay(options: RelayOptions & { dataDir: string }, port: number, host: string, io: Io): Promise<RunningRelay> {
+export async function startRelay(options: RelayOptions, port: number, host: string, io: Io): Promise<RunningRelay> {
   let relay: Relay;
   try {
     relay = createRelay({ logger: commandLogger(io), ...options });
@@ -113,7 +113,8 @@ export async function startRelay(options: RelayOptions & { dataDir: string }, po
     await relay.ready;
   } catch (err) {
     await relay.close().catch(() => undefined);
-    throw storeOpenError(err, options.dataDir);
+    if (options.dataDir !== undefined) throw storeOpenError(err, options.dataDir);
+    throw new CliError('SENTIERO_CLI_STORE_FAILED', ExitCode.FAILURE, `the store could not be opened: ${(err as Error).message}`);
   }
   const server = createServer();
   relay.attach(server);

@@ -5,7 +5,7 @@ export { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from './validate.ts';
 export { Compression, BROTLI_QUALITY, GZIP_LEVEL } from './codec.ts';
 export { LevelStore, LEVEL_STORE_DEFAULTS, LEVEL_FORMAT_VERSION } from './level-store.ts';
 export type { LevelStoreOptions } from './level-store.ts';
-export { RedisStore, REDIS_STORE_DEFAULTS } from './redis-store.ts';
+export { RedisStore, REDIS_STORE_DEFAULTS, redactRedisUrl } from './redis-store.ts';
 export type { RedisStoreOptions, RedisNode } from './redis-store.ts';
 export { MemoryStore } from './memory-store.ts';
 export { MAX_LISTED_WINDOWS, MAX_PAGES } from './session-record.ts';

@@ -102,6 +102,11 @@ function groupKeys(prefix: string, groupId: string) {
   return { group: `${base}group`, occurrences: `${base}occ`, sessions: `${base}sess`, entries: `${base}sessd` };
 }
 
+/** A Redis URL without its password, for log lines and messages. */
+export function redactRedisUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//');
+}
+
 /** A time's score in the listings: ascending scores are latest first (`invertedTime` as a number). */
 const scoreOf = (time: number): number => Number.parseInt(invertedTime(time), 16);
 
@@ -248,7 +253,7 @@ export class RedisStore extends Store {
   }
 
   #where(): string {
-    return this.options.nodes ? this.options.nodes.map((n) => `${n.host}:${n.port}`).join(',') : (this.options.url ?? REDIS_STORE_DEFAULTS.url).replace(/\/\/[^@/]*@/, '//');
+    return this.options.nodes ? this.options.nodes.map((n) => `${n.host}:${n.port}`).join(',') : redactRedisUrl(this.options.url ?? REDIS_STORE_DEFAULTS.url);
   }
 
   #db(): Client {

@@ -3,7 +3,7 @@
  * Node (Rails, Django, Go…) to run beside them. TLS is the proxy's (docs/cli.md has an nginx example).
  */
 import path from 'node:path';
-import type { OriginPolicy } from '@sentiero/relay';
+import { type OriginPolicy, redactRedisUrl } from '@sentiero/relay';
 import { printJson } from '../output.ts';
 import { type Io, startRelay } from '../source.ts';
 
@@ -16,6 +16,8 @@ export interface ServeOptions {
   allowedOrigins?: string;
   token?: string;
   ingestKey?: string;
+  /** A Redis URL: the store and the live bus are shared there, and `data` is not used. */
+  redis?: string;
   json?: boolean;
 }
 
@@ -28,15 +30,17 @@ export function parseOrigins(value: string | undefined): OriginPolicy | undefine
 
 /** Runs the relay until `signal` aborts (SIGINT or SIGTERM in the command), then closes it. */
 export async function serveCommand(o: ServeOptions, io: Io, signal: AbortSignal): Promise<void> {
-  const dataDir = path.resolve(o.data);
+  const redis = o.redis || undefined;
+  const dataDir = redis ? undefined : path.resolve(o.data);
+  const where = redis ? redactRedisUrl(redis) : dataDir;
   const { relay, port, close } = await startRelay(
-    { dataDir, basePath: o.base, allowedOrigins: parseOrigins(o.allowedOrigins), token: o.token, ingestKey: o.ingestKey }, o.port, o.host, io);
+    { ...(redis ? { redis: { url: redis } } : { dataDir }), basePath: o.base, allowedOrigins: parseOrigins(o.allowedOrigins), token: o.token, ingestKey: o.ingestKey }, o.port, o.host, io);
   const origin = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
   const url = `${origin}${relay.basePath}/`;
   if (o.json) {
-    printJson(io, { url, port, dataDir, dashboard: `${url}#token=${relay.token}`, recorder: `${origin}${relay.basePath}/recorder.js`, token: relay.token, ingestKey: relay.ingestKey });
+    printJson(io, { url, port, dataDir, redis: redis === undefined ? undefined : where, dashboard: `${url}#token=${relay.token}`, recorder: `${origin}${relay.basePath}/recorder.js`, token: relay.token, ingestKey: relay.ingestKey });
   } else {
-    io.stdout.write(`sentiero relay on ${url} (data: ${dataDir})\n`);
+    io.stdout.write(`sentiero relay on ${url} (${redis ? 'redis' : 'data'}: ${where})\n`);
     io.stdout.write(`dashboard: ${url}#token=${relay.token}\n`);
     io.stdout.write(`recorder:  <script src="${origin}${relay.basePath}/recorder.js"></script>\n`);
   }
