@@ -133,6 +133,11 @@ export class Hub {
     if (!s.listeners.size) this.sessions.delete(sessionId);
   }
 
+  /** Whether other relay processes share the live side (a bus is configured). */
+  get scaledOut(): boolean {
+    return this.options.remote !== undefined;
+  }
+
   /** Whether a window of the session is recording now. */
   isLive(sessionId: string): boolean {
     return this.sessions.get(sessionId)?.live ?? false;

@@ -68,6 +68,8 @@ export async function ingestBatch(ctx: IngestContext, counts: SessionCounts, ite
     ctx.bounds.settle(admitted, item.windowId, result);
   }
   if (result.stored) await fanOut(ctx, item, occurrences);
+  // Scaled out, a re-sent batch may have been stored by a process that died before it published it: publish it again (watchers drop what they have).
+  else if (ctx.hub.scaledOut) publish(ctx.hub, item);
 }
 
 /** Ingests a batch that came alone (`POST <base>/ingest`): holds its session's counts around `ingestBatch`. */
@@ -117,10 +119,12 @@ function storeFailure(ctx: IngestContext, item: IngestItem, err: unknown): Relay
   return new RelayError(ErrorCode.STORE_FAILED, 'the batch could not be stored; send it again after reconnecting');
 }
 
-async function fanOut(ctx: IngestContext, item: IngestItem, occurrences: readonly ErrorOccurrence[]): Promise<void> {
-  const { hub } = ctx;
-  const { sessionId, windowId, seq, events } = item;
+function publish(hub: Hub, { sessionId, windowId, seq, events }: IngestItem): void {
   hub.publish({ sessionId, windowId, seq, encode: () => eventsFrame(sessionId, windowId, seq, JSON.stringify(events)) });
+}
+
+async function fanOut(ctx: IngestContext, item: IngestItem, occurrences: readonly ErrorOccurrence[]): Promise<void> {
+  publish(ctx.hub, item);
   for (const occ of occurrences) {
     // The events are durable; an occurrence that cannot be recorded is logged, not a reason to refuse the batch.
     await ctx.errors.record(occ).catch((err: unknown) => ctx.options.logger.error(`recording an error of ${item.sessionId} failed: ${describe(err)}`));

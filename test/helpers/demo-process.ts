@@ -21,11 +21,11 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts the demo server on `port` with its LevelDB in `dataDir` and waits until it listens. */
-export async function startDemoProcess(port: number, dataDir: string, token: string): Promise<ChildProcess> {
+/** Starts the demo server on `port` with its LevelDB in `dataDir` (and `env` added) and waits until it listens. */
+export async function startDemoProcess(port: number, dataDir: string, token: string, env: Record<string, string> = {}): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'examples/demo/src/server.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SENTIERO_DATA: dataDir, SENTIERO_TOKEN: token },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SENTIERO_DATA: dataDir, SENTIERO_TOKEN: token, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

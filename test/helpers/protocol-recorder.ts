@@ -23,7 +23,8 @@ export class ProtocolRecorder {
   private stopped = false;
   private ticker: ReturnType<typeof setInterval> | undefined;
 
-  constructor(private readonly url: string, readonly client: number) {}
+  /** `url`: the relay's ingest URL, or a function that picks one at each (re)connect. */
+  constructor(private readonly url: string | (() => string), readonly client: number) {}
 
   /** Connects and makes a batch of `perBatch` events every `everyMs`. */
   start(everyMs: number, perBatch = 3): void {
@@ -40,6 +41,11 @@ export class ProtocolRecorder {
   close(): void {
     this.stopRecording();
     this.stopped = true;
+    this.ws?.terminate();
+  }
+
+  /** Drops the socket as a network would; the recorder reconnects (to the URL its picker gives). */
+  drop(): void {
     this.ws?.terminate();
   }
 
@@ -69,7 +75,7 @@ export class ProtocolRecorder {
   private connect(): void {
     if (this.stopped) return;
     this.welcomed = false;
-    const ws = new WebSocket(this.url);
+    const ws = new WebSocket(typeof this.url === 'string' ? this.url : this.url());
     this.ws = ws;
     ws.on('error', () => { /* 'close' follows */ });
     ws.on('open', () => {
