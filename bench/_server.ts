@@ -4,7 +4,10 @@
  * - `relay`: the Sentiero relay on a plain http.Server, with a LevelDB in a temp folder;
  * - `raw-ingest`: plain `ws` + `JSON.parse` + one LevelDB batch write per message, ack after it;
  * - `raw-fanout`: plain `ws` (its defaults) that sends every message received on `/ingest`,
- *   unchanged, to every socket on `/watch`.
+ *   unchanged, to every socket on `/watch`;
+ * - `raw-redis-ingest`: plain `ws` + `JSON.parse` + one Redis HSET per message (pipelined by
+ *   ioredis), ack after it (`redis.url`).
+ * With `redis` ({ url, prefix }), `relay` runs on that Redis (store and bus) instead of LevelDB.
  * `deflate`, when given, replaces the permessage-deflate options of every WebSocketServer in
  * the process at upgrade time (to measure a setting on the relay without changing its code).
  * Sends `{ port }` once listening; on `"stop"`, closes and exits.
@@ -13,6 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { Level } from 'level';
 import { type PerMessageDeflateOptions, WebSocketServer } from 'ws';
 import { createRelay } from '@sentiero/relay';
@@ -20,7 +24,8 @@ import { RELAY_DEFLATE } from './_lib.ts';
 
 /** What the parent asks for. */
 export interface ServerSpec {
-  mode: 'relay' | 'raw-ingest' | 'raw-fanout';
+  mode: 'relay' | 'raw-ingest' | 'raw-fanout' | 'raw-redis-ingest';
+  redis?: { url: string; prefix: string };
   deflate?: PerMessageDeflateOptions | false;
   limits?: Record<string, number>;
   token?: string;
@@ -44,7 +49,7 @@ server.on('error', (err) => console.error(err));
 let close: () => Promise<void>;
 
 if (spec.mode === 'relay') {
-  const relay = createRelay({ dataDir: dir, token: spec.token ?? 'bench-token-0123456789', limits: spec.limits ?? {}, logger: { info() {}, warn() {}, error: (m: string, err?: unknown) => console.error(m, err instanceof Error ? err.message : '') } });
+  const relay = createRelay({ ...(spec.redis ? { redis: spec.redis } : { dataDir: dir }), token: spec.token ?? 'bench-token-0123456789', limits: spec.limits ?? {}, logger: { info() {}, warn() {}, error: (m: string, err?: unknown) => console.error(m, err instanceof Error ? err.message : '') } });
   relay.attach(server);
   await relay.ready;
   close = () => relay.close();
@@ -66,6 +71,22 @@ if (spec.mode === 'relay') {
   close = async () => {
     wss.close();
     await db.close();
+  };
+} else if (spec.mode === 'raw-redis-ingest') {
+  const redis = new Redis(spec.redis!.url, { enableAutoPipelining: true });
+  const wss = new WebSocketServer({ server, perMessageDeflate: RELAY_DEFLATE, maxPayload: 4 * 1024 * 1024 });
+  wss.on('connection', (ws) => {
+    const id = Math.random().toString(36).slice(2);
+    ws.on('message', (data) => {
+      const m = JSON.parse(String(data)) as { t: string; seq: number; events: unknown[] };
+      if (m.t === 'hello') return ws.send('{"t":"welcome","ackedSeq":0}');
+      redis.hset(`${spec.redis!.prefix}{${id}}`, String(m.seq), JSON.stringify(m.events)).then(() => ws.send(`{"t":"ack","seq":${m.seq}}`));
+    });
+    ws.on('error', () => {});
+  });
+  close = async () => {
+    wss.close();
+    await redis.quit();
   };
 } else {
   const wss = new WebSocketServer({ server });

@@ -1,0 +1,168 @@
+/**
+ * Redis scale-out: Sentiero's figures beside the raw limits measured in the same run, on a
+ * `redis-server` this benchmark starts (no persistence).
+ *
+ * 1. Ingest: events per second through one relay process on Redis (store and bus), through
+ *    two relay processes on the same Redis, and through plain `ws` + `JSON.parse` + one
+ *    pipelined Redis HSET per batch (ack after it), with the same sockets and client (goals:
+ *    one process ≥ 0.7× the raw limit; two ≥ 1.7× one).
+ * 2. Live lag: a recorder sends 2,000 events/s to process A; watchers on A and on B receive
+ *    them; the lag added by the bus is B's p99 less A's (goal < 20 ms).
+ * 3. Memory: Redis `used_memory` per MB of events' JSON stored, beside LevelDB's folder size for
+ *    the same batches (goal: Redis ≤ LevelDB + 10 %).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { Redis } from 'ioredis';
+import { WebSocket } from 'ws';
+import { LevelStore, RedisStore } from '@sentiero/relay';
+import { startRedis } from '../storage/test/redis-server.ts';
+import { type Ev, child, fixtureEvents, fmt, loadLine, median, pct, stopServer, table } from './_lib.ts';
+import type { ServerSpec } from './_server.ts';
+
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 4);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 4);
+const WINDOW = 16;
+const LAG_SECONDS = Number(process.env.BENCH_LAG_SECONDS ?? 10);
+const TOKEN = 'bench-token-0123456789';
+
+function loadBatches(): Ev[][] {
+  const base = fixtureEvents();
+  const span = base[base.length - 1]!.timestamp - base[0]!.timestamp + 1000;
+  const batches: Ev[][] = [];
+  let cur: Ev[] = [];
+  for (let r = 0; r < REPEAT; r++) {
+    for (const e of base) {
+      const ev = { ...e, timestamp: e.timestamp + r * span };
+      if (cur.length && (cur.length >= 50 || ev.timestamp - cur[0]!.timestamp >= 1000)) {
+        batches.push(cur);
+        cur = [];
+      }
+      cur.push(ev);
+    }
+  }
+  if (cur.length) batches.push(cur);
+  return batches;
+}
+
+function drive(url: string, frames: string[], hello: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./ingest-client.js', import.meta.url), { workerData: { url, frames, window: WINDOW, hello } });
+    w.once('message', (m: { ms: number }) => resolve(m.ms));
+    w.once('error', reject);
+  });
+}
+
+async function servers(specs: ServerSpec[]): Promise<{ ports: number[]; stop: () => Promise<void> }> {
+  const children = specs.map((s) => child('_server.ts', s));
+  const ports = await Promise.all(children.map(async (c) => (await c.next<{ port: number }>()).port));
+  return { ports, stop: async () => { await Promise.all(children.map(stopServer)); } };
+}
+
+/** Runs SOCKETS clients spread over the ports, each its own session; resolves to the time until the last ack. */
+async function ingest(ports: number[], pathname: string, frames: string[], round: string): Promise<number> {
+  const runs = Array.from({ length: SOCKETS }, (_, i) => {
+    const hello = JSON.stringify({ t: 'hello', v: 1, sessionId: `bench-${round}-${i}`, windowId: 'w1', lastSeq: 0, meta: { url: 'http://bench/', userAgent: 'bench', startedAt: 0 } });
+    return drive(`ws://127.0.0.1:${ports[i % ports.length]}${pathname}`, frames, hello);
+  });
+  return Math.max(...await Promise.all(runs));
+}
+
+const redis = await startRedis();
+const batches = loadBatches();
+const events = batches.reduce((n, b) => n + b.length, 0);
+const rawBytes = Buffer.byteLength(JSON.stringify(batches.flat()));
+const frames = batches.map((e, i) => JSON.stringify({ t: 'batch', seq: i + 1, events: e }));
+console.log(`redis: ${events} events in ${batches.length} batches per socket (${(rawBytes / 1e6).toFixed(1)} MB of JSON), ${SOCKETS} sockets, ${ROUNDS} rounds; ${loadLine()}`);
+
+try {
+  // 1. Ingest.
+  const ms = { raw: [] as number[], one: [] as number[], two: [] as number[] };
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [name, count] of [['raw', 1], ['one', 1], ['two', 2]] as const) {
+      const prefix = `bench-${name}-${r}:`;
+      const mode = name === 'raw' ? 'raw-redis-ingest' : 'relay';
+      const s = await servers(Array.from({ length: count }, () => ({ mode, redis: { url: redis.url, prefix }, token: TOKEN, limits: { maxMessagesPerSecond: 1_000_000 } })));
+      ms[name].push(await ingest(s.ports, name === 'raw' ? '/' : '/sentiero/ingest', frames, `${name}-${r}`));
+      await s.stop();
+    }
+  }
+  const rate = (xs: number[]) => (events * SOCKETS) / (median(xs) / 1000);
+  const [raw, one, two] = [rate(ms.raw), rate(ms.one), rate(ms.two)];
+
+  // 2. Live lag at 2,000 events/s.
+  const lag = await (async () => {
+    const s = await servers([0, 1].map(() => ({ mode: 'relay' as const, redis: { url: redis.url, prefix: 'bench-lag:' }, token: TOKEN })));
+    const sessionId = 'bench-lag';
+    const rec = new WebSocket(`ws://127.0.0.1:${s.ports[0]}/sentiero/ingest`);
+    await new Promise((r) => rec.once('open', r));
+    rec.send(JSON.stringify({ t: 'hello', v: 1, sessionId, windowId: 'w1', lastSeq: 0, meta: { url: 'http://bench/', userAgent: 'bench', startedAt: 0 } }));
+    let seq = 0;
+    const send = () => rec.send(JSON.stringify({ t: 'batch', seq: ++seq, events: Array.from({ length: 20 }, () => ({ type: 3, timestamp: Date.now(), data: { sent: performance.now() } })) }));
+    send();
+    await new Promise((r) => setTimeout(r, 500));
+    const lags: number[][] = [[], []];
+    const watchers = await Promise.all(s.ports.map(async (port, i) => {
+      const w = new WebSocket(`ws://127.0.0.1:${port}/sentiero/watch`);
+      await new Promise((r) => w.once('open', r));
+      let live = false;
+      w.on('message', (d) => {
+        const m = JSON.parse(String(d)) as { t: string; events?: { data: { sent: number } }[] };
+        if (m.t === 'live') live = true;
+        else if (m.t === 'events' && live) lags[i]!.push(performance.now() - m.events![0]!.data.sent);
+      });
+      w.send(JSON.stringify({ t: 'auth', token: TOKEN }));
+      w.send(JSON.stringify({ t: 'subscribe', sessionId }));
+      return w;
+    }));
+    // 20 events every 10 ms: 2,000 events/s.
+    const timer = setInterval(send, 10);
+    await new Promise((r) => setTimeout(r, LAG_SECONDS * 1000));
+    clearInterval(timer);
+    await new Promise((r) => setTimeout(r, 500));
+    for (const w of watchers) w.terminate();
+    rec.terminate();
+    await s.stop();
+    return lags;
+  })();
+
+  // 3. Memory per stored MB, beside LevelDB.
+  const memory = await (async () => {
+    const admin = new Redis(redis.url);
+    await admin.flushall();
+    const before = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1]);
+    const store = new RedisStore({ url: redis.url, prefix: 'bench-mem:' });
+    const dir = mkdtempSync(path.join(tmpdir(), 'bench-redis-level-'));
+    const level = new LevelStore({ location: dir });
+    await Promise.all([store.open(), level.open()]);
+    for (let s = 0; s < SOCKETS; s++) {
+      for (const [i, e] of batches.entries()) {
+        const batch = { sessionId: `mem-${s}`, windowId: 'w1', seq: i + 1, events: e, receivedAt: Date.now() };
+        await Promise.all([store.append(batch), level.append(batch)]);
+      }
+    }
+    await Promise.all([store.close(), level.close()]);
+    const after = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1]);
+    const levelBytes = Number(execFileSync('du', ['-sk', dir], { encoding: 'utf8' }).split('\t')[0]) * 1024;
+    rmSync(dir, { recursive: true, force: true });
+    admin.disconnect();
+    return { redis: after - before, level: levelBytes, json: rawBytes * SOCKETS };
+  })();
+
+  const lags = (i: number): number[] => lag[i]!;
+  const [a99, b99] = [pct(lags(0), 99), pct(lags(1), 99)];
+  console.log('');
+  table(['measure', 'Sentiero', 'baseline', 'ratio', 'goal', 'met'], [
+    ['events/s, one relay process on Redis', String(Math.round(one)), `${Math.round(raw)} (ws + JSON.parse + pipelined HSET)`, fmt(one / raw, 2), '≥ 0.7', one / raw >= 0.7 ? 'yes' : 'no'],
+    ['events/s, two relay processes on one Redis', String(Math.round(two)), `${Math.round(one)} (one process)`, fmt(two / one, 2), '≥ 1.7', two / one >= 1.7 ? 'yes' : 'no'],
+    [`live lag p99 at 2,000 events/s, watcher on the other process (ms; p50 ${fmt(pct(lags(1), 50))})`, fmt(b99), `${fmt(a99)} (watcher on the ingesting process; p50 ${fmt(pct(lags(0), 50))})`, `+${fmt(b99 - a99)} ms`, '< +20 ms', b99 - a99 < 20 ? 'yes' : 'no'],
+    ['bytes stored per byte of events\' JSON', `${fmt(memory.redis / memory.json, 3)} (Redis used_memory)`, `${fmt(memory.level / memory.json, 3)} (LevelDB folder)`, fmt(memory.redis / memory.level, 2), '≤ 1.10', memory.redis / memory.level <= 1.1 ? 'yes' : 'no'],
+  ]);
+  console.log(`(lag samples: ${lags(0).length} on A, ${lags(1).length} on B; ${loadLine()})`);
+} finally {
+  await redis.dispose();
+}
