@@ -13,8 +13,8 @@ describe('relay ingest: gzip over HTTP', () => {
   beforeEach(async () => { t = await startRelay({ limits: { maxPayloadBytes: 64 * 1024 }, recorder: { maxBatchBytes: 32 * 1024 } }); });
   afterEach(async () => { await t.close(); });
 
-  const post = (body: Uint8Array | string, headers: Record<string, string> = {}) =>
-    fetch(`${t.base}/ingest`, { method: 'POST', headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers }, body });
+  const post = (body: Buffer | string, headers: Record<string, string> = {}) =>
+    fetch(`${t.base}/ingest`, { method: 'POST', headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers }, body: typeof body === 'string' ? body : new Uint8Array(body) });
 
   it('stores a gzip body with Content-Encoding: gzip, and one without the header (a beacon) by its magic bytes', async () => {
     const declared = await post(gzipSync(batch(1)), { 'content-encoding': 'gzip' });
@@ -33,7 +33,7 @@ describe('relay ingest: gzip over HTTP', () => {
     // 10 MiB of one character: a few KiB on the wire, far past the 64 KiB cap once inflated.
     const bomb = gzipSync(`{"sessionId":"sess-gz","windowId":"win-gz","seq":9,"events":[],"x":"${'a'.repeat(10 * 1024 * 1024)}"}`);
     assert.ok(bomb.length < 64 * 1024);
-    for (const headers of [{ 'content-encoding': 'gzip' }, {}]) {
+    for (const headers of [{ 'content-encoding': 'gzip' }, {}] as Record<string, string>[]) {
       const res = await post(bomb, headers);
       assert.equal(res.status, 413);
       assert.equal(((await res.json()) as { code: string }).code, ErrorCode.PAYLOAD_TOO_LARGE);

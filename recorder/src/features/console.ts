@@ -32,15 +32,24 @@ export const CONSOLE_BUDGET = { max: 200, windowMs: 10_000 } as const;
 const LEVELS = [ConsoleLevel.LOG, ConsoleLevel.INFO, ConsoleLevel.WARN, ConsoleLevel.ERROR, ConsoleLevel.DEBUG, ConsoleLevel.TRACE, ConsoleLevel.ASSERT] as const;
 const WITH_STACK = new Set<string>([ConsoleLevel.ERROR, ConsoleLevel.ASSERT, ConsoleLevel.TRACE]);
 
-/** The caller's stack: the header line and the recorder's own frame dropped. */
-function callerStack(): string | undefined {
+type CaptureStackTrace = (target: object, above?: (...a: never[]) => unknown) => void;
+
+/** The stack of the page's call to `wrapper`, without the recorder's frames (V8 cuts them exactly; elsewhere our three are dropped). */
+function callerStack(wrapper: (...a: never[]) => unknown): string | undefined {
   try {
-    const stack = new Error().stack;
-    if (typeof stack !== 'string') return undefined;
-    const lines = stack.split('\n');
-    if (lines[0] === 'Error') lines.shift();
-    // First our `write`, then the wrapper the page called.
-    const text = lines.slice(2).join('\n');
+    const capture = (Error as unknown as { captureStackTrace?: CaptureStackTrace }).captureStackTrace;
+    let lines: string[];
+    if (typeof capture === 'function') {
+      const holder: { stack?: unknown } = {};
+      capture(holder, wrapper);
+      if (typeof holder.stack !== 'string') return undefined;
+      lines = holder.stack.split('\n').slice(1);
+    } else {
+      const stack = new Error().stack;
+      if (typeof stack !== 'string') return undefined;
+      lines = stack.split('\n').slice(3);
+    }
+    const text = lines.join('\n');
     return text.length > CONSOLE_LIMITS.maxStack ? text.slice(0, CONSOLE_LIMITS.maxStack) : text || undefined;
   } catch {
     return undefined;
@@ -101,11 +110,11 @@ export const consoleFeature: Feature = {
       return true;
     };
 
-    const write = (level: ConsoleLevel, args: readonly unknown[]): void => {
+    const write = (level: ConsoleLevel, args: readonly unknown[], wrapper: (...a: never[]) => unknown): void => {
       const now = Date.now();
       const payload: ConsolePayload = { level, args: previewArgs(args) };
       if (WITH_STACK.has(level)) {
-        const stack = callerStack();
+        const stack = callerStack(wrapper);
         if (stack) payload.stack = stack;
       }
       const key = `${level}\u0000${payload.args.join('\u0001')}\u0000${payload.stack ?? ''}`;
@@ -131,15 +140,15 @@ export const consoleFeature: Feature = {
       emit(payload, now);
     };
 
-    const record = (level: ConsoleLevel, args: unknown[]): void => {
+    const record = (level: ConsoleLevel, args: unknown[], wrapper: (...a: never[]) => unknown): void => {
       if (!active || busy || inOwnLog()) return;
       busy = true;
       try {
         if (level === ConsoleLevel.ASSERT) {
           if (args[0]) return;
-          write(level, args.length > 1 ? args.slice(1) : ['console.assert']);
+          write(level, args.length > 1 ? args.slice(1) : ['console.assert'], wrapper);
         } else {
-          write(level, args);
+          write(level, args, wrapper);
         }
       } catch (err) {
         host.report(RecorderErrorCode.INTERNAL, `recording console.${level} failed`, err);
@@ -152,7 +161,7 @@ export const consoleFeature: Feature = {
       const original = target[level];
       if (typeof original !== 'function') continue;
       const wrapper = function (this: unknown, ...args: unknown[]): unknown {
-        record(level, args);
+        record(level, args, wrapper);
         return (original as (...a: unknown[]) => unknown).apply(this, args);
       };
       try {
