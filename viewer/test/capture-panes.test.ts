@@ -6,13 +6,19 @@
  * and recorded text shown as text only.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createId } from '@sentiero/protocol';
 import { launchChromium } from '../../test/helpers/browser.ts';
-import { startDemo } from '../../test/helpers/demo.ts';
+import { pageSession, startDemo } from '../../test/helpers/demo.ts';
+import { waitFor } from '../../test/helpers/net.ts';
 import type { TestRelay } from '../../test/helpers/relay.ts';
-import { openDashboard, replayedText, storeSession, waitForView } from './helpers.ts';
+import { openDashboard, replayedText, storeSession, waitEnded, waitForView } from './helpers.ts';
 import { type Ev, syntheticEvents } from './synthetic.ts';
+
+/** Set to a folder to keep screenshots of the panes (docs/screenshots is where the docs take them from). */
+const SHOTS = process.env.SENTIERO_SCREENSHOTS;
 
 const XSS = '<img src=x onerror="window.__pwned=1">';
 const STEPS = [{ at: 10_000, text: 'step 1' }, { at: 20_000, text: 'step 2' }, { at: 30_000, text: 'step 3' }];
@@ -169,5 +175,45 @@ describe('viewer: Console and Network panes', function () {
     } finally {
       await narrow.close();
     }
+  });
+
+  it('shows what the demo page\'s real recorder captured: its console lines and its requests, the failing one with the server\'s error', async () => {
+    const app = await context.newPage();
+    app.on('pageerror', () => undefined);
+    await app.goto(`${t.origin}/`);
+    const { sessionId } = await pageSession(app);
+    await app.click('#suggest');
+    await app.click('#suggest');
+    await app.click('#boom');
+    await app.click('#server-fail');
+    await app.waitForTimeout(1500);
+    await app.close();
+    await waitEnded(t, sessionId);
+
+    const page = await openDashboard(context, t, `#/sessions/${sessionId}`);
+    await waitForView(page, (v) => v.frame === 'true' && v.loading === 'false', 'the replay');
+    await page.click('[data-side-tab="console"]');
+    const lines = await waitFor(async () => {
+      const l = await page.$$eval('.sv-logrow', (els) => els.map((e) => `${(e as HTMLElement).dataset.level} ${e.querySelector('.sv-log-text')!.textContent}`));
+      return l.length >= 5 ? l : undefined;
+    }, { what: 'the demo\'s console lines' });
+    assert.match(lines[0]!, /^info Acme Tasks ready \{page: "\/"\}$/);
+    assert.ok(lines.some((l) => /^log task added \{text: "Renew the domain", open: 3\}$/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => l === 'warn computing the cart total without a cart'));
+    assert.ok(lines.some((l) => l === 'error the API failed 500'));
+    await page.click('.sv-logrow[data-level="error"] .sv-logrow-main');
+    if (SHOTS) {
+      mkdirSync(SHOTS, { recursive: true });
+      await page.screenshot({ path: path.join(SHOTS, 'console-pane.png') });
+    }
+    await page.click('[data-side-tab="network"]');
+    const failing = await page.waitForSelector('.sv-netrow[data-status="500"]');
+    assert.match((await failing.textContent())!, /GET \/api\/fail/);
+    await page.click('.sv-netrow[data-status="500"] .sv-netrow-main');
+    const detail = await page.waitForSelector('.sv-netrow[data-status="500"] .sv-net-detail');
+    await waitFor(async () => /Server error/.test((await detail.textContent())!), { what: 'the server error linked to the request' });
+    assert.match((await detail.textContent())!, /content-type/, 'the allowed header was recorded');
+    assert.ok(!(await page.$$eval('.sv-netrow', (els) => els.map((e) => e.textContent).join(' '))).includes('/sentiero/'), 'the relay\'s own traffic is not listed');
+    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'network-pane.png') });
   });
 });
