@@ -55,9 +55,13 @@ export const CustomTag = {
   CLICK: 'sentiero/click@1',
   /** A form field interaction, never its value: `{ form, field, kind: 'focus' | 'change' | 'blur' | 'submit', href }`. */
   FIELD: 'sentiero/field@1',
-  /** A console call (opt-in `captureConsole`): `{ level, args, count?, stack? }`. */
+  /** A console call (opt-in `captureConsole`): `ConsolePayload` (`{ level, args, count?, stack?, dropped? }`, in `capture.ts`). */
   CONSOLE: 'sentiero/console@1',
-  /** A network request (opt-in `captureNetwork`): `{ type, method, url, status, startedAt, durationMs, … }`. */
+  /**
+   * A network request (opt-in `captureNetwork`): `NetworkPayload` (in `capture.ts`): `{ type: 'fetch' | 'xhr' |
+   * 'beacon' | 'websocket', method, url, status, startedAt, durationMs, requestSize?, responseSize?, failed?,
+   * aborted?, error?, contentType?, requestHeaders?, responseHeaders?, requestBody?, responseBody?, bodyTruncated? }`.
+   */
   NETWORK: 'sentiero/network@1',
 } as const;
 

@@ -43,6 +43,23 @@ export class RecorderError extends Error {
 /** Reports a failure; never throws. */
 export type Report = (code: RecorderErrorCode, message: string, cause?: unknown) => void;
 
+let ownLogDepth = 0;
+
+/** Writes one of the recorder's own console lines; console capture never records it. */
+export function ownLog(write: () => void): void {
+  ownLogDepth++;
+  try {
+    write();
+  } finally {
+    ownLogDepth--;
+  }
+}
+
+/** Whether the console call being made is the recorder's own (see `ownLog`). */
+export function inOwnLog(): boolean {
+  return ownLogDepth > 0;
+}
+
 /** The default `onError`: the first failure only, with `console.debug`, so a broken relay never floods the console. */
 export function createDefaultOnError(): (error: RecorderError) => void {
   let said = false;
@@ -50,7 +67,7 @@ export function createDefaultOnError(): (error: RecorderError) => void {
     if (said) return;
     said = true;
     try {
-      console.debug(`[sentiero] ${error.code}: ${error.message} (further recorder errors are not logged; pass onError to see them)`);
+      ownLog(() => console.debug(`[sentiero] ${error.code}: ${error.message} (further recorder errors are not logged; pass onError to see them)`));
     } catch { /* a console that throws is not our problem to report */ }
   };
 }

@@ -32,6 +32,16 @@ export interface RecorderOptions {
   captureErrors?: boolean;
   /** Add an `X-Sentiero-Session` header to same-origin `fetch` and XHR requests, so server errors link to this session (default `false`). */
   linkRequests?: boolean;
+  /** Record console calls (log, info, warn, error, debug, trace, failed assert) as `sentiero/console@1` events (default `false`). */
+  captureConsole?: boolean;
+  /** Record the page's fetch, XHR, `sendBeacon` and WebSocket opens as `sentiero/network@1` events (default `false`); never the recorder's own traffic. */
+  captureNetwork?: boolean;
+  /** Header names (case-insensitive) recorded on captured requests and responses (default none). `cookie`, `set-cookie`, `authorization` and `proxy-authorization` are never recorded. */
+  networkHeaders?: string[];
+  /** URLs whose request and response bodies are recorded (default none): a string matches a URL that starts with it (a path like `/api/` is resolved against the page), a RegExp is tested on the absolute URL. */
+  networkBodies?: (string | RegExp)[];
+  /** Most bytes of one recorded body; the rest is cut (default 16 KiB). */
+  networkBodyMaxBytes?: number;
   /** Called with each of the recorder's own failures (default: the first one goes to `console.debug`). */
   onError?: (error: RecorderError) => void;
 }
@@ -42,6 +52,9 @@ export const DEFAULT_OPTIONS = {
   respectGlobalPrivacyControl: true,
   captureErrors: false,
   linkRequests: false,
+  captureConsole: false,
+  captureNetwork: false,
+  networkBodyMaxBytes: 16 * 1024,
   sessionTimeoutMs: 30 * 60 * 1000,
   flushIntervalMs: DEFAULT_RECORDER_CONFIG.flushIntervalMs,
   maxBatchBytes: DEFAULT_RECORDER_CONFIG.maxBatchBytes,
@@ -55,7 +68,11 @@ export const OPTION_RANGES = {
   flushIntervalMs: [50, 60_000],
   maxBatchBytes: [1024, DEFAULT_LIMITS.maxPayloadBytes / 2],
   maxBufferBytes: [4096, 512 * 1024 * 1024],
+  networkBodyMaxBytes: [0, 1024 * 1024],
 } as const;
+
+/** Headers never recorded by network capture, whatever `networkHeaders` says. */
+export const SECRET_HEADERS: ReadonlySet<string> = new Set(['cookie', 'set-cookie', 'authorization', 'proxy-authorization']);
 
 /** The options after validation. */
 export interface ResolvedOptions extends PrivacySettings {
@@ -64,6 +81,13 @@ export interface ResolvedOptions extends PrivacySettings {
   respectGlobalPrivacyControl: boolean;
   captureErrors: boolean;
   linkRequests: boolean;
+  captureConsole: boolean;
+  captureNetwork: boolean;
+  /** Lower-case header names to record (never a `SECRET_HEADERS` one). */
+  networkHeaders: string[];
+  /** URL patterns whose bodies are recorded (strings already absolute). */
+  networkBodies: (string | RegExp)[];
+  networkBodyMaxBytes: number;
   sessionTimeoutMs: number;
   flushIntervalMs: number;
   maxBatchBytes: number;
@@ -76,6 +100,7 @@ export interface ResolvedOptions extends PrivacySettings {
 const KNOWN = new Set([
   'relay', 'maskAllInputs', 'maskTextSelector', 'blockSelector', 'ignoreSelector', 'respectGlobalPrivacyControl',
   'sessionTimeoutMs', 'flushIntervalMs', 'maxBatchBytes', 'maxBufferBytes', 'onError', 'captureErrors', 'linkRequests',
+  'captureConsole', 'captureNetwork', 'networkHeaders', 'networkBodies', 'networkBodyMaxBytes',
 ]);
 
 /** The `src` of the script element that evaluated this bundle (only meaningful for the IIFE). */
@@ -138,7 +163,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     if (!KNOWN.has(key)) report(RecorderErrorCode.BAD_OPTION, `unknown option "${key}" ignored`);
   }
 
-  const bool = (name: 'maskAllInputs' | 'respectGlobalPrivacyControl' | 'captureErrors' | 'linkRequests'): boolean => {
+  const bool = (name: 'maskAllInputs' | 'respectGlobalPrivacyControl' | 'captureErrors' | 'linkRequests' | 'captureConsole' | 'captureNetwork'): boolean => {
     const v = given[name];
     if (v === undefined) return DEFAULT_OPTIONS[name];
     if (typeof v === 'boolean') return v;
@@ -165,6 +190,42 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     return always;
   };
 
+  const headerNames = (): string[] => {
+    const v = given.networkHeaders;
+    if (v === undefined) return [];
+    if (!Array.isArray(v) || !v.every((h) => typeof h === 'string' && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(h))) {
+      bad('networkHeaders', 'an array of header names');
+      return [];
+    }
+    const names = v.map((h: string) => h.toLowerCase());
+    for (const h of names) if (SECRET_HEADERS.has(h)) report(RecorderErrorCode.BAD_OPTION, `networkHeaders: "${h}" is never recorded`);
+    return [...new Set(names.filter((h) => !SECRET_HEADERS.has(h)))];
+  };
+  const bodyPatterns = (): (string | RegExp)[] => {
+    const v = given.networkBodies;
+    if (v === undefined) return [];
+    const out: (string | RegExp)[] = [];
+    if (Array.isArray(v)) {
+      for (const p of v) {
+        if (p instanceof RegExp) out.push(p);
+        else if (typeof p === 'string' && p) {
+          try {
+            out.push(new URL(p, location.href).href);
+            continue;
+          } catch { /* reported below */ }
+          out.length = 0;
+          break;
+        } else {
+          out.length = 0;
+          break;
+        }
+      }
+      if (out.length === v.length) return out;
+    }
+    bad('networkBodies', 'an array of URL prefixes and RegExps');
+    return [];
+  };
+
   let relay: string | undefined;
   if (given.relay !== undefined) {
     relay = typeof given.relay === 'string' ? normalizeRelay(given.relay) : undefined;
@@ -181,6 +242,11 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     respectGlobalPrivacyControl: bool('respectGlobalPrivacyControl'),
     captureErrors: bool('captureErrors'),
     linkRequests: bool('linkRequests'),
+    captureConsole: bool('captureConsole'),
+    captureNetwork: bool('captureNetwork'),
+    networkHeaders: headerNames(),
+    networkBodies: bodyPatterns(),
+    networkBodyMaxBytes: number('networkBodyMaxBytes'),
     sessionTimeoutMs: number('sessionTimeoutMs'),
     flushIntervalMs: number('flushIntervalMs'),
     maxBatchBytes: number('maxBatchBytes'),

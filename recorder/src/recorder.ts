@@ -9,7 +9,9 @@ import { startCapture, type Capture } from './capture.ts';
 import { RecorderErrorCode, guard } from './errors.ts';
 import { createErrorBudget, errorEvent, errorPayload, errorsFeature } from './features/errors.ts';
 import type { Feature, FeatureHost } from './features/feature.ts';
+import { consoleFeature } from './features/console.ts';
 import { linkRequestsFeature } from './features/link-requests.ts';
+import { networkFeature } from './features/network.ts';
 import { createIdentity } from './identity.ts';
 import { collectMeta } from './meta.ts';
 import type { ResolvedOptions } from './options.ts';
@@ -201,6 +203,8 @@ export function createRecorder(opts: ResolvedOptions, local: SafeStorage, sessio
   const features: Feature[] = [];
   if (opts.captureErrors) features.push(errorsFeature(writeError));
   if (opts.linkRequests) features.push(linkRequestsFeature);
+  if (opts.captureConsole) features.push(consoleFeature);
+  if (opts.captureNetwork) features.push(networkFeature({ headers: opts.networkHeaders, bodies: opts.networkBodies, bodyMaxBytes: opts.networkBodyMaxBytes }));
   const host: FeatureHost = { add, sessionId: () => stream.sessionId, relay: opts.relay, report };
   const teardowns = features.map((f) => guard(report, `starting ${f.name}`, () => f.setup(host), () => {}));
 
@@ -239,7 +243,8 @@ export function createRecorder(opts: ResolvedOptions, local: SafeStorage, sessio
       if (stopped) return;
       stopped = true;
       const step = (what: string, fn: () => void): void => guard(report, `stop: ${what}`, fn, undefined);
-      for (const teardown of teardowns) step('features', teardown);
+      // Last wrapped, first unwrapped: each feature then finds its own wrapper in place and restores what it found.
+      for (const teardown of [...teardowns].reverse()) step('features', teardown);
       step('rrweb', () => capture?.stop());
       for (const remove of removers) step('listeners', remove);
       const streams = all();

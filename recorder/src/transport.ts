@@ -11,6 +11,7 @@ import {
   type HelloMessage, type IngestServerMessage, type RecorderConfig, type SessionMeta,
 } from '@sentiero/protocol';
 import { utf8Length, type Batch, type Buffer } from './buffer.ts';
+import { gzip } from './compress.ts';
 import { RecorderErrorCode, describe, type Report } from './errors.ts';
 import { openSocket, type IngestSocket } from './socket.ts';
 
@@ -22,7 +23,7 @@ export const TRANSPORT_LIMITS = {
   maxDelayMs: 30_000,
   /** Consecutive sockets that close before `welcome` before falling back to HTTP. */
   socketFailuresBeforeHttp: 3,
-  /** Largest body handed to `sendBeacon` (and to `fetch` with `keepalive`), in bytes. */
+  /** Largest body handed to `sendBeacon` (and to `fetch` with `keepalive`), in bytes on the wire (gzip when it was). */
   beaconMaxBytes: 64 * 1024,
 } as const;
 
@@ -119,6 +120,14 @@ export function createTransport(o: TransportOptions): Transport {
   const careful = { active: false, until: 0 };
   const timers = { reconnect: undefined as ReturnType<typeof setTimeout> | undefined, probe: undefined as ReturnType<typeof setTimeout> | undefined, http: undefined as ReturnType<typeof setTimeout> | undefined, deadline: undefined as ReturnType<typeof setTimeout> | undefined };
   const stats = { sent: 0, connects: 0 };
+  const gzipped = new WeakMap<Batch, { text: string; bytes: Uint8Array<ArrayBuffer> }>();
+  const sameOrigin = ((): boolean => {
+    try {
+      return new URL(httpUrl).origin === location.origin;
+    } catch {
+      return false;
+    }
+  })();
 
   const safe = <A extends unknown[]>(what: string, fn: (...args: A) => void) => (...args: A): void => {
     try {
@@ -148,13 +157,28 @@ export function createTransport(o: TransportOptions): Transport {
     return `{"sessionId":${JSON.stringify(o.sessionId)},"windowId":${JSON.stringify(o.windowId)},"seq":${b.seq},"events":${b.body}${meta}}`;
   }
 
+  /**
+   * A batch's HTTP body, gzipped where the browser can. The gzip is kept (per text) so that a
+   * beacon on unload, which cannot wait for compression, sends the same bytes. No
+   * `Content-Encoding` header is set to another origin (it would need a CORS preflight): the
+   * relay recognises gzip by its magic bytes.
+   */
+  async function compressedBody(b: Batch): Promise<{ body: string | Uint8Array<ArrayBuffer>; headers: Record<string, string> }> {
+    const text = postBody(b);
+    const headers: Record<string, string> = { 'content-type': 'text/plain;charset=UTF-8' };
+    const cached = gzipped.get(b);
+    const bytes = cached?.text === text ? cached.bytes : await gzip(text);
+    if (!bytes) return { body: text, headers };
+    gzipped.set(b, { text, bytes });
+    if (sameOrigin) headers['content-encoding'] = 'gzip';
+    return { body: bytes, headers };
+  }
+
   async function post(b: Batch, keepalive: boolean): Promise<PostResult> {
     let res: Response;
     try {
-      res = await fetch(httpUrl, {
-        method: 'POST', body: postBody(b), keepalive, credentials: 'omit',
-        headers: { 'content-type': 'text/plain;charset=UTF-8' },
-      });
+      const { body, headers } = await compressedBody(b);
+      res = await fetch(httpUrl, { method: 'POST', body, keepalive, credentials: 'omit', headers });
     } catch (err) {
       return { kind: 'retry', afterMs: 0, why: describe(err) };
     }
@@ -409,8 +433,10 @@ export function createTransport(o: TransportOptions): Transport {
         b.beaconed = true;
         b.sent = true;
         stats.sent++;
-        const body = postBody(b);
-        const small = utf8Length(body) <= TRANSPORT_LIMITS.beaconMaxBytes;
+        const text = postBody(b);
+        const cached = gzipped.get(b);
+        const body: string | Blob = cached?.text === text ? new Blob([cached.bytes], { type: 'text/plain' }) : text;
+        const small = (typeof body === 'string' ? utf8Length(body) : body.size) <= TRANSPORT_LIMITS.beaconMaxBytes;
         let queued = false;
         try {
           queued = small && typeof navigator.sendBeacon === 'function' && navigator.sendBeacon(httpUrl, body);

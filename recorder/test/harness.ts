@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -111,8 +112,12 @@ export interface Harness {
   readonly connections: Connection[];
   /** Upgrade requests on `/sentiero/ingest`, accepted or not. */
   readonly upgrades: number[];
-  /** `POST /sentiero/ingest` bodies, as received (parsed), with their time. */
-  readonly posts: (IngestPost & { at: number })[];
+  /** `POST /sentiero/ingest` bodies, as received (parsed), with their time, their size on the wire and whether they were gzip. */
+  readonly posts: (IngestPost & { at: number; wireBytes: number; gzip: boolean })[];
+  /** App routes by path (answered before pages; also seen in `requests`). */
+  readonly routes: Map<string, AppRoute>;
+  /** Messages received on the app's own echo socket (`/app-socket`). */
+  readonly appSocketMessages: string[];
   /** Raw text of everything the recorder sent (frames and bodies), for privacy checks. */
   readonly raw: string[];
   readonly stored: StoredBatch[];
@@ -135,14 +140,17 @@ export interface Harness {
 
 const key = (s: string, w: string): string => `${s}/${w}`;
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBodyBytes(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
+
+/** An app route of a test page: answers the request itself. */
+export type AppRoute = (req: IncomingMessage, res: ServerResponse, body: Buffer) => void;
 
 /** Starts the fake relay on a free port. */
 export async function startHarness(): Promise<Harness> {
@@ -152,7 +160,14 @@ export async function startHarness(): Promise<Harness> {
   };
   const connections: Connection[] = [];
   const upgrades: number[] = [];
-  const posts: (IngestPost & { at: number })[] = [];
+  const posts: (IngestPost & { at: number; wireBytes: number; gzip: boolean })[] = [];
+  const routes = new Map<string, AppRoute>();
+  const appSocketMessages: string[] = [];
+  const appWss = new WebSocketServer({ noServer: true });
+  appWss.on('connection', (socket: WebSocket) => socket.on('message', (data) => {
+    appSocketMessages.push(String(data));
+    socket.send(String(data));
+  }));
   const raw: string[] = [];
   const stored: StoredBatch[] = [];
   const pages = new Map<string, string>();
@@ -233,7 +248,9 @@ export async function startHarness(): Promise<Harness> {
         return;
       }
       if (req.method === 'POST' && url.pathname === '/sentiero/ingest') {
-        const text = await readBody(req);
+        const bytes = await readBodyBytes(req);
+        const gzip = bytes[0] === 0x1f && bytes[1] === 0x8b;
+        const text = (gzip ? gunzipSync(bytes) : bytes).toString('utf8');
         raw.push(text);
         const checked = validateIngestPost(JSON.parse(text));
         if (!checked.ok) {
@@ -241,7 +258,7 @@ export async function startHarness(): Promise<Harness> {
           res.end(JSON.stringify({ t: 'error', code: checked.code, message: checked.message }));
           return;
         }
-        posts.push({ ...checked.value, at: Date.now() });
+        posts.push({ ...checked.value, at: Date.now(), wireBytes: bytes.length, gzip });
         if (behaviour.sessionLimit !== undefined && batches(checked.value.sessionId, checked.value.windowId).length >= behaviour.sessionLimit) {
           res.writeHead(413, { 'content-type': 'application/json' });
           res.end(JSON.stringify({ t: 'error', code: 'SENTIERO_SESSION_LIMIT', message: 'test: session cap' }));
@@ -258,6 +275,11 @@ export async function startHarness(): Promise<Harness> {
         return;
       }
       requests.push({ method: req.method ?? '', path: url.pathname, headers: req.headers });
+      const route = routes.get(url.pathname);
+      if (route) {
+        route(req, res, await readBodyBytes(req));
+        return;
+      }
       const page = pages.get(url.pathname) ?? (url.pathname === '/page' || url.pathname === '/page2' ? TEST_PAGE : undefined);
       if (req.method === 'GET' && page) {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
@@ -270,6 +292,10 @@ export async function startHarness(): Promise<Harness> {
     });
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (new URL(req.url ?? '/', 'http://x').pathname === '/app-socket') {
+      appWss.handleUpgrade(req, socket, head, (ws) => appWss.emit('connection', ws, req));
+      return;
+    }
     if (new URL(req.url ?? '/', 'http://x').pathname !== '/sentiero/ingest') {
       socket.destroy();
       return;
@@ -286,7 +312,7 @@ export async function startHarness(): Promise<Harness> {
   const origin = `http://127.0.0.1:${port}`;
 
   return {
-    port, origin, relay: `${origin}/sentiero`, behaviour, connections, upgrades, posts, raw, stored, pages, requests,
+    port, origin, relay: `${origin}/sentiero`, behaviour, connections, upgrades, posts, raw, stored, pages, requests, routes, appSocketMessages,
     ackedSeq,
     batches,
     events(s, w) {
@@ -305,6 +331,8 @@ export async function startHarness(): Promise<Harness> {
     async close() {
       for (const c of wss.clients) c.terminate();
       wss.close();
+      for (const c of appWss.clients) c.terminate();
+      appWss.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

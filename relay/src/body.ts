@@ -85,3 +85,9 @@ export async function inflateAny(data: Buffer, limit: number): Promise<Buffer> {
     throw inflateFailed(err, limit);
   }
 }
+
+/** An ingest POST body as text: decoded by its `Content-Encoding`, or, without one, gunzipped when it starts with gzip's magic bytes (a beacon cannot set headers); at most `limit` bytes once inflated. */
+export async function decodeIngestBody(body: Buffer, contentEncoding: string | undefined, limit: number): Promise<Buffer> {
+  if (contentEncoding !== undefined && contentEncoding.trim() !== '') return decodeBody(body, contentEncoding, limit);
+  return body[0] === 0x1f && body[1] === 0x8b ? decodeBody(body, 'gzip', limit) : body;
+}

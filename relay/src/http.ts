@@ -10,7 +10,7 @@ import path from 'node:path';
 import { ErrorCode, isValidId, parseJson, validateIngestPost } from '@sentiero/protocol';
 import type { ListOptions } from '@sentiero/storage';
 import { bearer, originAllowed, safeEqual } from './auth.ts';
-import { readBodyBytes } from './body.ts';
+import { decodeIngestBody, readBodyBytes } from './body.ts';
 import { RelayError } from './errors.ts';
 import { toSummary } from './hub.ts';
 import { ingestOne, metaFromRequest } from './ingest.ts';
@@ -160,7 +160,7 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
       throw new RelayError(ErrorCode.ORIGIN_NOT_ALLOWED, `origin ${req.headers.origin} may not send events here`);
     }
     if (!ingestLimiter.take(req.socket.remoteAddress ?? '')) throw new RelayError(ErrorCode.RATE_LIMITED, 'too many requests; slow down');
-    const body = await readBodyBytes(req, limits.maxPayloadBytes);
+    const body = await decodeIngestBody(await readBodyBytes(req, limits.maxPayloadBytes), req.headers['content-encoding'], limits.maxPayloadBytes);
     const parsed = parseJson(body.toString('utf8'));
     if (!parsed.ok) throw new RelayError(parsed.code, parsed.message);
     const checked = validateIngestPost(parsed.value, limits);

@@ -70,3 +70,16 @@ export function urlHost(url: string): string {
 export function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+
+/** Bytes as `512 B`, `1.4 kB`, `2.1 MB`. */
+export function formatBytes(n: number | undefined): string {
+  if (n === undefined) return '';
+  if (n < 1000) return `${n} B`;
+  if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)} kB`;
+  return `${(n / 1_000_000).toFixed(1)} MB`;
+}
+
+/** A duration in ms as `84 ms` or `1.2 s`. */
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+}

@@ -4,6 +4,7 @@
  * as batches stream in). Labels are plain text: they are only ever shown as text.
  */
 import { CustomTag, EventType, type RecordedEvent } from '@sentiero/protocol';
+import { captureMarker } from './capture-log.ts';
 import { IncrementalSource, MouseInteraction, NodeType } from './rrweb-types.ts';
 import { type StackFrame, parseStack } from './stack.ts';
 
@@ -37,6 +38,8 @@ export interface Marker {
   groupId?: string;
   /** For errors: `server` when the app's server reported it (it then belongs to no tab). */
   origin?: 'server';
+  /** For server errors: the URL of the request that failed (links it to a recorded request). */
+  url?: string;
 }
 
 interface IndexedNode {
@@ -138,6 +141,8 @@ export class MarkerReader {
       if (groupId && /^[A-Za-z0-9_-]{1,64}$/.test(groupId)) m.groupId = groupId;
       return m;
     }
+    const captured = captureMarker(tag, data.payload, base);
+    if (captured !== undefined) return captured ?? undefined;
     if (tag === CustomTag.EVENT) {
       const name = str(p.name) ?? '(unnamed)';
       const m: Marker = { ...base, kind: MarkerKind.CUSTOM, label: clipText(squash(name), 120) };

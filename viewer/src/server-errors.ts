@@ -43,7 +43,9 @@ export function serverErrorMarker(group: Pick<ErrorGroup, 'id' | 'name' | 'messa
 /** The marker of one occurrence, when it is a server error of `sessionId`. */
 export function occurrenceMarker(o: ErrorOccurrence, sessionId: string): Marker | undefined {
   if (o.origin !== 'server' || o.sessionId !== sessionId) return undefined;
-  return serverErrorMarker({ id: o.groupId, name: o.name, message: o.message }, o.timestamp, o.frames);
+  const m = serverErrorMarker({ id: o.groupId, name: o.name, message: o.message }, o.timestamp, o.frames);
+  if (o.url) m.url = o.url;
+  return m;
 }
 
 /**

@@ -6,6 +6,7 @@
  * its own beyond the stage it is given.
  */
 import { type Client, CustomTag, ErrorCode, EventType, type RecordedEvent, SentieroError, type SessionSummary, type Watch } from '@sentiero/protocol';
+import { CaptureReader, type ConsoleEntry, type NetworkEntry, mergeByTime } from './capture-log.ts';
 import { type Engine, createEngine } from './engine.ts';
 import { LagMeter, type LagStats } from './lag.ts';
 import { type InactivePeriod, type Marker, MarkerReader, inactivePeriods, mergeMarkers } from './markers.ts';
@@ -62,6 +63,10 @@ export interface SessionSnapshot {
   /** Whether the session is still being recorded. */
   recording: boolean;
   markers: Marker[];
+  /** Console messages of every window, in time order (`captureConsole`). */
+  console: ConsoleEntry[];
+  /** Requests of every window, by start time (`captureNetwork`). */
+  network: NetworkEntry[];
   inactive: InactivePeriod[];
   lag?: LagStats;
   /** The first page's title, as the recorder saw it. */
@@ -86,6 +91,7 @@ interface WindowData {
   info: WindowInfo;
   events: RecordedEvent[];
   reader: MarkerReader;
+  capture: CaptureReader;
   hasSnapshot: boolean;
 }
 
@@ -149,7 +155,7 @@ export class SessionController {
     this.snap = {
       status: 'loading', windows: [], mode: 'replay', playing: false, ended: false, speed: o.speed ?? 1,
       skipInactive: o.skipInactive ?? true, skipping: false, start: 0, end: 0, loading: true, loadedUntil: 0,
-      hasFrame: false, recording: false, markers: [], inactive: [], seeking: o.t !== undefined,
+      hasFrame: false, recording: false, markers: [], console: [], network: [], inactive: [], seeking: o.t !== undefined,
     };
     if (o.windowId) this.snap.windowId = o.windowId;
     void this.load();
@@ -296,7 +302,7 @@ export class SessionController {
   private windowData(id: string, index = this.windows.size): WindowData {
     let w = this.windows.get(id);
     if (!w) {
-      w = { info: { id, index: index + 1, start: 0, end: 0, url: '', eventCount: 0 }, events: [], reader: new MarkerReader(id), hasSnapshot: false };
+      w = { info: { id, index: index + 1, start: 0, end: 0, url: '', eventCount: 0 }, events: [], reader: new MarkerReader(id), capture: new CaptureReader(id), hasSnapshot: false };
       this.windows.set(id, w);
     }
     return w;
@@ -326,11 +332,15 @@ export class SessionController {
     const last = events[events.length - 1]!.timestamp;
     w.info = { ...w.info, start: w.info.start || first, end: Math.max(w.info.end, last), eventCount: w.info.eventCount + events.length };
     const markers = mergeMarkers(this.snap.markers, w.reader.read(events));
+    const captured = w.capture.read(events);
+    const consoleList = mergeByTime(this.snap.console, captured.console);
     const isSelected = windowId === this.snap.windowId;
     if (isSelected) this.inactiveDirty = true;
     const start = this.snap.start ? Math.min(this.snap.start, first) : first;
     this.update({
       markers, start, end: Math.max(this.snap.end, last), windows: this.windowList(),
+      console: captured.grown.length && consoleList === this.snap.console ? consoleList.slice() : consoleList,
+      network: mergeByTime(this.snap.network, captured.network),
       loadedUntil: isSelected ? w.info.end : this.snap.loadedUntil,
     });
     if (isSelected && this.engine) {

@@ -16,6 +16,7 @@ $('add-task')?.addEventListener('submit', (e) => {
 });
 
 function addTask(text) {
+  console.log('task added', { text, open: document.querySelectorAll('#tasks li').length + 1 });
   const li = document.createElement('li');
   li.textContent = text;
   const done = document.createElement('button');
@@ -39,13 +40,17 @@ function cartTotal(cart) {
 }
 
 $('boom')?.addEventListener('click', () => {
+  console.warn('computing the cart total without a cart');
   $('total').textContent = String(cartTotal(window.__cart));
 });
 
 $('server-fail')?.addEventListener('click', async () => {
-  await fetch('/api/fail').catch(() => undefined);
+  const res = await fetch('/api/fail').catch(() => undefined);
+  if (!res?.ok) console.error('the API failed', res ? res.status : 'no answer');
 });
 
 $('like')?.addEventListener('click', () => {
   $('likes').textContent = String(Number($('likes').textContent) + 1);
 });
+
+console.info('Acme Tasks ready', { page: location.pathname });

@@ -1,6 +1,7 @@
 /** One session: header, tab switcher, the replay stage with live indicator, controls and timeline, and the activity sidebar. */
 import { html } from 'htm/preact';
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { isFailedRequest } from '../capture-log.ts';
 import { formatClock, formatDuration, formatLag, formatWhen, shortUrl } from '../format.ts';
 import { HostCapability } from '../host.ts';
 import { MarkerKind } from '../markers.ts';
@@ -8,9 +9,17 @@ import { deepLink } from '../route.ts';
 import { SPEEDS, SessionController, type SessionSnapshot, type Speed } from '../session.ts';
 import { describeClient } from '../ua.ts';
 import { Activity } from './activity.ts';
+import { ConsolePane } from './console-pane.ts';
 import type { ViewerContext } from './context.ts';
 import { Icon } from './icons.ts';
+import { NetworkPane } from './network-pane.ts';
 import { Timeline } from './timeline.ts';
+
+/** The panes beside the replay. */
+const SIDE_TABS = [['activity', 'Activity'], ['console', 'Console'], ['network', 'Network']] as const;
+
+/** One of the side panes. */
+type SideTab = (typeof SIDE_TABS)[number][0];
 
 const SHORTCUTS: Array<[string, string]> = [
   ['Space', 'Play or pause'],
@@ -51,6 +60,7 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
   const [controller, setController] = useState<SessionController>();
   const [snap, setSnap] = useState<SessionSnapshot>();
   const [help, setHelp] = useState(false);
+  const [side, setSide] = useState<SideTab>('activity');
   const [copied, setCopied] = useState<string>();
   const stage = useRef<HTMLDivElement>(null);
   const player = useRef<HTMLDivElement>(null);
@@ -133,6 +143,11 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
 
   const s = snap;
   const summary = s?.summary;
+  const shownConsole = useMemo(() => (s ? s.console.filter((e) => e.windowId === s.windowId) : []), [s?.console, s?.windowId]);
+  const shownNetwork = useMemo(() => (s ? s.network.filter((e) => e.windowId === s.windowId) : []), [s?.network, s?.windowId]);
+  const consoleErrors = shownConsole.filter((e) => e.level === 'error' || e.level === 'assert').length;
+  const failedRequests = shownNetwork.filter(isFailedRequest).length;
+  const seekTo = useCallback((abs: number) => controller?.seek(abs + MARKER_LEAD_MS), [controller]);
   const client = summary ? describeClient(summary.userAgent || '') : undefined;
   const win = s?.windows.find((w) => w.id === s.windowId);
   const live = s?.mode === 'live';
@@ -207,12 +222,27 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
               </div>
             </div>` : ''}
         </div>
-        ${s ? html`<${Activity} markers=${s.markers} start=${s.start} windows=${s.windows}
+        ${s ? html`
+          <div class="sv-side" data-side=${side}>
+            <nav class="sv-side-tabs" role="tablist" aria-label="Beside the replay">
+              ${SIDE_TABS.map(([key, label]) => {
+                const n = key === 'console' ? shownConsole.length : key === 'network' ? shownNetwork.length : s.markers.length;
+                const bad = key === 'console' ? consoleErrors : key === 'network' ? failedRequests : 0;
+                return html`<button type="button" role="tab" class=${`sv-side-tab ${side === key ? 'is-on' : ''}`} aria-selected=${side === key} data-side-tab=${key} onClick=${() => setSide(key)}>
+                  ${label} <span class="sv-count">${n}</span>${bad ? html`<span class="sv-side-bad" title=${`${bad} ${key === 'console' ? 'console errors' : 'failed requests'}`}>${bad}</span>` : ''}
+                </button>`;
+              })}
+            </nav>
+            ${side === 'console' ? html`<${ConsolePane} entries=${shownConsole} start=${s.start} onSeek=${seekTo} onTime=${onTime} />`
+              : side === 'network' ? html`<${NetworkPane} entries=${shownNetwork} markers=${s.markers} start=${s.start} pageUrl=${win?.url || summary?.url || ''} onSeek=${seekTo} onTime=${onTime}
+                  onOpenGroup=${(groupId: string) => ctx.navigate({ view: 'error', groupId })} />`
+              : html`<${Activity} markers=${s.markers} start=${s.start} windows=${s.windows}
           canOpenSource=${ctx.capabilities.has(HostCapability.OPEN_SOURCE)}
           onSeek=${(m: { timestamp: number; windowId: string }) => (m.windowId && m.windowId !== s.windowId ? controller?.selectWindow(m.windowId, m.timestamp + MARKER_LEAD_MS) : controller?.seek(m.timestamp + MARKER_LEAD_MS))}
           onOpenGroup=${(groupId: string) => ctx.navigate({ view: 'error', groupId })}
           onOpenSource=${(f: { url: string; line: number; column?: number; fn?: string }) => ctx.post({ t: 'open-source', url: f.url, line: f.line, ...(f.column ? { column: f.column } : {}), ...(f.fn ? { fn: f.fn } : {}) })}
-          onTime=${onTime} />` : ''}
+          onTime=${onTime} />`}
+          </div>` : ''}
       </div>
       ${help ? html`
         <div class="sv-modal" role="dialog" aria-modal="true" aria-label="Keyboard shortcuts" onClick=${(e: Event) => { if (e.target === e.currentTarget) setHelp(false); }}>
