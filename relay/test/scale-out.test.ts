@@ -94,6 +94,8 @@ describe('relay scale-out on Redis', () => {
     await rec.next((m) => m.t === 'ack' && m.seq === 1);
     const session = await feed.next((m) => m.t === 'session' && (m.session as { id: string }).id === 'fed');
     assert.equal((session.session as { eventCount: number }).eventCount, 1);
+    const listed = await (await b.api('/api/sessions?live=true')).json() as { sessions: { id: string; live: boolean }[] };
+    assert.deepEqual(listed.sessions.map((s) => [s.id, s.live]), [['fed', true]], 'the other relay lists the session as live');
     follower.send({ t: 'subscribe', sessionId: 'fed' });
     await follower.next((m) => m.t === 'live');
 
