@@ -58,6 +58,13 @@ interface LiveSession {
   listeners: Set<SessionListener>;
 }
 
+/**
+ * How long another relay process's word that a session is live holds without being said
+ * again. It says so on every change of the session and says when it ends; this bounds how
+ * long a process that died (and can say nothing) keeps its sessions live elsewhere.
+ */
+const REMOTE_LIVE_MS = 60_000;
+
 /** Serializes an `events` message. */
 export function eventsFrame(sessionId: string, windowId: string, seq: number, eventsJson: string): string {
   return `{"t":"events","sessionId":${JSON.stringify(sessionId)},"windowId":${JSON.stringify(windowId)},"seq":${seq},"events":${eventsJson}}`;
@@ -87,6 +94,8 @@ export interface HubOptions {
 /** Live sessions and their listeners. */
 export class Hub {
   private readonly sessions = new Map<string, LiveSession>();
+  /** Sessions another relay process said are live there (scale-out), and until when that is believed (ms). */
+  private readonly remoteLive = new Map<string, number>();
   /** Listeners of the sessions feed. */
   readonly feed = new Set<FeedListener>();
   /** Listeners of the errors feed. */
@@ -138,14 +147,30 @@ export class Hub {
     return this.options.remote !== undefined;
   }
 
-  /** Whether a window of the session is recording now. */
+  /** Whether a window of the session is recording now, here or (as last said) on another relay process. */
   isLive(sessionId: string): boolean {
-    return this.sessions.get(sessionId)?.live ?? false;
+    return (this.sessions.get(sessionId)?.live ?? false) || this.liveElsewhere(sessionId);
   }
 
-  /** The ids of the sessions being recorded now. */
+  /** The ids of the sessions being recorded now, here or on another relay process. */
   liveSessionIds(): string[] {
-    return [...this.sessions].filter(([, s]) => s.live).map(([id]) => id);
+    const ids = new Set([...this.sessions].filter(([, s]) => s.live).map(([id]) => id));
+    for (const id of [...this.remoteLive.keys()]) if (this.liveElsewhere(id)) ids.add(id);
+    return [...ids];
+  }
+
+  /** Another relay process said whether a session is live there: believed for `REMOTE_LIVE_MS` (it says when it ends), unless said again. */
+  remote(sessionId: string, live: boolean): void {
+    if (live) this.remoteLive.set(sessionId, Date.now() + REMOTE_LIVE_MS);
+    else this.remoteLive.delete(sessionId);
+  }
+
+  private liveElsewhere(sessionId: string): boolean {
+    const until = this.remoteLive.get(sessionId);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.remoteLive.delete(sessionId);
+    return false;
   }
 
   /** An ingest socket of the session said `hello`; `nextSeq` is the window's first seq not yet stored. */
@@ -269,6 +294,7 @@ export class Hub {
 
   /** The session was deleted: tell its listeners it ended and forget it. */
   forget(sessionId: string): void {
+    this.remoteLive.delete(sessionId);
     const s = this.sessions.get(sessionId);
     if (!s) return;
     if (s.endTimer) clearTimeout(s.endTimer);
@@ -284,6 +310,7 @@ export class Hub {
       for (const w of s.windows.values()) if (w.timer) clearTimeout(w.timer);
     }
     this.sessions.clear();
+    this.remoteLive.clear();
     this.feed.clear();
     this.errorFeed.clear();
   }

@@ -31,6 +31,7 @@ export function linkBus({ hub, bus, forget }: ScaleOutContext): BusHandlers {
     feed(m: FeedMessage) {
       switch (m.t) {
         case 'session':
+          hub.remote(m.session.id, m.session.live);
           for (const l of local(hub.feed)) l.session(m.session);
           break;
         case 'deleted':

@@ -4,6 +4,8 @@
  * and no duplicate; the feeds cross; a recorder that reconnects to the other one resumes.
  */
 import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { createRelay } from '@sentiero/relay';
 import { RedisStore } from '@sentiero/storage';
 import { type RedisServer, startRedis } from '../../storage/test/redis-server.ts';
 import { Inbox, type TestRelay, startRelay } from '../../test/helpers/relay.ts';
@@ -92,6 +94,8 @@ describe('relay scale-out on Redis', () => {
     await rec.next((m) => m.t === 'ack' && m.seq === 1);
     const session = await feed.next((m) => m.t === 'session' && (m.session as { id: string }).id === 'fed');
     assert.equal((session.session as { eventCount: number }).eventCount, 1);
+    const listed = await (await b.api('/api/sessions?live=true')).json() as { sessions: { id: string; live: boolean }[] };
+    assert.deepEqual(listed.sessions.map((s) => [s.id, s.live]), [['fed', true]], 'the other relay lists the session as live');
     follower.send({ t: 'subscribe', sessionId: 'fed' });
     await follower.next((m) => m.t === 'live');
 
@@ -129,5 +133,44 @@ describe('relay scale-out on Redis', () => {
     assert.equal(record.eventCount, 7);
     const lines = (await (await a.api('/api/sessions/moved/events')).text()).trim().split('\n').map((l) => JSON.parse(l) as { seq: number });
     assert.deepEqual(lines.map((l) => l.seq), [1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('a watcher catches up from the store when the bus\'s connection drops (messages published meanwhile are lost to it)', async () => {
+    const w = await watcher(b);
+    const { inbox: rec } = await recorder(a, 'dropped');
+    rec.send({ t: 'batch', seq: 1, events: [ev(1)] });
+    await rec.next((m) => m.t === 'ack' && m.seq === 1);
+    w.send({ t: 'subscribe', sessionId: 'dropped' });
+    await w.next((m) => m.t === 'live');
+    const admin = new Redis(redis.url);
+    try {
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    } finally {
+      admin.disconnect();
+    }
+    for (let s = 2; s <= 40; s++) rec.send({ t: 'batch', seq: s, events: [ev(s)] });
+    await rec.next((m) => m.t === 'ack' && m.seq === 40);
+    await w.next((m) => m.t === 'events' && m.seq === 40);
+    assert.deepEqual(eventIds(w), Array.from({ length: 40 }, (_, i) => i + 1));
+  });
+});
+
+describe('the redis option', () => {
+  it('takes { url } or { nodes }, never with store or dataDir', () => {
+    assert.throws(() => createRelay({ redis: {} }), /"redis" option must be \{ url \} or \{ nodes \}/);
+    assert.throws(() => createRelay({ redis: { url: 'redis://a', nodes: [{ host: 'a', port: 1 }] } }), /"redis" option/);
+    assert.throws(() => createRelay({ redis: { url: 'redis://a' }, dataDir: './x' }), /cannot be used with "store" or "dataDir"/);
+    assert.throws(() => createRelay({ redis: { url: 'http://a' } }), /options\.url/);
+  });
+
+  it('makes the store a RedisStore on that Redis, and the relay shares its live side', async () => {
+    const relay = createRelay({ redis: { url: redis.url, prefix: 'opt:' }, logger: { info() {}, warn() {}, error() {} } });
+    try {
+      await relay.ready;
+      assert.ok(relay.store instanceof RedisStore);
+      assert.equal((relay.store as RedisStore).prefix, 'opt:');
+    } finally {
+      await relay.close();
+    }
   });
 });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { RedisStore, StoreError, StoreErrorCode } from '@sentiero/storage';
 import { runStoreConformance } from '@sentiero/storage/conformance';
 import { Redis } from 'ioredis';
-import { type RedisServer, freePort, startRedis } from './redis-server.ts';
+import { freePort } from '../../test/helpers/demo-process.ts';
+import { type RedisServer, startRedis } from './redis-server.ts';
 
 let server: RedisServer;
 let n = 0;
