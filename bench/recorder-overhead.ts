@@ -12,7 +12,10 @@
  *     capture options, its `emit` pushing to an array;
  * (b) Sentiero: the recorder bundle (`recorder/dist/recorder.iife.js`, or `BENCH_RECORDER_JS`)
  *     connected to a WebSocket server on 127.0.0.1 that answers `hello` and acknowledges
- *     every batch.
+ *     every batch;
+ * (c) Sentiero with console and network capture on (`captureConsole`, `captureNetwork`; goal
+ *     ≤ 1.10× bare rrweb). The CRM session logs to the console and fetches on every round, on
+ *     every side alike.
  *
  * The figure is the CPU time of the renderer's main thread (CDP `Performance.getMetrics`
  * `ThreadTime`: every task, idle callbacks and GC included, idle and descheduled time not, so
@@ -23,6 +26,10 @@
  * task after the observers ran (what the page feels during the mutation itself).
  * Sentiero's runs are checked: events were sent, the stream holds the workload's last DOM
  * change, and no gap marker or recorder error came up.
+ *
+ * Then the bytes on the wire per transport (`_wire.ts`): the CRM session with capture on, sent
+ * over the WebSocket (permessage-deflate as the relay sets it), the HTTP fallback and the
+ * unload beacons, against the JSON of the events they carried.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -34,6 +41,7 @@ import { WebSocketServer } from 'ws';
 import { DEFAULT_RECORDER_CONFIG } from '@sentiero/protocol';
 import { launchChromium } from '../test/helpers/browser.ts';
 import { listen } from '../test/helpers/net.ts';
+import { measureWireBytes } from './_wire.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -119,6 +127,9 @@ window.__workloads = {
         await click($('#save')); await click($('#confirm'));
         for (let y = 0; y < 2000; y += 200) { window.scrollTo(0, y); document.dispatchEvent(new MouseEvent('mousemove', { clientX: y % 800, clientY: 100, bubbles: true })); await tick(); }
         window.heavyWorkload(2);
+        for (let i = 0; i < 5; i++) console.log('round', round, { step: i, rows: document.querySelectorAll('#grid tr').length });
+        console.warn('slow render', { round });
+        for (let i = 0; i < 3; i++) await fetch('/api/ping?i=' + i).then((r) => r.json());
       }
     },
   },
@@ -139,7 +150,11 @@ const START_JS = `
       recordCanvas: false, collectFonts: false, inlineImages: false, recordCrossOriginIframes: false,
     });
   } else {
-    Sentiero.start({ relay: location.origin + '/sentiero', onError: function (e) { window.__errors.push(e.code + ' ' + e.message); } });
+    var capture = q.get('mode') === 'capture';
+    Sentiero.start({
+      relay: location.origin + '/sentiero', captureConsole: capture, captureNetwork: capture,
+      onError: function (e) { window.__errors.push(e.code + ' ' + e.message); },
+    });
   }
 })();
 `;
@@ -175,6 +190,9 @@ function page(workload: string, mode: string): string {
 
 interface Sample { cpu: number; busy: number; sync: number }
 
+/** The sides compared: bare rrweb, the recorder, the recorder with console and network capture. */
+type Mode = 'bare' | 'sentiero' | 'capture';
+
 async function startServer(): Promise<{ origin: string; frames: string[]; close(): Promise<void> }> {
   const frames: string[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -185,6 +203,7 @@ async function startServer(): Promise<{ origin: string; frames: string[]; close(
     };
     if (url.pathname === '/rec.js') return send('text/javascript', url.searchParams.get('mode') === 'bare' ? BARE_JS : RECORDER_JS);
     if (url.pathname === '/page') return send('text/html', page(url.searchParams.get('w') ?? '', url.searchParams.get('mode') ?? ''));
+    if (url.pathname === '/api/ping') return send('application/json', '{"ok":true}');
     if (req.method === 'POST') {
       req.resume();
       req.on('end', () => send('application/json', '{}'));
@@ -218,7 +237,7 @@ async function startServer(): Promise<{ origin: string; frames: string[]; close(
   };
 }
 
-async function runOnce(browser: Browser, origin: string, frames: string[], workload: string, mode: 'bare' | 'sentiero', round: number): Promise<Sample> {
+async function runOnce(browser: Browser, origin: string, frames: string[], workload: string, mode: Mode, round: number): Promise<Sample> {
   const context = await browser.newContext();
   try {
     const p = await context.newPage();
@@ -244,7 +263,7 @@ async function runOnce(browser: Browser, origin: string, frames: string[], workl
       return ms as number;
     }, { name: workload, marker });
     const after = await metrics();
-    if (mode === 'sentiero') {
+    if (mode !== 'bare') {
       const errors = await p.evaluate(() => (window as any).__errors as string[]);
       const text = frames.join('\n');
       const problems = [
@@ -267,32 +286,39 @@ const geomean = (xs: number[]): number => Math.exp(xs.reduce((s, x) => s + Math.
 const workloads = ['append-10k', 'move-nodes', 'attributes', 'deep-nesting', 'multiple-descendant-add', 'crm-session'].filter((w) => !ONLY || ONLY.includes(w));
 const server = await startServer();
 const browser = await launchChromium();
-const samples = new Map<string, { bare: Sample[]; sentiero: Sample[] }>(workloads.map((w) => [w, { bare: [], sentiero: [] }]));
+const samples = new Map<string, Record<Mode, Sample[]>>(workloads.map((w) => [w, { bare: [], sentiero: [], capture: [] }]));
+const ORDERS: Mode[][] = [['bare', 'sentiero', 'capture'], ['capture', 'bare', 'sentiero'], ['sentiero', 'capture', 'bare']];
 console.log(`recorder overhead: ${workloads.length} workloads, ${ROUNDS} rounds, recorder bundle ${path.relative(process.cwd(), RECORDER_PATH)}`);
+let wire: string[] = [];
 try {
   for (let r = 0; r < ROUNDS; r++) {
     for (const w of workloads) {
-      const order: ('bare' | 'sentiero')[] = r % 2 ? ['sentiero', 'bare'] : ['bare', 'sentiero'];
-      for (const mode of order) samples.get(w)![mode].push(await runOnce(browser, server.origin, server.frames, w, mode, r));
+      for (const mode of ORDERS[r % ORDERS.length]!) samples.get(w)![mode].push(await runOnce(browser, server.origin, server.frames, w, mode, r));
     }
   }
+  if (!ONLY || ONLY.includes('crm-session')) wire = await measureWireBytes(browser, { page: page('crm-session', 'capture'), recorderJs: RECORDER_JS });
 } finally {
   await browser.close();
   await server.close();
 }
 console.log('');
-console.log('| workload | bare rrweb CPU ms | Sentiero CPU ms | ratio | busy ratio (TaskDuration) | sync ratio |');
-console.log('| --- | --- | --- | --- | --- | --- |');
-const ratios = { cpu: [] as number[], busy: [] as number[], sync: [] as number[] };
+console.log('| workload | bare rrweb CPU ms | Sentiero CPU ms | ratio | busy ratio (TaskDuration) | sync ratio | with capture CPU ms | capture ratio |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+const ratios = { cpu: [] as number[], busy: [] as number[], sync: [] as number[], capture: [] as number[] };
 for (const w of workloads) {
   const s = samples.get(w)!;
-  const m = (k: keyof Sample): [number, number] => [median(s.bare.map((x) => x[k])), median(s.sentiero.map((x) => x[k]))];
-  const [bc, sc] = m('cpu');
-  const [bb, sb] = m('busy');
-  const [bs, ss] = m('sync');
+  const med = (mode: Mode, k: keyof Sample): number => median(s[mode].map((x) => x[k]));
+  const [bc, sc, cc] = [med('bare', 'cpu'), med('sentiero', 'cpu'), med('capture', 'cpu')];
+  const [bb, sb] = [med('bare', 'busy'), med('sentiero', 'busy')];
+  const [bs, ss] = [med('bare', 'sync'), med('sentiero', 'sync')];
   ratios.cpu.push(sc / bc);
   ratios.busy.push(sb / bb);
   ratios.sync.push(ss / bs);
-  console.log(`| ${w} | ${bc.toFixed(1)} | ${sc.toFixed(1)} | ${(sc / bc).toFixed(2)} | ${(sb / bb).toFixed(2)} | ${(ss / bs).toFixed(2)} |`);
+  ratios.capture.push(cc / bc);
+  console.log(`| ${w} | ${bc.toFixed(1)} | ${sc.toFixed(1)} | ${(sc / bc).toFixed(2)} | ${(sb / bb).toFixed(2)} | ${(ss / bs).toFixed(2)} | ${cc.toFixed(1)} | ${(cc / bc).toFixed(2)} |`);
 }
-console.log(`| **geometric mean** | | | **${geomean(ratios.cpu).toFixed(3)}** (goal ≤ 1.05) | ${geomean(ratios.busy).toFixed(3)} | ${geomean(ratios.sync).toFixed(3)} |`);
+console.log(`| **geometric mean** | | | **${geomean(ratios.cpu).toFixed(3)}** (goal ≤ 1.05) | ${geomean(ratios.busy).toFixed(3)} | ${geomean(ratios.sync).toFixed(3)} | | **${geomean(ratios.capture).toFixed(3)}** (goal ≤ 1.10) |`);
+if (wire.length) {
+  console.log('');
+  for (const line of wire) console.log(line);
+}

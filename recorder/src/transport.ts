@@ -11,7 +11,7 @@ import {
   type HelloMessage, type IngestServerMessage, type RecorderConfig, type SessionMeta,
 } from '@sentiero/protocol';
 import { utf8Length, type Batch, type Buffer } from './buffer.ts';
-import { gzip } from './compress.ts';
+import { canGzip, gzip } from './compress.ts';
 import { RecorderErrorCode, describe, type Report } from './errors.ts';
 import { openSocket, type IngestSocket } from './socket.ts';
 
@@ -25,6 +25,8 @@ export const TRANSPORT_LIMITS = {
   socketFailuresBeforeHttp: 3,
   /** Largest body handed to `sendBeacon` (and to `fetch` with `keepalive`), in bytes on the wire (gzip when it was). */
   beaconMaxBytes: 64 * 1024,
+  /** A batch still unacknowledged this long (ms) is gzipped in the background, ready for a beacon if the page goes away. */
+  precompressAfterMs: 1000,
 } as const;
 
 /** Where the transport is. */
@@ -118,7 +120,11 @@ export function createTransport(o: TransportOptions): Transport {
   let lastRelayError = '';
   let saidHttp = false;
   const careful = { active: false, until: 0 };
-  const timers = { reconnect: undefined as ReturnType<typeof setTimeout> | undefined, probe: undefined as ReturnType<typeof setTimeout> | undefined, http: undefined as ReturnType<typeof setTimeout> | undefined, deadline: undefined as ReturnType<typeof setTimeout> | undefined };
+  const timers = {
+    reconnect: undefined as ReturnType<typeof setTimeout> | undefined, probe: undefined as ReturnType<typeof setTimeout> | undefined,
+    http: undefined as ReturnType<typeof setTimeout> | undefined, deadline: undefined as ReturnType<typeof setTimeout> | undefined,
+    compress: undefined as ReturnType<typeof setTimeout> | undefined,
+  };
   const stats = { sent: 0, connects: 0 };
   const gzipped = new WeakMap<Batch, { text: string; bytes: Uint8Array<ArrayBuffer> }>();
   const sameOrigin = ((): boolean => {
@@ -172,6 +178,29 @@ export function createTransport(o: TransportOptions): Transport {
     gzipped.set(b, { text, bytes });
     if (sameOrigin) headers['content-encoding'] = 'gzip';
     return { body: bytes, headers };
+  }
+
+  /**
+   * Gzips, one after the other, the batches unacknowledged for `precompressAfterMs` (the relay is
+   * slow or away): a beacon cannot wait for compression, so this is what lets it send gzip. While
+   * the relay acknowledges promptly nothing is compressed, and nothing costs the page.
+   */
+  let compressing = false;
+  function schedulePrecompress(): void {
+    if (closed || compressing || timers.compress || !canGzip() || !buffer.batches.length) return;
+    later('compress', TRANSPORT_LIMITS.precompressAfterMs, () => {
+      const due = Date.now() - TRANSPORT_LIMITS.precompressAfterMs;
+      const next = buffer.batches.find((b) => b.last <= due && !gzipped.has(b));
+      if (!next) {
+        schedulePrecompress();
+        return;
+      }
+      compressing = true;
+      void compressedBody(next).finally(() => {
+        compressing = false;
+        schedulePrecompress();
+      });
+    });
   }
 
   async function post(b: Batch, keepalive: boolean): Promise<PostResult> {
@@ -425,6 +454,7 @@ export function createTransport(o: TransportOptions): Transport {
     notify: safe('transport send', () => {
       if (mode === 'http') httpPump();
       else pump();
+      schedulePrecompress();
     }),
     unload: safe('beacon', () => {
       if (closed) return;

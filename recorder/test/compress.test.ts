@@ -1,0 +1,47 @@
+/**
+ * gzip on the recorder's HTTP paths in real Chromium: batches the relay has left unacknowledged
+ * for a while are compressed in the background, so the beacons of a page going away carry gzip
+ * (the fake relay takes them by their magic bytes, as the real one does).
+ */
+import assert from 'node:assert/strict';
+import { waitFor } from '../../test/helpers/net.ts';
+import { TRANSPORT_LIMITS } from '../src/transport.ts';
+import { type PageGlobal, pageQuery, usePage } from './harness.ts';
+
+describe('recorder: gzip beacons (real Chromium)', () => {
+  const env = usePage();
+
+  it('beacons in gzip the batches the relay has not acknowledged for a while, and plain text the last, fresh one', async () => {
+    const { h, page } = env;
+    h.behaviour.ack = false;
+    await page.goto(`${h.origin}/page${pageQuery()}`);
+    const g = await waitFor(() => page.evaluate(() => (window as unknown as { __SENTIERO__?: PageGlobal }).__SENTIERO__), { what: 'recording' });
+    await page.evaluate(() => {
+      for (let i = 0; i < 200; i++) {
+        const p = document.createElement('p');
+        p.textContent = `row ${i} of a list long enough to be worth compressing`;
+        document.getElementById('grow')!.append(p);
+      }
+    });
+    await waitFor(() => h.connections.some((c) => c.seqs.length >= 2) || undefined, { what: 'two unacknowledged batches' });
+    await page.waitForTimeout(TRANSPORT_LIMITS.precompressAfterMs + 700);
+    await page.evaluate(async () => {
+      document.getElementById('grow')!.append('the last change');
+      await new Promise((r) => setTimeout(r, 0));
+      (window as unknown as { Sentiero: { stop(): void } }).Sentiero.stop();
+    });
+    const beacons = await waitFor(() => {
+      const mine = h.posts.filter((p) => p.windowId === g.windowId);
+      return mine.some((p) => JSON.stringify(p.events).includes('the last change')) ? mine : undefined;
+    }, { what: `the beacons (${h.posts.length} posts: ${h.posts.map((p) => `${p.windowId === g.windowId} ${p.seq} ${p.gzip}`).join(', ')})` });
+    const old = beacons.filter((p) => !JSON.stringify(p.events).includes('the last change'));
+    assert.ok(old.length >= 2, `beacons of the older batches: ${beacons.length}`);
+    for (const p of old) {
+      const text = JSON.stringify(p.events).length;
+      if (text < 1024) continue;
+      assert.equal(p.gzip, true, `batch ${p.seq} (${text} chars) went in gzip`);
+      assert.ok(p.wireBytes < text / 2, `and smaller on the wire (${p.wireBytes} bytes)`);
+    }
+    assert.ok(old.some((p) => p.gzip), 'at least one gzip beacon');
+  });
+});
