@@ -32,6 +32,12 @@ export interface RecorderOptions {
   captureErrors?: boolean;
   /** Add an `X-Sentiero-Session` header to same-origin `fetch` and XHR requests, so server errors link to this session (default `false`). */
   linkRequests?: boolean;
+  /** Record clicks, form-field use (never values), scroll depth and `data-sentiero-track*` events (default `true`). */
+  autocapture?: boolean;
+  /** Record a page view when a single-page app changes the URL (`history.pushState`/`replaceState`, `popstate`, `hashchange`; default `true`). */
+  spaPageViews?: boolean;
+  /** Record Web Vitals (LCP, INP, CLS, FCP, TTFB) with the `web-vitals` library (default `true`). */
+  webVitals?: boolean;
   /** Called with each of the recorder's own failures (default: the first one goes to `console.debug`). */
   onError?: (error: RecorderError) => void;
 }
@@ -42,6 +48,9 @@ export const DEFAULT_OPTIONS = {
   respectGlobalPrivacyControl: true,
   captureErrors: false,
   linkRequests: false,
+  autocapture: true,
+  spaPageViews: true,
+  webVitals: true,
   sessionTimeoutMs: 30 * 60 * 1000,
   flushIntervalMs: DEFAULT_RECORDER_CONFIG.flushIntervalMs,
   maxBatchBytes: DEFAULT_RECORDER_CONFIG.maxBatchBytes,
@@ -64,6 +73,9 @@ export interface ResolvedOptions extends PrivacySettings {
   respectGlobalPrivacyControl: boolean;
   captureErrors: boolean;
   linkRequests: boolean;
+  autocapture: boolean;
+  spaPageViews: boolean;
+  webVitals: boolean;
   sessionTimeoutMs: number;
   flushIntervalMs: number;
   maxBatchBytes: number;
@@ -76,6 +88,7 @@ export interface ResolvedOptions extends PrivacySettings {
 const KNOWN = new Set([
   'relay', 'maskAllInputs', 'maskTextSelector', 'blockSelector', 'ignoreSelector', 'respectGlobalPrivacyControl',
   'sessionTimeoutMs', 'flushIntervalMs', 'maxBatchBytes', 'maxBufferBytes', 'onError', 'captureErrors', 'linkRequests',
+  'autocapture', 'spaPageViews', 'webVitals',
 ]);
 
 /** The `src` of the script element that evaluated this bundle (only meaningful for the IIFE). */
@@ -138,7 +151,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     if (!KNOWN.has(key)) report(RecorderErrorCode.BAD_OPTION, `unknown option "${key}" ignored`);
   }
 
-  const bool = (name: 'maskAllInputs' | 'respectGlobalPrivacyControl' | 'captureErrors' | 'linkRequests'): boolean => {
+  const bool = (name: 'maskAllInputs' | 'respectGlobalPrivacyControl' | 'captureErrors' | 'linkRequests' | 'autocapture' | 'spaPageViews' | 'webVitals'): boolean => {
     const v = given[name];
     if (v === undefined) return DEFAULT_OPTIONS[name];
     if (typeof v === 'boolean') return v;
@@ -181,6 +194,9 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     respectGlobalPrivacyControl: bool('respectGlobalPrivacyControl'),
     captureErrors: bool('captureErrors'),
     linkRequests: bool('linkRequests'),
+    autocapture: bool('autocapture'),
+    spaPageViews: bool('spaPageViews'),
+    webVitals: bool('webVitals'),
     sessionTimeoutMs: number('sessionTimeoutMs'),
     flushIntervalMs: number('flushIntervalMs'),
     maxBatchBytes: number('maxBatchBytes'),
