@@ -49,3 +49,25 @@ $('server-fail')?.addEventListener('click', async () => {
 $('like')?.addEventListener('click', () => {
   $('likes').textContent = String(Number($('likes').textContent) + 1);
 });
+
+// Product analytics: a login that identifies the session's user, and a view switch that changes the URL without a reload.
+$('identify')?.addEventListener('click', () => {
+  window.Sentiero?.identify('demo-user-1', { plan: 'pro' });
+  $('identify').textContent = 'Logged in as demo-user-1';
+});
+
+function showView() {
+  const name = $('view-name');
+  if (!name) return;
+  const view = new URLSearchParams(location.search).get('view') || 'home';
+  name.textContent = view;
+  document.title = view === 'home' ? 'Acme Tasks — Home' : `Acme Tasks — ${view[0].toUpperCase()}${view.slice(1)}`;
+}
+
+$('spa-tasks')?.addEventListener('click', (e) => {
+  e.preventDefault();
+  history.pushState({}, '', '/?view=tasks');
+  showView();
+});
+window.addEventListener('popstate', showView);
+showView();
