@@ -4,7 +4,8 @@
  * session it belongs to, so every later page and tab of the same session writes it again at
  * its start; a new session starts unidentified, and `optOut()` forgets it.
  */
-import { CustomTag, EventType, type RecordedEvent } from '@sentiero/protocol';
+import { CustomTag, type RecordedEvent } from '@sentiero/protocol';
+import { customEvent } from './features/custom-event.ts';
 import { StorageKey, type SafeStorage } from './storage.ts';
 
 /** Longest user id, and most characters of the serialized traits. */
@@ -36,7 +37,7 @@ export function identifyPayload(userId: unknown, traits: unknown): { ok: true; v
 
 /** The `sentiero/identify@1` event. */
 export function identifyEvent(payload: IdentifyPayload): RecordedEvent {
-  return { type: EventType.Custom, timestamp: Date.now(), data: { tag: CustomTag.IDENTIFY, payload } };
+  return customEvent(CustomTag.IDENTIFY, payload);
 }
 
 /** Remembers the identity of `sessionId` for the session's later pages and tabs. */

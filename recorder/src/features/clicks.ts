@@ -5,10 +5,11 @@
  * box, the viewport and the document height — and never by what was typed anywhere. Rage and
  * dead clicks are the relay's to find from these.
  */
-import { CustomTag, EventType } from '@sentiero/protocol';
+import { CustomTag } from '@sentiero/protocol';
 import { RecorderErrorCode } from '../errors.ts';
 import type { PrivacyMatchers } from '../privacy.ts';
 import { clickTarget, labelOf, selectorOf, within } from './describe.ts';
+import { customEvent } from './custom-event.ts';
 import type { Feature } from './feature.ts';
 import type { PageTracker } from './pages.ts';
 
@@ -19,7 +20,7 @@ const round = (n: number, digits: number): number => {
 const unit = (n: number): number => round(Math.min(1, Math.max(0, n)), 3);
 
 /** The `sentiero/click@1` payload of a click on `target`. */
-export function clickPayload(ev: MouseEvent, target: Element, pages: PageTracker, privacy: PrivacyMatchers): Record<string, unknown> {
+function clickPayload(ev: MouseEvent, target: Element, pages: PageTracker, privacy: PrivacyMatchers): Record<string, unknown> {
   // A click inside a blocked element is told as a click on the blocked element itself, which the replay shows as a box.
   let el = clickTarget(target);
   if (within(el, privacy.block)) el = el.closest(privacy.block) ?? el;
@@ -52,7 +53,7 @@ export function clicksFeature(pages: PageTracker, privacy: PrivacyMatchers): Fea
         try {
           const target = ev.target;
           if (!(target instanceof Element)) return;
-          host.add({ type: EventType.Custom, timestamp: Date.now(), data: { tag: CustomTag.CLICK, payload: clickPayload(ev as MouseEvent, target, pages, privacy) } });
+          host.add(customEvent(CustomTag.CLICK, clickPayload(ev as MouseEvent, target, pages, privacy)));
         } catch (err) {
           host.report(RecorderErrorCode.INTERNAL, 'recording a click failed', err);
         }

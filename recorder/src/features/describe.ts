@@ -16,7 +16,7 @@ const ANCHOR_ATTRIBUTES = ['data-testid', 'data-sentiero-track'] as const;
 const ACTIONABLE = 'a[href], button, input, select, textarea, label, summary, [role="button"], [role="link"], [role="menuitem"], [role="tab"], [role="checkbox"], [role="radio"], [role="switch"], [role="option"], [data-sentiero-track]';
 
 /** Elements whose text content is their accessible name. */
-const NAMED_BY_TEXT = 'a, button, summary, [role="button"], [role="link"], [role="menuitem"], [role="tab"], [role="option"]';
+const NAMED_BY_TEXT = 'a, button, label, summary, [role="button"], [role="link"], [role="menuitem"], [role="tab"], [role="option"]';
 
 /** What never lends its text to a label. */
 const TEXT_NEVER = 'input, textarea, select, [contenteditable]';
@@ -34,6 +34,11 @@ export function within(el: Element, selector: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Whether `el` is inside a blocked or ignored element: nothing there is tracked. */
+export function untracked(el: Element, privacy: PrivacyMatchers): boolean {
+  return within(el, privacy.block) || within(el, privacy.ignore);
 }
 
 const matches = (el: Element, selector: string): boolean => {

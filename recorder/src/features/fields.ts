@@ -4,10 +4,11 @@
  * and field by id, name or selector, never a value. Fields inside blocked or ignored elements
  * are not told about; neither are hidden inputs and buttons.
  */
-import { CustomTag, EventType } from '@sentiero/protocol';
+import { CustomTag } from '@sentiero/protocol';
 import { RecorderErrorCode } from '../errors.ts';
 import type { PrivacyMatchers } from '../privacy.ts';
-import { fieldName, formName, within } from './describe.ts';
+import { fieldName, formName, untracked } from './describe.ts';
+import { customEvent } from './custom-event.ts';
 import type { Feature } from './feature.ts';
 import type { PageTracker } from './pages.ts';
 
@@ -28,14 +29,13 @@ export function fieldsFeature(pages: PageTracker, privacy: PrivacyMatchers): Fea
   return {
     name: 'sentiero/fields@1',
     setup(host) {
-      const hidden = (el: Element): boolean => within(el, privacy.block) || within(el, privacy.ignore);
       const write = (form: string, field: string, kind: FieldKind): void => {
-        host.add({ type: EventType.Custom, timestamp: Date.now(), data: { tag: CustomTag.FIELD, payload: { form, field, kind, href: pages.href() } } });
+        host.add(customEvent(CustomTag.FIELD, { form, field, kind, href: pages.href() }));
       };
       const onField = (kind: FieldKind) => (ev: Event): void => {
         try {
           const el = ev.target;
-          if (!(el instanceof Element) || !isField(el) || hidden(el)) return;
+          if (!(el instanceof Element) || !isField(el) || untracked(el, privacy)) return;
           write(formName(el.form), fieldName(el), kind);
         } catch (err) {
           host.report(RecorderErrorCode.INTERNAL, `recording a field ${kind} failed`, err);
@@ -44,7 +44,7 @@ export function fieldsFeature(pages: PageTracker, privacy: PrivacyMatchers): Fea
       const onSubmit = (ev: Event): void => {
         try {
           const form = ev.target;
-          if (!(form instanceof Element) || hidden(form)) return;
+          if (!(form instanceof Element) || untracked(form, privacy)) return;
           const submitter = (ev as SubmitEvent).submitter;
           write(formName(form), submitter ? fieldName(submitter) : '', 'submit');
         } catch (err) {

@@ -6,8 +6,9 @@
  * `replaceState` and listens to `popstate` and `hashchange`. The wrappers call the page's
  * own function first and never throw; `stop()` takes them off again.
  */
-import { CustomTag, EventType, type RecordedEvent } from '@sentiero/protocol';
+import { CustomTag, type RecordedEvent } from '@sentiero/protocol';
 import { RecorderErrorCode } from '../errors.ts';
+import { customEvent } from './custom-event.ts';
 import type { Feature } from './feature.ts';
 
 /** When a page view begins or ends. */
@@ -34,7 +35,7 @@ export function createPageTracker(add: (event: RecordedEvent) => void): PageTrac
   };
   const write = (): void => {
     current = location.href;
-    add({ type: EventType.Custom, timestamp: Date.now(), data: { tag: CustomTag.PAGE, payload: { href: current, title: document.title } } });
+    add(customEvent(CustomTag.PAGE, { href: current, title: document.title }));
   };
   return {
     href: () => current || location.href,

@@ -5,8 +5,9 @@
  * grown by `SCROLL_LIMITS.step` since the last one, and the final depth when the page is left
  * (a single-page app's navigation) or hidden, if it grew since.
  */
-import { CustomTag, EventType } from '@sentiero/protocol';
+import { CustomTag } from '@sentiero/protocol';
 import { RecorderErrorCode } from '../errors.ts';
+import { customEvent } from './custom-event.ts';
 import type { Feature } from './feature.ts';
 import type { PageTracker } from './pages.ts';
 
@@ -33,7 +34,7 @@ export function scrollFeature(pages: PageTracker): Feature {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const write = (): void => {
         written = deepest;
-        host.add({ type: EventType.Custom, timestamp: Date.now(), data: { tag: CustomTag.SCROLL, payload: { href, depth: deepest } } });
+        host.add(customEvent(CustomTag.SCROLL, { href, depth: deepest }));
       };
       const sample = (): void => {
         deepest = Math.max(deepest, depthNow());

@@ -11,10 +11,11 @@
  * clicks, submits and scrolling, and every `TRACK_LIMITS.rescanMs` while the page is
  * visible — never on DOM mutations. Elements inside blocked or ignored elements never emit.
  */
-import { CustomTag, EventType } from '@sentiero/protocol';
+import { CustomTag } from '@sentiero/protocol';
 import { RecorderErrorCode } from '../errors.ts';
 import type { PrivacyMatchers } from '../privacy.ts';
-import { within } from './describe.ts';
+import { untracked } from './describe.ts';
+import { customEvent } from './custom-event.ts';
 import type { Feature } from './feature.ts';
 import type { PageTracker } from './pages.ts';
 
@@ -51,11 +52,10 @@ export function trackFeature(pages: PageTracker, privacy: PrivacyMatchers): Feat
   return {
     name: 'sentiero/track@1',
     setup(host) {
-      const hidden = (el: Element): boolean => within(el, privacy.block) || within(el, privacy.ignore);
       const write = (el: Element, attribute: string, source: TrackSource): void => {
         const name = (el.getAttribute(attribute) ?? '').trim().slice(0, TRACK_LIMITS.maxName);
-        if (!name || hidden(el)) return;
-        host.add({ type: EventType.Custom, timestamp: Date.now(), data: { tag: CustomTag.EVENT, payload: { name, props: trackProps(el), source } } });
+        if (!name || untracked(el, privacy)) return;
+        host.add(customEvent(CustomTag.EVENT, { name, props: trackProps(el), source }));
       };
       const guarded = <A extends unknown[]>(what: string, fn: (...args: A) => void) => (...args: A): void => {
         try {

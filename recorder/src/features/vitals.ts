@@ -5,8 +5,9 @@
  * observers cannot be removed, so after `stop()` their reports are ignored.
  */
 import { onCLS, onFCP, onINP, onLCP, onTTFB, type Metric } from 'web-vitals';
-import { CustomTag, EventType } from '@sentiero/protocol';
+import { CustomTag } from '@sentiero/protocol';
 import { RecorderErrorCode } from '../errors.ts';
+import { customEvent } from './custom-event.ts';
 import type { Feature } from './feature.ts';
 
 /** The feature. */
@@ -19,7 +20,7 @@ export const vitalsFeature: Feature = {
       try {
         if (!Number.isFinite(metric.value)) return;
         const payload = { name: metric.name, value: metric.value, rating: metric.rating, href: metric.navigationURL || location.href };
-        host.add({ type: EventType.Custom, timestamp: Date.now(), data: { tag: CustomTag.VITAL, payload } });
+        host.add(customEvent(CustomTag.VITAL, payload));
       } catch (err) {
         host.report(RecorderErrorCode.INTERNAL, `recording ${metric?.name} failed`, err);
       }
