@@ -4,6 +4,7 @@
  */
 import { RecorderErrorCode, createDefaultOnError, createReport, describe, type Report } from './errors.ts';
 import { resolveOptions, type RecorderOptions } from './options.ts';
+import { forgetIdentity } from './identify.ts';
 import { globalPrivacyControl, isOptedOut, setOptedOut } from './privacy.ts';
 import { PAGE_GLOBAL, createRecorder, type Recorder, type RecorderStats } from './recorder.ts';
 import { createSafeStorage } from './storage.ts';
@@ -62,9 +63,11 @@ export function stop(): void {
 export function optOut(): void {
   safely('optOut', () => {
     const report = fallbackReport();
-    if (!setOptedOut(createSafeStorage('localStorage', report), true)) {
+    const local = createSafeStorage('localStorage', report);
+    if (!setOptedOut(local, true)) {
       report(RecorderErrorCode.STORAGE, 'optOut: localStorage refused the opt-out; it holds for this page only');
     }
+    forgetIdentity(local);
     const r = page.recorder;
     page.recorder = undefined;
     r?.stop(true);
@@ -86,6 +89,15 @@ export function addEvent(name: string, props?: Record<string, unknown>): void {
 /** Records an error (anything thrown) as a `sentiero/error@1` event in the session's timeline; ignored when not recording. */
 export function captureException(err: unknown): void {
   safely('captureException', () => page.recorder?.captureException(err), undefined);
+}
+
+/**
+ * Names the user of this session (opt-in: nothing identifies a session unless the page calls
+ * this), written as a `sentiero/identify@1` event `{ userId, traits? }` and remembered for the
+ * rest of the session; ignored when not recording.
+ */
+export function identify(userId: string, traits?: Record<string, unknown>): void {
+  safely('identify', () => page.recorder?.identify(userId, traits), undefined);
 }
 
 /** The current session id, or `undefined` when not recording. */

@@ -1,5 +1,5 @@
 /** @sentiero/recorder: rrweb capture with privacy defaults, batching and a resilient transport to a Sentiero relay. */
-export { start, stop, optOut, optIn, addEvent, captureException, getSessionId, getStats } from './api.ts';
+export { start, stop, optOut, optIn, addEvent, captureException, identify, getSessionId, getStats } from './api.ts';
 export type { RecorderOptions } from './options.ts';
 export { DEFAULT_OPTIONS } from './options.ts';
 export type { RecorderStats } from './recorder.ts';

@@ -42,6 +42,12 @@ export interface RecorderOptions {
   networkBodies?: (string | RegExp)[];
   /** Most bytes of one recorded body; the rest is cut (default 16 KiB). */
   networkBodyMaxBytes?: number;
+  /** Record clicks, form-field use (never values), scroll depth and `data-sentiero-track*` events (default `true`). */
+  autocapture?: boolean;
+  /** Record a page view when a single-page app changes the URL (`history.pushState`/`replaceState`, `popstate`, `hashchange`; default `true`). */
+  spaPageViews?: boolean;
+  /** Record Web Vitals (LCP, INP, CLS, FCP, TTFB) with the `web-vitals` library (default `true`). */
+  webVitals?: boolean;
   /** Called with each of the recorder's own failures (default: the first one goes to `console.debug`). */
   onError?: (error: RecorderError) => void;
 }
@@ -55,6 +61,9 @@ export const DEFAULT_OPTIONS = {
   captureConsole: false,
   captureNetwork: false,
   networkBodyMaxBytes: 16 * 1024,
+  autocapture: true,
+  spaPageViews: true,
+  webVitals: true,
   sessionTimeoutMs: 30 * 60 * 1000,
   flushIntervalMs: DEFAULT_RECORDER_CONFIG.flushIntervalMs,
   maxBatchBytes: DEFAULT_RECORDER_CONFIG.maxBatchBytes,
@@ -88,6 +97,9 @@ export interface ResolvedOptions extends PrivacySettings {
   /** URL patterns whose bodies are recorded (strings already absolute). */
   networkBodies: (string | RegExp)[];
   networkBodyMaxBytes: number;
+  autocapture: boolean;
+  spaPageViews: boolean;
+  webVitals: boolean;
   sessionTimeoutMs: number;
   flushIntervalMs: number;
   maxBatchBytes: number;
@@ -101,6 +113,7 @@ const KNOWN = new Set([
   'relay', 'maskAllInputs', 'maskTextSelector', 'blockSelector', 'ignoreSelector', 'respectGlobalPrivacyControl',
   'sessionTimeoutMs', 'flushIntervalMs', 'maxBatchBytes', 'maxBufferBytes', 'onError', 'captureErrors', 'linkRequests',
   'captureConsole', 'captureNetwork', 'networkHeaders', 'networkBodies', 'networkBodyMaxBytes',
+  'autocapture', 'spaPageViews', 'webVitals',
 ]);
 
 /** The `src` of the script element that evaluated this bundle (only meaningful for the IIFE). */
@@ -163,7 +176,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     if (!KNOWN.has(key)) report(RecorderErrorCode.BAD_OPTION, `unknown option "${key}" ignored`);
   }
 
-  const bool = (name: 'maskAllInputs' | 'respectGlobalPrivacyControl' | 'captureErrors' | 'linkRequests' | 'captureConsole' | 'captureNetwork'): boolean => {
+  const bool = (name: 'maskAllInputs' | 'respectGlobalPrivacyControl' | 'captureErrors' | 'linkRequests' | 'captureConsole' | 'captureNetwork' | 'autocapture' | 'spaPageViews' | 'webVitals'): boolean => {
     const v = given[name];
     if (v === undefined) return DEFAULT_OPTIONS[name];
     if (typeof v === 'boolean') return v;
@@ -247,6 +260,9 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     networkHeaders: headerNames(),
     networkBodies: bodyPatterns(),
     networkBodyMaxBytes: number('networkBodyMaxBytes'),
+    autocapture: bool('autocapture'),
+    spaPageViews: bool('spaPageViews'),
+    webVitals: bool('webVitals'),
     sessionTimeoutMs: number('sessionTimeoutMs'),
     flushIntervalMs: number('flushIntervalMs'),
     maxBatchBytes: number('maxBatchBytes'),

@@ -72,3 +72,18 @@ export function setOptedOut(local: SafeStorage, out: boolean): boolean {
   local.remove(StorageKey.OPT_OUT);
   return true;
 }
+
+/** Selectors of what the privacy settings hide, with rrweb's own classes: what the analytics features never describe. */
+export interface PrivacyMatchers {
+  /** Text inside these is masked: never used as a label. */
+  mask: string;
+  /** Recorded as empty boxes: never labelled, never tracked. */
+  block: string;
+  /** Input not recorded: never tracked. */
+  ignore: string;
+}
+
+/** The full selectors of the privacy settings, rrweb's `rr-mask`, `rr-block` and `rr-ignore` classes included. */
+export function privacyMatchers(p: PrivacySettings): PrivacyMatchers {
+  return { mask: `${p.maskTextSelector}, .rr-mask`, block: `${p.blockSelector}, .rr-block`, ignore: `${p.ignoreSelector}, .rr-ignore` };
+}

@@ -7,16 +7,23 @@ import { CustomTag, DEFAULT_RECORDER_CONFIG, EventType, type RecordedEvent, type
 import { createBuffer, type Buffer, type BufferStats } from './buffer.ts';
 import { startCapture, type Capture } from './capture.ts';
 import { RecorderErrorCode, guard } from './errors.ts';
+import { clicksFeature } from './features/clicks.ts';
 import { createErrorBudget, errorEvent, errorPayload, errorsFeature } from './features/errors.ts';
 import type { Feature, FeatureHost } from './features/feature.ts';
 import { consoleFeature } from './features/console.ts';
 import { linkRequestsFeature } from './features/link-requests.ts';
 import { networkFeature } from './features/network.ts';
+import { fieldsFeature } from './features/fields.ts';
+import { createPageTracker, spaPagesFeature } from './features/pages.ts';
+import { scrollFeature } from './features/scroll.ts';
+import { trackFeature } from './features/track.ts';
+import { vitalsFeature } from './features/vitals.ts';
+import { identifyEvent, identifyPayload, loadIdentity, saveIdentity, type IdentifyPayload } from './identify.ts';
 import { createIdentity } from './identity.ts';
 import { collectMeta } from './meta.ts';
 import type { ResolvedOptions } from './options.ts';
 import { loadStream, saveQueue, saveStream, takeQueue, type SavedQueue, type StreamState } from './persist.ts';
-import { privacyRecordOptions } from './privacy.ts';
+import { privacyMatchers, privacyRecordOptions } from './privacy.ts';
 import { StorageKey, type SafeStorage } from './storage.ts';
 import { createTransport, type Transport, type TransportStats } from './transport.ts';
 
@@ -46,6 +53,8 @@ export interface Recorder {
   addEvent(name: string, props?: Record<string, unknown>): void;
   /** Records an error (anything thrown) as a `sentiero/error@1` event. */
   captureException(err: unknown): void;
+  /** Names the session's user (`sentiero/identify@1`), remembered for the rest of the session. */
+  identify(userId: unknown, traits?: unknown): void;
   /** Counters of the current stream. */
   stats(): RecorderStats;
   /** Stops everything; with `discard`, unsent data is dropped instead of beaconed and saved. */
@@ -117,8 +126,21 @@ export function createRecorder(opts: ResolvedOptions, local: SafeStorage, sessio
   };
 
   const add = (e: RecordedEvent): void => stream.buffer.add(e);
-  const enterPage = (): void =>
-    add({ type: EventType.Custom, timestamp: Date.now(), data: { tag: CustomTag.PAGE, payload: { href: location.href, title: document.title } } });
+  const pages = createPageTracker(add);
+  // The identity written into the current stream (as JSON), so that the same identify() twice is written once.
+  let identified: string | undefined;
+  const writeIdentity = (payload: IdentifyPayload): void => {
+    const text = JSON.stringify(payload);
+    if (text === identified) return;
+    identified = text;
+    add(identifyEvent(payload));
+  };
+  const enterPage = (): void => {
+    identified = undefined;
+    pages.start();
+    const known = loadIdentity(local, stream.sessionId);
+    if (known) writeIdentity(known);
+  };
   const publish = (): void => {
     (window as unknown as Record<string, unknown>)[PAGE_GLOBAL] = Object.freeze({ sessionId: stream.sessionId, windowId, relay: opts.relay });
   };
@@ -205,6 +227,13 @@ export function createRecorder(opts: ResolvedOptions, local: SafeStorage, sessio
   if (opts.linkRequests) features.push(linkRequestsFeature);
   if (opts.captureConsole) features.push(consoleFeature);
   if (opts.captureNetwork) features.push(networkFeature({ headers: opts.networkHeaders, bodies: opts.networkBodies, bodyMaxBytes: opts.networkBodyMaxBytes }));
+  // Product analytics.
+  if (opts.spaPageViews) features.push(spaPagesFeature(pages));
+  if (opts.autocapture) {
+    const matchers = privacyMatchers(opts);
+    features.push(clicksFeature(pages, matchers), fieldsFeature(pages, matchers), trackFeature(pages, matchers), scrollFeature(pages));
+  }
+  if (opts.webVitals) features.push(vitalsFeature);
   const host: FeatureHost = { add, sessionId: () => stream.sessionId, relay: opts.relay, report };
   const teardowns = features.map((f) => guard(report, `starting ${f.name}`, () => f.setup(host), () => {}));
 
@@ -235,6 +264,15 @@ export function createRecorder(opts: ResolvedOptions, local: SafeStorage, sessio
     },
     captureException(err) {
       writeError(errorPayload(err));
+    },
+    identify(userId, traits) {
+      const checked = identifyPayload(userId, traits);
+      if (!checked.ok) {
+        report(RecorderErrorCode.BAD_EVENT, checked.message);
+        return;
+      }
+      saveIdentity(local, stream.sessionId, checked.value);
+      writeIdentity(checked.value);
     },
     stats() {
       return { sessionId: stream.sessionId, windowId, ...stream.buffer.stats(), ...stream.transport.stats() };

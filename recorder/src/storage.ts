@@ -19,6 +19,8 @@ export const StorageKey = {
   STREAM: 'sentiero:stream',
   /** sessionStorage: unacknowledged batches saved on `pagehide` for the next page of the tab. */
   QUEUE: 'sentiero:queue',
+  /** localStorage: `{ sessionId, userId, traits? }` of the last `identify()`, written again by every window of that session. */
+  IDENTIFY: 'sentiero:identify',
 } as const;
 
 /** A storage that never throws. */

@@ -54,3 +54,24 @@ $('like')?.addEventListener('click', () => {
 });
 
 console.info('Acme Tasks ready', { page: location.pathname });
+// Product analytics: a login that identifies the session's user, and a view switch that changes the URL without a reload.
+$('identify')?.addEventListener('click', () => {
+  window.Sentiero?.identify('demo-user-1', { plan: 'pro' });
+  $('identify').textContent = 'Logged in as demo-user-1';
+});
+
+function showView() {
+  const name = $('view-name');
+  if (!name) return;
+  const view = new URLSearchParams(location.search).get('view') || 'home';
+  name.textContent = view;
+  document.title = view === 'home' ? 'Acme Tasks — Home' : `Acme Tasks — ${view[0].toUpperCase()}${view.slice(1)}`;
+}
+
+$('spa-tasks')?.addEventListener('click', (e) => {
+  e.preventDefault();
+  history.pushState({}, '', '/?view=tasks');
+  showView();
+});
+window.addEventListener('popstate', showView);
+showView();
