@@ -1,6 +1,7 @@
 /** The `sentiero` command line: commander parses, the commands run, errors become a coded message and an exit code. */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ErrorCode, SentieroError } from '@sentiero/protocol';
+import { auditCommand, auditVerifyCommand } from './commands/audit.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { eraseCommand } from './commands/erase.ts';
 import { importCommand } from './commands/import.ts';
@@ -93,6 +94,17 @@ export function createProgram(io: Io, signal: AbortSignal): Command {
     .addOption(dataOption()).addOption(relayOption()).addOption(tokenOption())
     .addOption(jsonOption())
     .action((o) => statsCommand(o, io));
+
+  const audit = program.command('audit')
+    .description('the audit log, newest first: who read, watched, exported or erased what (--relay needs an admin token)')
+    .addOption(dataOption()).addOption(relayOption()).addOption(tokenOption())
+    .addOption(new Option('--limit <n>', 'at most this many').default(100).argParser(integer(1, Number.MAX_SAFE_INTEGER)))
+    .addOption(jsonOption())
+    .action((o) => auditCommand(o, io));
+  // `--data` and `--json` are the parent's (commander gives them to `audit` wherever they stand).
+  audit.command('verify')
+    .description('check the audit log\'s hash chain in the data folder (--data); names every entry edited, removed or replaced (exit 7)')
+    .action((_o, cmd: Command) => auditVerifyCommand(cmd.optsWithGlobals(), io));
 
   program.command('doctor')
     .description('check the Node version, the data folder, the port and the store')
