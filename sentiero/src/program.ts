@@ -39,7 +39,7 @@ export function parseSince(value: string, now: number = Date.now()): number {
 
 const dataOption = () => new Option('--data <dir>', 'the data folder (LevelDB)').env('SENTIERO_DATA').default('./.sentiero-data');
 const relayOption = () => new Option('--relay <url>', "a running relay's base URL, instead of the data folder (e.g. http://localhost:3100/sentiero)").env('SENTIERO_RELAY');
-const tokenOption = () => new Option('--token <token>', 'the viewer token of --relay').env('SENTIERO_TOKEN');
+const tokenOption = () => new Option('--token <token>', 'a token of --relay (erase and audit need an admin token)').env('SENTIERO_TOKEN');
 const jsonOption = () => new Option('--json', 'print JSON for scripts');
 const portOption = () => new Option('-p, --port <port>', 'the port').env('SENTIERO_PORT').default(DEFAULT_PORT).argParser(integer(0, 65535));
 const hostOption = () => new Option('--host <host>', 'the address to listen on (0.0.0.0 in a container)').env('SENTIERO_HOST').default('127.0.0.1');
@@ -58,7 +58,7 @@ export function createProgram(io: Io, signal: AbortSignal): Command {
     .description('run the relay and the dashboard on their own port, beside an app whose backend is not Node')
     .addOption(portOption()).addOption(hostOption()).addOption(dataOption()).addOption(baseOption())
     .addOption(new Option('--allowed-origins <origins>', 'page origins that may send recordings: comma-separated, or * (default: the relay\'s own origin)').env('SENTIERO_ALLOWED_ORIGINS'))
-    .addOption(new Option('--token <token>', 'the viewer token (default: a new random one, printed)').env('SENTIERO_TOKEN'))
+    .addOption(new Option('--token <token>', 'the admin token "default" (default: a new random one, printed)').env('SENTIERO_TOKEN'))
     .addOption(new Option('--ingest-key <key>', 'the ingest key for server error reports (default: a new random one)').env('SENTIERO_INGEST_KEY'))
     .addOption(jsonOption())
     .action((o) => serveCommand(o, io, signal));

@@ -105,4 +105,37 @@ describe('viewer: the dashboard\'s credentials stay off the app\'s origin', func
       await new Promise((r) => evil.close(r));
     }
   });
+
+  it('shows an admin the audit log, and a viewer neither the link nor the log', async () => {
+    const { t, context } = env;
+    const dash = await openDashboard(context, t);
+    await dash.waitForSelector('.sv-conn.is-open');
+    await dash.click('.sd-audit-link');
+    await dash.waitForSelector('.sd-audit-row');
+    const rows = await dash.locator('.sd-audit-row').allTextContents();
+    assert.ok(rows.some((r) => r.includes('login') && r.includes('default')), rows.join('\n'));
+    assert.ok(rows.some((r) => r.includes('session.list')), rows.join('\n'));
+    await dash.click('text=← Sessions');
+    await dash.waitForSelector('.sv-list');
+
+    const created = await t.api('/api/tokens', { method: 'POST', body: JSON.stringify({ name: 'support', role: 'viewer' }) });
+    const { token } = (await created.json()) as { token: string };
+    const other = await env.browser.newContext();
+    try {
+      const page = await other.newPage();
+      await page.goto(`${t.base}/`);
+      await page.fill('input[name="token"]', token);
+      await page.click('button[type="submit"]');
+      await page.waitForSelector('.sv-list');
+      assert.equal(await page.isVisible('.sd-audit-link'), false, 'no audit link for a viewer');
+      const audit = await page.evaluate(async (base) => {
+        const csrf = /sentiero_csrf=([^;]+)/.exec(document.cookie)?.[1];
+        const res = await fetch(`${base}/api/audit`, { headers: { authorization: `Bearer ${csrf}` } });
+        return `${res.status} ${await res.text()}`;
+      }, t.base);
+      assert.match(audit, /^403 .*SENTIERO_ROLE_REQUIRED/);
+    } finally {
+      await other.close();
+    }
+  });
 });
