@@ -85,15 +85,17 @@ export class Access {
   authenticate(req: IncomingMessage): Principal {
     const token = bearer(req);
     const session = this.sessionOf(req);
+    // A session cookie the relay no longer knows: the sign-in expired, was ended, or the relay restarted.
+    const stale = !session && cookieOf(req, SESSION_COOKIE) !== undefined;
     if (token !== undefined) {
       if (session && safeEqual(token, session.csrf)) return { name: session.name, role: session.role, via: 'cookie' };
       const who = this.byToken(token);
       if (who) return who;
-      throw new RelayError(ErrorCode.UNAUTHORIZED, 'wrong or revoked token');
+    } else if (session) {
+      throw new RelayError(ErrorCode.CSRF_REQUIRED, 'a request signed in by the session cookie must carry its request token');
     }
-    if (session) throw new RelayError(ErrorCode.CSRF_REQUIRED, 'a request signed in by the session cookie must carry its request token');
-    if (cookieOf(req, SESSION_COOKIE)) throw new RelayError(ErrorCode.UNAUTHORIZED, 'the sign-in has expired or ended; sign in again');
-    throw new RelayError(ErrorCode.UNAUTHORIZED, 'send a token as "Authorization: Bearer <token>"');
+    if (stale) throw new RelayError(ErrorCode.UNAUTHORIZED, 'the sign-in has expired or ended; sign in again');
+    throw new RelayError(ErrorCode.UNAUTHORIZED, token === undefined ? 'send a token as "Authorization: Bearer <token>"' : 'wrong or revoked token');
   }
 
   /** Who a watch socket's `auth` is: a token, or the request token of the session whose cookie came with the upgrade. */

@@ -1,5 +1,5 @@
 /**
- * The relay's HTTP routes under the base path: the REST API (viewer token), the HTTP ingest
+ * The relay's HTTP routes under the base path: the REST API (a token, or the dashboard's sign-in), the HTTP ingest
  * fallback, the recorder script and the dashboard.
  */
 import { createReadStream } from 'node:fs';
@@ -252,7 +252,7 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
         return await ingestPost(req, res);
       }
       if (pathname.startsWith('/api/')) {
-        // Routes that take the ingest key (error reports, source maps, Sentry envelopes) come before the viewer token's guard.
+        // Routes that take the ingest key (error reports, source maps, Sentry envelopes) come before the token guard; so does the sign-in, which takes a token in its body.
         if (await errorRoutes.ingest(req, res, pathname.slice('/api/'.length).split('/'), query)) return;
         if (await accessRoutes.open(req, res, pathname.slice('/api/'.length).split('/'))) return;
         const cors = apiCors(req);

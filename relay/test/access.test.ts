@@ -157,6 +157,24 @@ describe('access: tokens, roles, sign-in and audit', function () {
     assert.equal(await code(await t.api('/api/audit', { token: VIEWER })), ErrorCode.ROLE_REQUIRED);
   });
 
+  it('ends a sign-in after loginTtlMs, and limits sign-in attempts per address', async () => {
+    const short = await startRelay({ loginTtlMs: 300 });
+    try {
+      const { body, cookie } = await signIn(short, ADMIN);
+      const me = () => fetch(`${short.base}/api/me`, { headers: { cookie, authorization: `Bearer ${body.csrf}` } });
+      assert.equal((await me()).status, 200);
+      await new Promise((r) => setTimeout(r, 400));
+      const expired = await me();
+      assert.equal(expired.status, 401);
+      assert.match(((await expired.json()) as { message: string }).message, /expired or ended/);
+    } finally {
+      await short.close();
+    }
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await fetch(`${t.base}/api/login`, { method: 'POST', body: JSON.stringify({ token: `wrong-${i}-0123456789` }) })).status);
+    assert.deepEqual([statuses[0], statuses.at(-1)], [401, 429]);
+  });
+
   it('checks the tokens option', () => {
     const bad: unknown[] = [
       'x', [{ name: 'a b', role: 'viewer', token: VIEWER }], [{ name: 'a', role: 'root', token: VIEWER }], [{ name: 'a', role: 'viewer' }],

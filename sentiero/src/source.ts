@@ -23,7 +23,7 @@ export interface SourceOptions {
   data: string;
   /** A running relay's base URL (instead of the data folder). */
   relay?: string;
-  /** Its viewer token. */
+  /** Its token (viewer or admin). */
   token?: string;
   /** Create the data folder when it is missing (import); otherwise a missing one is an error. */
   create?: boolean;
@@ -138,7 +138,7 @@ export async function startRelay(options: RelayOptions & { dataDir: string }, po
 /** Opens the source the options name. */
 export async function openSource(o: SourceOptions, io: Io): Promise<Source> {
   if (o.relay !== undefined) {
-    if (!o.token) throw new CliError('SENTIERO_CLI_USAGE', ExitCode.USAGE, '--relay needs the viewer token: --token <token> or SENTIERO_TOKEN');
+    if (!o.token) throw new CliError('SENTIERO_CLI_USAGE', ExitCode.USAGE, '--relay needs a token: --token <token> or SENTIERO_TOKEN');
     return { client: createClient({ baseUrl: o.relay, token: o.token }), baseUrl: o.relay, token: o.token, dataDir: undefined, close: async () => {} };
   }
   const dataDir = path.resolve(o.data);
