@@ -16,8 +16,8 @@ import { WebSocket } from 'ws';
 import { CloseCode, ErrorCode, createId } from '@sentiero/protocol';
 import { Inbox, type TestRelay, startRelay } from './helpers/relay.ts';
 
-/** Who may use a route: anyone; a page of an allowed origin; the viewer token; the ingest key. */
-type Credential = 'none' | 'origin' | 'viewer' | 'ingest-key';
+/** Who may use a route: anyone; a page of an allowed origin; a viewer (or admin) token; an admin token; the ingest key; a token in the body. */
+type Credential = 'none' | 'origin' | 'viewer' | 'admin' | 'ingest-key' | 'login';
 
 /** One route: `:session`, `:group`, `:project` and `:file` stand for an existing session, error group, Sentry project and asset. */
 interface Route {
@@ -55,12 +55,19 @@ const ROUTES: Route[] = [
   { method: 'OPTIONS', path: '/api/sessions', credential: 'none', ok: 204 },
   { method: 'GET', path: '/api/sessions', credential: 'viewer', ok: 200 },
   { method: 'GET', path: '/api/sessions/:session', credential: 'viewer', ok: 200 },
-  { method: 'DELETE', path: '/api/sessions/:session', credential: 'viewer', ok: 204 },
+  { method: 'DELETE', path: '/api/sessions/:session', credential: 'admin', ok: 204 },
   { method: 'GET', path: '/api/sessions/:session/events', credential: 'viewer', ok: 200 },
   { method: 'GET', path: '/api/sessions/:session/errors', credential: 'viewer', ok: 200 },
   { method: 'GET', path: '/api/errors', credential: 'viewer', ok: 200 },
   { method: 'GET', path: '/api/errors/:group', credential: 'viewer', ok: 200 },
-  { method: 'PATCH', path: '/api/errors/:group', credential: 'viewer', ok: 200, body: () => JSON.stringify({ status: 'resolved' }) },
+  { method: 'PATCH', path: '/api/errors/:group', credential: 'admin', ok: 200, body: () => JSON.stringify({ status: 'resolved' }) },
+  { method: 'POST', path: '/api/login', credential: 'login', ok: 200 },
+  { method: 'POST', path: '/api/logout', credential: 'viewer', ok: 204 },
+  { method: 'GET', path: '/api/me', credential: 'viewer', ok: 200 },
+  { method: 'GET', path: '/api/tokens', credential: 'admin', ok: 200 },
+  { method: 'POST', path: '/api/tokens', credential: 'admin', ok: 201, body: () => JSON.stringify({ name: `matrix-${++seqs}`, role: 'viewer' }) },
+  { method: 'DELETE', path: '/api/tokens/:token', credential: 'admin', ok: 204 },
+  { method: 'GET', path: '/api/audit', credential: 'admin', ok: 200 },
   { method: 'POST', path: '/api/errors', credential: 'ingest-key', ok: 200, body: report },
   { method: 'POST', path: '/api/sourcemaps', credential: 'ingest-key', ok: 201, body: () => JSON.stringify({ file: '/a.js', map: { version: 3, sources: [], names: [], mappings: '' } }) },
   { method: 'POST', path: '/api/:project/envelope/', credential: 'ingest-key', ok: 200, body: () => `{}\n{"type":"event"}\n${sentryEvent()}\n` },
@@ -68,6 +75,8 @@ const ROUTES: Route[] = [
 ];
 
 const TOKEN = 'test-viewer-token-0123456789';
+/** A token of the `viewer` role (TOKEN, the relay's `token` option, is `admin`). */
+const VIEWER = 'matrix-viewer-token-0123456789';
 const KEY = 'test_ingest_key_0123456789';
 const WRONG = 'wrong_secret_0123456789abcdef';
 const FOREIGN = 'http://evil.test';
@@ -75,10 +84,14 @@ const FOREIGN = 'http://evil.test';
 describe('authorization matrix: every route with and without its credential', function () {
   this.timeout(120_000);
   let t: TestRelay;
-  const ids = { session: '', deletable: '', group: '', project: '1', file: 'dashboard.js' };
+  const ids = { session: '', deletable: '', group: '', project: '1', file: 'dashboard.js', token: 'matrix-revocable' };
 
   before(async () => {
-    t = await startRelay({ limits: { maxErrorsPerSecond: 100_000, maxMessagesPerSecond: 100_000, authTimeoutMs: 300 } });
+    t = await startRelay({
+      limits: { maxErrorsPerSecond: 100_000, maxMessagesPerSecond: 100_000, authTimeoutMs: 300 },
+      tokens: [{ name: 'reader', role: 'viewer', token: VIEWER }],
+    });
+    assert.equal((await t.api('/api/tokens', { method: 'POST', body: JSON.stringify({ name: ids.token }) })).status, 201);
     ids.session = createId();
     ids.deletable = createId();
     for (const id of [ids.session, ids.deletable]) {
@@ -91,7 +104,7 @@ describe('authorization matrix: every route with and without its credential', fu
 
   const fill = (r: Route) => r.path
     .replace(':session', r.method === 'DELETE' ? ids.deletable : ids.session)
-    .replace(':group', ids.group).replace(':project', ids.project).replace(':file', ids.file);
+    .replace(':group', ids.group).replace(':project', ids.project).replace(':file', ids.file).replace(':token', ids.token);
 
   /** A request to a route with the given headers; the body of a right request. */
   const request = (r: Route, headers: Record<string, string>) =>
@@ -128,10 +141,28 @@ describe('authorization matrix: every route with and without its credential', fu
           if (first) inbox.send(first);
           assert.equal((await inbox.closedWith()).code, code, `${name} with ${JSON.stringify(first)}`);
         }
-        const inbox = new Inbox(await upgrade(r, {}) as WebSocket);
-        inbox.send({ t: 'auth', token: TOKEN });
-        await inbox.next((m) => m.t === 'ready');
-        inbox.ws.close();
+        for (const token of [TOKEN, VIEWER]) {
+          const inbox = new Inbox(await upgrade(r, {}) as WebSocket);
+          inbox.send({ t: 'auth', token });
+          await inbox.next((m) => m.t === 'ready');
+          inbox.ws.close();
+        }
+        return;
+      }
+      if (r.credential === 'login') {
+        const login = (body: string) => fetch(`${t.base}${r.path}`, { method: 'POST', body });
+        await refused(await login('{}'), 401, ErrorCode.UNAUTHORIZED, `${name} without a token`);
+        await refused(await login(JSON.stringify({ token: WRONG })), 401, ErrorCode.UNAUTHORIZED, `${name} with a wrong token`);
+        await refused(await login(JSON.stringify({ token: KEY })), 401, ErrorCode.UNAUTHORIZED, `${name} with the ingest key`);
+        assert.equal((await login(JSON.stringify({ token: VIEWER }))).status, r.ok, `${name} with a viewer token`);
+        return;
+      }
+      if (r.credential === 'admin') {
+        await refused(await request(r, {}), 401, ErrorCode.UNAUTHORIZED, `${name} without a token`);
+        await refused(await request(r, { authorization: `Bearer ${WRONG}` }), 401, ErrorCode.UNAUTHORIZED, `${name} with a wrong token`);
+        await refused(await request(r, { authorization: `Bearer ${KEY}` }), 401, ErrorCode.UNAUTHORIZED, `${name} with the ingest key`);
+        await refused(await request(r, { authorization: `Bearer ${VIEWER}` }), 403, ErrorCode.ROLE_REQUIRED, `${name} with a viewer token`);
+        assert.equal((await request(r, { authorization: `Bearer ${TOKEN}` })).status, r.ok, `${name} with the admin token`);
         return;
       }
       if (r.credential === 'origin') {
@@ -143,7 +174,8 @@ describe('authorization matrix: every route with and without its credential', fu
         await refused(await request(r, {}), 401, ErrorCode.UNAUTHORIZED, `${name} without a token`);
         await refused(await request(r, { authorization: `Bearer ${WRONG}` }), 401, ErrorCode.UNAUTHORIZED, `${name} with a wrong token`);
         await refused(await request(r, { authorization: `Bearer ${KEY}` }), 401, ErrorCode.UNAUTHORIZED, `${name} with the ingest key`);
-        assert.equal((await request(r, { authorization: `Bearer ${TOKEN}` })).status, r.ok, `${name} with the viewer token`);
+        assert.equal((await request(r, { authorization: `Bearer ${VIEWER}` })).status, r.ok, `${name} with a viewer token`);
+        assert.equal((await request(r, { authorization: `Bearer ${TOKEN}` })).status, r.ok, `${name} with the admin token`);
         return;
       }
       if (r.credential === 'ingest-key') {
@@ -192,7 +224,7 @@ describe('authorization matrix: every route with and without its credential', fu
       if (t.relay.handleUpgrade(req, sink, Buffer.alloc(0))) found.add(`ws /${w}`);
       sink.destroy();
     }
-    const listed = new Set(ROUTES.map((r) => (r.ws ? `ws ${r.path}` : r.path.replace(/:session|:group/, ':id'))));
+    const listed = new Set(ROUTES.map((r) => (r.ws ? `ws ${r.path}` : r.path.replace(/:session|:group|:token/, ':id'))));
     const unlisted = [...found].filter((p) => !listed.has(p));
     assert.deepEqual(unlisted, [], 'routes the relay answers that the matrix does not list: add them to ROUTES with their credential');
     const unseen = [...listed].filter((p) => !found.has(p));

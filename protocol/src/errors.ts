@@ -53,6 +53,12 @@ export const ErrorCode = {
   TOO_MANY_CONNECTIONS: 'SENTIERO_TOO_MANY_CONNECTIONS',
   /** A batch's `seq` ran more than `maxSeqAhead` past the acknowledged one. */
   SEQ_OUT_OF_WINDOW: 'SENTIERO_SEQ_OUT_OF_WINDOW',
+  /** A valid credential whose role may not do this (a viewer token on an admin route: erase, status changes, tokens, audit). */
+  ROLE_REQUIRED: 'SENTIERO_ROLE_REQUIRED',
+  /** A request signed in by the dashboard's session cookie came without the session's request token (cross-site request forgery guard). */
+  CSRF_REQUIRED: 'SENTIERO_CSRF_REQUIRED',
+  /** A name that is already taken (a token name used in the relay's options or the store). */
+  CONFLICT: 'SENTIERO_CONFLICT',
   /** An unexpected failure inside the relay. */
   INTERNAL: 'SENTIERO_INTERNAL',
 } as const;
@@ -114,7 +120,10 @@ export function closeCodeFor(code: ErrorCode): CloseCode {
     case ErrorCode.NOT_FOUND:
     case ErrorCode.METHOD_NOT_ALLOWED: return CloseCode.INVALID_MESSAGE;
     case ErrorCode.ORIGIN_NOT_ALLOWED:
-    case ErrorCode.FORBIDDEN: return CloseCode.UNAUTHORIZED;
+    case ErrorCode.FORBIDDEN:
+    case ErrorCode.ROLE_REQUIRED:
+    case ErrorCode.CSRF_REQUIRED: return CloseCode.UNAUTHORIZED;
+    case ErrorCode.CONFLICT: return CloseCode.INVALID_MESSAGE;
     case ErrorCode.BAD_ENVELOPE:
     case ErrorCode.BAD_ENCODING:
     case ErrorCode.UNSUPPORTED_ENCODING: return CloseCode.INVALID_MESSAGE;
@@ -134,7 +143,10 @@ export function httpStatusFor(code: ErrorCode): number {
     case ErrorCode.UNAUTHORIZED:
     case ErrorCode.AUTH_REQUIRED: return 401;
     case ErrorCode.ORIGIN_NOT_ALLOWED:
-    case ErrorCode.FORBIDDEN: return 403;
+    case ErrorCode.FORBIDDEN:
+    case ErrorCode.ROLE_REQUIRED:
+    case ErrorCode.CSRF_REQUIRED: return 403;
+    case ErrorCode.CONFLICT: return 409;
     case ErrorCode.NOT_FOUND: return 404;
     case ErrorCode.HELLO_TIMEOUT: return 408;
     case ErrorCode.SEQ_OUT_OF_WINDOW: return 409;

@@ -1,7 +1,10 @@
-/** Credential checks: constant-time comparison, bearer parsing, origin policy. */
+/** Credential checks: constant-time comparison, bearer parsing, origin policy, roles and who a request is. */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import { ErrorCode } from '@sentiero/protocol';
+import type { Role } from '@sentiero/storage';
+import { RelayError } from './errors.ts';
 
 /** Compares two secrets in time that does not depend on where they differ (hashes first, so lengths leak nothing either). */
 export function safeEqual(given: string, expected: string): boolean {
@@ -77,4 +80,69 @@ export function originAllowed(req: IncomingMessage, policy: OriginPolicy | undef
   const given = normalizeOrigin(origin);
   if (given === undefined) return false;
   return (policy ?? loopbackOrigins(req)).includes(given);
+}
+
+/** Who a request or a watch socket is: the name and role of the token it was signed in with, and how it presented it. */
+export interface Principal {
+  /** The token's name (`default` for the `token` option), as the audit log shows it. */
+  name: string;
+  role: Role;
+  /** `bearer`: the token itself (DevTools, VS Code, CLI); `cookie`: the dashboard's session cookie and request token. */
+  via: 'bearer' | 'cookie';
+}
+
+/** What each role may do, in rising order: an admin may do all a viewer may. */
+const RANK: Record<Role, number> = { viewer: 1, admin: 2 };
+
+const principals = new WeakMap<IncomingMessage, Principal>();
+
+/** Remembers who signed a request in (the API guard calls it once per request). */
+export function setPrincipal(req: IncomingMessage, who: Principal): void {
+  principals.set(req, who);
+}
+
+/** Who signed a request in, or undefined when nobody did. */
+export function principalOf(req: IncomingMessage): Principal | undefined {
+  return principals.get(req);
+}
+
+/**
+ * The guard of every route that changes or removes data: returns who signed the request in
+ * when their role is at least `role`; throws `SENTIERO_UNAUTHORIZED` (401) when nobody did and
+ * `SENTIERO_ROLE_REQUIRED` (403) for a role below it. One line at the top of a route:
+ * `requireRole(req, 'admin')`.
+ */
+export function requireRole(req: IncomingMessage, role: Role): Principal {
+  const who = principals.get(req);
+  if (!who) throw new RelayError(ErrorCode.UNAUTHORIZED, 'sign in first');
+  if (RANK[who.role] < RANK[role]) throw new RelayError(ErrorCode.ROLE_REQUIRED, `the ${who.role} token "${who.name}" may not do this; it takes an ${role} token`);
+  return who;
+}
+
+/** SHA-256 of a token as lowercase hex: all a relay keeps of a token. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** Compares two SHA-256 hex digests in constant time. */
+export function sameHash(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === 32 && y.length === 32 && timingSafeEqual(x, y);
+}
+
+/** The value of one cookie of a request, if it has it. */
+export function cookieOf(req: IncomingMessage, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/** Whether the request came in over TLS, to this server or (per `X-Forwarded-Proto`) to a proxy in front of it. */
+export function isHttps(req: IncomingMessage): boolean {
+  return Boolean((req.socket as Partial<TLSSocket>).encrypted) || req.headers['x-forwarded-proto'] === 'https';
 }

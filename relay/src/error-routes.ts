@@ -1,7 +1,7 @@
 /**
  * The HTTP routes of error tracking. With the ingest key: `POST <base>/api/errors`,
  * `POST <base>/api/sourcemaps`, and Sentry's `<base>/api/<project>/envelope/` and
- * `/store/`. With the viewer token: the error groups (`GET /api/errors`, `GET` and `PATCH
+ * `/store/`. With a token (reads: viewer; status changes: admin): the error groups (`GET /api/errors`, `GET` and `PATCH
  * /api/errors/:id`) and a session's errors (`GET /api/sessions/:id/errors`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -10,7 +10,8 @@ import {
   type ErrorGroup, type SessionError,
 } from '@sentiero/protocol';
 import { StoreError, StoreErrorCode, type ErrorListOptions } from '@sentiero/storage';
-import { ingestKeyOf, safeEqual } from './auth.ts';
+import { AuditAction } from './audit.ts';
+import { ingestKeyOf, requireRole, safeEqual } from './auth.ts';
 import { decodeBody, readBodyBytes } from './body.ts';
 import { RelayError } from './errors.ts';
 import { type HttpContext, pathSegment, sendError, sendJson } from './respond.ts';
@@ -247,8 +248,10 @@ export function createErrorRoutes(ctx: HttpContext) {
         return true;
       }
       if (method === 'PATCH') {
+        requireRole(req, 'admin');
         const checked = validateErrorStatusChange(json(await readBodyBytes(req, 4096)));
         if (!checked.ok) throw new RelayError(checked.code, checked.message);
+        await ctx.audit(req, AuditAction.ERROR_STATUS, `${id}:${checked.value.status}`);
         const group = await store.setErrorStatus(id, checked.value.status);
         if (!group) throw new RelayError(ErrorCode.NOT_FOUND, `no error group ${id}`);
         ctx.errors.announceGroup(group);

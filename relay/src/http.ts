@@ -1,5 +1,5 @@
 /**
- * The relay's HTTP routes under the base path: the REST API (viewer token), the HTTP ingest
+ * The relay's HTTP routes under the base path: the REST API (a token, or the dashboard's sign-in), the HTTP ingest
  * fallback, the recorder script and the dashboard.
  */
 import { createReadStream } from 'node:fs';
@@ -9,7 +9,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ErrorCode, isValidId, parseJson, validateIngestPost } from '@sentiero/protocol';
 import type { ListOptions } from '@sentiero/storage';
-import { bearer, originAllowed, safeEqual } from './auth.ts';
+import { createAccessRoutes } from './access-routes.ts';
+import { AuditAction, addressOf } from './audit.ts';
+import { originAllowed, requireRole, setPrincipal } from './auth.ts';
 import { decodeIngestBody, readBodyBytes } from './body.ts';
 import { RelayError } from './errors.ts';
 import { toSummary } from './hub.ts';
@@ -40,6 +42,16 @@ export function missingBundles(dashboard: boolean): string | undefined {
   return missing.length ? `${missing.join(' and ')} not found: ${NOT_BUILT}` : undefined;
 }
 
+/**
+ * Headers of every answer under the base path: no page of the app (same origin) may frame one
+ * or keep a handle on one it opened, so none can read the cookies scoped to the base path
+ * through a document under it (docs/security.md).
+ */
+const ISOLATION_HEADERS = {
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+} as const;
+
 /** The Content-Security-Policy of the dashboard: only its own scripts; recorded content only inside rrweb's sandboxed iframe. */
 export const DASHBOARD_CSP = [
   "default-src 'none'",
@@ -52,7 +64,7 @@ export const DASHBOARD_CSP = [
   "frame-src 'self' blob: about:",
   "base-uri 'none'",
   "form-action 'none'",
-  "frame-ancestors 'self'",
+  "frame-ancestors 'none'",
 ].join('; ');
 
 /** Resolves when a response can take more data, or has closed (removing both listeners either way). */
@@ -144,13 +156,7 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
   const limits = options.limits;
   const ingestLimiter = new KeyedRateLimiter(limits.maxMessagesPerSecond, limits.rateWindowMs);
   const errorRoutes = createErrorRoutes(ctx);
-
-  const requireViewer = (req: IncomingMessage) => {
-    const token = bearer(req);
-    if (token === undefined || !safeEqual(token, options.token)) {
-      throw new RelayError(ErrorCode.UNAUTHORIZED, token === undefined ? 'send the viewer token as "Authorization: Bearer <token>"' : 'wrong viewer token');
-    }
-  };
+  const accessRoutes = createAccessRoutes(ctx);
   const apiCors = (req: IncomingMessage): Record<string, string> =>
     req.headers.origin ? { 'access-control-allow-origin': '*', vary: 'origin' } : {};
 
@@ -220,6 +226,7 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
 
   return async function route(req, res, pathname, query): Promise<void> {
     const method = req.method ?? 'GET';
+    for (const [k, v] of Object.entries(ISOLATION_HEADERS)) res.setHeader(k, v);
     try {
       if (ctx.isClosing()) throw new RelayError(ErrorCode.SHUTTING_DOWN, 'the relay is shutting down');
       if (pathname === '' && (method === 'GET' || method === 'HEAD')) {
@@ -245,8 +252,9 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
         return await ingestPost(req, res);
       }
       if (pathname.startsWith('/api/')) {
-        // Routes that take the ingest key (error reports, source maps, Sentry envelopes) come before the viewer token's guard.
+        // Routes that take the ingest key (error reports, source maps, Sentry envelopes) come before the token guard; so does the sign-in, which takes a token in its body.
         if (await errorRoutes.ingest(req, res, pathname.slice('/api/'.length).split('/'), query)) return;
+        if (await accessRoutes.open(req, res, pathname.slice('/api/'.length).split('/'))) return;
         const cors = apiCors(req);
         if (method === 'OPTIONS') {
           res.writeHead(204, {
@@ -255,28 +263,36 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
           });
           { res.end(); return; }
         }
+        await ctx.ready;
         try {
-          requireViewer(req);
+          const who = ctx.access.authenticate(req);
+          setPrincipal(req, who);
+          if (who.via === 'bearer') ctx.auditor.used(who, addressOf(req));
         } catch (err) {
+          if (err instanceof RelayError && err.code === ErrorCode.UNAUTHORIZED) ctx.auditor.failed(addressOf(req), `${method} ${pathname}`);
           return sendError(res, err as RelayError, { ...cors, 'www-authenticate': 'Bearer realm="sentiero"' });
         }
-        await ctx.ready;
         const parts = pathname.slice('/api/'.length).split('/');
+        if (await accessRoutes.api(req, res, parts, query, cors)) return;
         if (await errorRoutes.api(req, res, parts, query, cors)) return;
         if (parts[0] === 'sessions') {
           if (parts.length === 1) {
             if (method !== 'GET') throw new RelayError(ErrorCode.METHOD_NOT_ALLOWED, 'GET the sessions');
+            await ctx.audit(req, AuditAction.SESSION_LIST, '*');
             return await listSessions(query, res, cors);
           }
           const id = pathSegment(parts[1]);
           if (!isValidId(id)) throw new RelayError(ErrorCode.NOT_FOUND, 'no such session');
           if (parts.length === 2) {
             if (method === 'GET') {
+              await ctx.audit(req, AuditAction.SESSION_LIST, id);
               const r = await store.getSession(id);
               if (!r) throw new RelayError(ErrorCode.NOT_FOUND, `no session ${id}`);
               return sendJson(res, 200, toSummary(r, hub.isLive(id)), cors);
             }
             if (method === 'DELETE') {
+              requireRole(req, 'admin');
+              await ctx.audit(req, AuditAction.ERASE, id);
               if (!(await ctx.deleteSession(id))) throw new RelayError(ErrorCode.NOT_FOUND, `no session ${id}`);
               res.writeHead(204, cors);
               { res.end(); return; }
@@ -285,6 +301,7 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
           }
           if (parts.length === 3 && parts[2] === 'events') {
             if (method !== 'GET') throw new RelayError(ErrorCode.METHOD_NOT_ALLOWED, 'GET the events');
+            await ctx.audit(req, AuditAction.SESSION_READ, id);
             return await streamEvents(id, req, res, cors);
           }
         }
@@ -295,7 +312,7 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
           const html = dashboardHtml(base);
           res.writeHead(200, {
             'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': DASHBOARD_CSP,
-            'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'SAMEORIGIN',
+            'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer',
           });
           { res.end(method === 'HEAD' ? undefined : html); return; }
         }

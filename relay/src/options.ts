@@ -1,7 +1,7 @@
 /** The relay's options, their defaults, and the checks that run at construction. */
 import { DEFAULT_LIMITS, DEFAULT_RECORDER_CONFIG, type Limits, type RecorderConfig, createSecret } from '@sentiero/protocol';
-import type { RedisNode, Store } from '@sentiero/storage';
-import { type OriginPolicy, normalizeOrigin } from './auth.ts';
+import type { RedisNode, Role, Store } from '@sentiero/storage';
+import { type OriginPolicy, hashToken, normalizeOrigin } from './auth.ts';
 
 
 /** Where the relay writes what it has to say. */
@@ -19,8 +19,17 @@ export interface RelayOptions {
   dataDir?: string;
   /** A store to use instead of a `LevelStore` in `dataDir` (e.g. `new MemoryStore()`). The relay opens and closes it. */
   store?: Store;
-  /** The viewer token for reads. Default: `SENTIERO_TOKEN`, else a new random one (see `relay.token`). */
+  /** The admin token (named `default`): reads, erases, manages tokens. Default: `SENTIERO_TOKEN`, else a new random one (see `relay.token`). */
   token?: string;
+  /**
+   * More tokens, each with a name (shown in the audit log) and a role: `viewer` reads;
+   * `admin` also erases, changes error status, manages tokens and reads the audit log. Give
+   * the token (at least 16 characters) or only its SHA-256 as hex (`hash`), so the config
+   * holds no secret. Revoke one by removing it. Default none; see docs/security.md.
+   */
+  tokens?: readonly ConfigToken[];
+  /** How long a dashboard sign-in (its session cookie) lasts, in ms. Default 8 hours. */
+  loginTtlMs?: number;
   /** The ingest key for server-side error reports. Default: `SENTIERO_INGEST_KEY`, else a new random one. */
   ingestKey?: string;
   /**
@@ -68,12 +77,33 @@ export interface RedisOptions {
   prefix?: string;
 }
 
+/** A token of the `tokens` option: a name, a role, and the token or its SHA-256. */
+export interface ConfigToken {
+  name: string;
+  role: Role;
+  token?: string;
+  hash?: string;
+}
+
+/** A token as the relay keeps it: its SHA-256, never the token. */
+export interface HashedToken {
+  name: string;
+  role: Role;
+  hash: string;
+}
+
+/** The name of the `token` option's token. */
+export const DEFAULT_TOKEN_NAME = 'default';
+
 /** Options after defaults, as the relay uses them. */
 export interface ResolvedOptions {
   basePath: string;
   dataDir: string;
   store: Store | undefined;
   token: string;
+  /** Every token of the options, hashed: `default` (the `token` option, admin) first. */
+  tokens: HashedToken[];
+  loginTtlMs: number;
   ingestKey: string;
   allowedOrigins: OriginPolicy | undefined;
   limits: Limits;
@@ -84,6 +114,9 @@ export interface ResolvedOptions {
   logger: Logger;
   redis: RedisOptions | undefined;
 }
+
+/** Default of `loginTtlMs`: a working day. */
+const DEFAULT_LOGIN_TTL_MS = 8 * 60 * 60 * 1000;
 
 const quietConsole: Logger = {
   info() {},
@@ -96,6 +129,24 @@ function positiveInteger(name: string, value: unknown): number {
     throw new TypeError(`The "${name}" option must be a positive integer; got ${String(value)}`);
   }
   return value as number;
+}
+
+/** Checks the `tokens` option and hashes each; `token` becomes the admin token `default`. */
+function resolveTokens(token: string, given: unknown): HashedToken[] {
+  if (given !== undefined && !Array.isArray(given)) throw new TypeError('The "tokens" option must be an array of { name, role, token | hash }');
+  const out: HashedToken[] = [{ name: DEFAULT_TOKEN_NAME, role: 'admin', hash: hashToken(token) }];
+  for (const [i, t] of ((given ?? []) as ConfigToken[]).entries()) {
+    const at = `"tokens[${i}]"`;
+    if (typeof t !== 'object' || t === null) throw new TypeError(`${at} must be an object { name, role, token | hash }`);
+    if (typeof t.name !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(t.name)) throw new TypeError(`${at}.name must be 1–64 of A-Z, a-z, 0-9, ".", "_", "-"`);
+    if (out.some((o) => o.name === t.name)) throw new TypeError(`${at}.name "${t.name}" is used twice (or is the reserved "${DEFAULT_TOKEN_NAME}")`);
+    if (t.role !== 'viewer' && t.role !== 'admin') throw new TypeError(`${at}.role must be "viewer" or "admin"`);
+    if ((t.token === undefined) === (t.hash === undefined)) throw new TypeError(`${at} must have either "token" or "hash"`);
+    if (t.token !== undefined && (typeof t.token !== 'string' || t.token.length < 16)) throw new TypeError(`${at}.token must be a string of at least 16 characters`);
+    if (t.hash !== undefined && (typeof t.hash !== 'string' || !/^[0-9a-fA-F]{64}$/.test(t.hash))) throw new TypeError(`${at}.hash must be the token's SHA-256 as 64 hex digits`);
+    out.push({ name: t.name, role: t.role, hash: t.hash?.toLowerCase() ?? hashToken(t.token!) });
+  }
+  return out;
 }
 
 /** Merges the defaults into `options` and checks them; a wrong value throws a `TypeError` that names it. */
@@ -154,11 +205,14 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
   if (recorder.maxBatchBytes > limits.maxPayloadBytes) {
     throw new TypeError('"recorder.maxBatchBytes" must not exceed "limits.maxPayloadBytes"');
   }
+  const token = options.token ?? envToken ?? createSecret();
   return {
     basePath: basePath === '/' ? '' : basePath,
     dataDir: options.dataDir ?? './.sentiero-data',
     store: options.store,
-    token: options.token ?? envToken ?? createSecret(),
+    token,
+    tokens: resolveTokens(token, options.tokens),
+    loginTtlMs: options.loginTtlMs === undefined ? DEFAULT_LOGIN_TTL_MS : positiveInteger('loginTtlMs', options.loginTtlMs),
     ingestKey: options.ingestKey ?? (envKey || createSecret()),
     allowedOrigins: ao,
     limits,

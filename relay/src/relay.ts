@@ -8,6 +8,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ErrorCode, validateErrorReport, type ErrorContext, type ErrorReportAck } from '@sentiero/protocol';
 import { LevelStore, REDIS_STORE_DEFAULTS, RedisStore, type Store } from '@sentiero/storage';
+import { Access } from './access.ts';
+import { Auditor, addressOf } from './audit.ts';
 import { originAllowed } from './auth.ts';
 import { IngestBudget } from './backpressure.ts';
 import { ConnectionCounter } from './connections.ts';
@@ -49,7 +51,7 @@ export interface CaptureContext extends ErrorContext {
 
 /** The relay. */
 export interface Relay {
-  /** The viewer token (generated when not given). */
+  /** The admin token `default` (the `token` option or `SENTIERO_TOKEN`; generated when neither is given). */
   readonly token: string;
   /** The ingest key for server-side error reports (generated when not given). */
   readonly ingestKey: string;
@@ -109,9 +111,11 @@ export function createRelay(options: RelayOptions = {}): Relay {
   const missing = missingBundles(opts.dashboard);
   if (missing) opts.logger.warn(missing);
   let linked: Parameters<LiveBus['open']>[0] | undefined;
+  const access = new Access({ store, tokens: opts.tokens, loginTtlMs: opts.loginTtlMs, basePath: base });
+  const auditor = new Auditor({ store, logger: opts.logger, inflight });
   const ready = Promise.all([store.open(), bus?.open({
     batch: (b) => linked?.batch(b), feed: (m) => linked?.feed(m), resync: () => linked?.resync(),
-  })]).then(() => undefined);
+  })]).then(() => access.load());
   ready.catch((err: unknown) => opts.logger.error(`the store could not be opened`, err));
 
   // Sessions feed: at most one update per session every FEED_THROTTLE_MS, always ending on the latest state.
@@ -171,6 +175,9 @@ export function createRelay(options: RelayOptions = {}): Relay {
     budget,
     ready,
     isClosing: () => closing !== undefined,
+    access,
+    auditor,
+    audit: (req: IncomingMessage, action: string, target: string) => auditor.request(req, action, target),
     async deleteSession(id: string) {
       const existed = await store.deleteSession(id);
       if (existed) {
@@ -227,11 +234,14 @@ export function createRelay(options: RelayOptions = {}): Relay {
     socket.on('error', () => { /* a reset before the handshake completes is not ours to report */ });
     const wss = isIngest ? ingestWss : watchWss;
     const set = isIngest ? ingestSockets : watchSockets;
+    // The dashboard's watch socket signs in with the session cookie the upgrade carries (and the session's request token in `auth`).
+    const login = isIngest ? undefined : access.sessionOf(req);
+    const address = addressOf(req);
     wss.handleUpgrade(req, socket, head, (ws) => {
       set.add(ws);
       ws.on('close', () => set.delete(ws));
       ready.then(
-        () => (isIngest ? serveIngest(ws, ctx) : serveWatch(ws, { options: opts, store, hub, sockets: watchSockets })),
+        () => (isIngest ? serveIngest(ws, ctx) : serveWatch(ws, { options: opts, store, hub, sockets: watchSockets, access, auditor, login, address })),
         () => ws.close(4500, ErrorCode.STORE_FAILED),
       );
     });

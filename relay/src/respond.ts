@@ -1,7 +1,9 @@
 /** What every HTTP route of the relay shares: its context, JSON answers, coded error answers and path decoding. */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '@sentiero/protocol';
 import type { Store } from '@sentiero/storage';
+import type { Access } from './access.ts';
+import type { AuditAction, Auditor } from './audit.ts';
 import { RelayError } from './errors.ts';
 import type { Hub } from './hub.ts';
 import type { IngestContext } from './ingest.ts';
@@ -20,6 +22,13 @@ export interface HttpContext extends IngestContext {
   deleteSession(id: string): Promise<boolean>;
   /** Source maps for browser stack frames. */
   sourceMaps: SourceMaps;
+  // Access (roles, sign-in, audit).
+  /** The tokens and sign-in sessions. */
+  access: Access;
+  /** The audit log's writer. */
+  auditor: Auditor;
+  /** Writes an audit entry for a request (who signed it in, its address); rejects when it cannot be stored. `await ctx.audit(req, 'erase', id)`. */
+  audit(req: IncomingMessage, action: AuditAction, target: string): Promise<void>;
 }
 
 const JSON_HEADERS = {
@@ -29,14 +38,14 @@ const JSON_HEADERS = {
 };
 
 /** Answers with a JSON body (no-store). */
-export function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string | string[]> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(text), ...extra });
   res.end(text);
 }
 
 /** Answers with the coded error body `{ code, message }`. */
-export function sendError(res: ServerResponse, err: RelayError, extra: Record<string, string> = {}): void {
+export function sendError(res: ServerResponse, err: RelayError, extra: Record<string, string | string[]> = {}): void {
   if (res.headersSent) {
     res.destroy(err);
     return;

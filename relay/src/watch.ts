@@ -1,5 +1,6 @@
 /**
- * Watch sockets (`<base>/watch`): authenticate with the viewer token in the first message,
+ * Watch sockets (`<base>/watch`): authenticate with a token in the first message (or, for the
+ * dashboard, with its session cookie on the upgrade and the session's request token there),
  * then follow sessions (backlog from the store, then the live tail, with no gap and no
  * duplicate at the seam) and the sessions feed. A watcher that falls too far behind is cut off.
  */
@@ -9,7 +10,9 @@ import {
   validateWatchClientMessage,
 } from '@sentiero/protocol';
 import type { Store } from '@sentiero/storage';
-import { safeEqual } from './auth.ts';
+import type { Access, LoginSession } from './access.ts';
+import { AuditAction, type Auditor } from './audit.ts';
+import type { Principal } from './auth.ts';
 import { type ErrorFeedListener, type FeedListener, type Hub, type Published, type SessionListener, eventsFrame } from './hub.ts';
 import type { ResolvedOptions } from './options.ts';
 
@@ -26,13 +29,20 @@ interface Context {
   hub: Hub;
   /** Counts sockets for `relay.stats()`. */
   sockets: Set<WebSocket>;
+  access: Access;
+  auditor: Auditor;
+  /** The sign-in session whose cookie came with the upgrade, if any. */
+  login: LoginSession | undefined;
+  /** The client's address, for the audit log. */
+  address: string;
 }
 
 /** Serves one watch socket. */
 export function serveWatch(ws: WebSocket, ctx: Context): void {
-  const { options, store, hub } = ctx;
+  const { options, store, hub, access, auditor, address } = ctx;
   const limits = options.limits;
-  let authed = false;
+  let who: Principal | undefined;
+  let unrevoke: (() => void) | undefined;
   const subs = new Map<string, Subscription>();
   let unfeed: (() => void) | undefined;
   let unfeedErrors: (() => void) | undefined;
@@ -63,17 +73,27 @@ export function serveWatch(ws: WebSocket, ctx: Context): void {
     const checked = validateWatchClientMessage(parsed.value, { maxIdLength: limits.maxIdLength });
     if (!checked.ok) return fail(checked.code, checked.message);
     const m = checked.value;
-    if (!authed) {
+    if (!who) {
       if (m.t !== 'auth') return fail(ErrorCode.AUTH_REQUIRED, 'the first message must be "auth"');
       clearTimeout(authTimer);
-      if (!safeEqual(m.token, options.token)) return fail(ErrorCode.UNAUTHORIZED, 'wrong viewer token');
-      authed = true;
+      who = access.watchPrincipal(m.token, ctx.login);
+      if (!who) {
+        auditor.failed(address, 'watch');
+        return fail(ErrorCode.UNAUTHORIZED, 'wrong or revoked token');
+      }
+      if (who.via === 'bearer') auditor.used(who, address);
+      const name = who.name;
+      const cookie = who.via === 'cookie' ? ctx.login?.id : undefined;
+      unrevoke = access.onRevoke((what) => {
+        if ('name' in what ? what.name === name : what.session === cookie) fail(ErrorCode.UNAUTHORIZED, 'the token was revoked or the sign-in ended');
+      });
       send({ t: 'ready' });
       return;
     }
     if (m.t === 'auth') return;
     if ('feed' in m && m.feed === 'errors') {
       if (m.t === 'subscribe' && !unfeedErrors) {
+        auditor.note(AuditAction.WATCH, 'feed:errors', who, address);
         const l: ErrorFeedListener = {
           group: (group) => send({ t: 'error-group', group }),
           occurrence: (occurrence, group) => send({ t: 'error-occurrence', group, occurrence }),
@@ -88,6 +108,7 @@ export function serveWatch(ws: WebSocket, ctx: Context): void {
     }
     if ('feed' in m) {
       if (m.t === 'subscribe' && !unfeed) {
+        auditor.note(AuditAction.WATCH, 'feed:sessions', who, address);
         const l: FeedListener = {
           session: (s: SessionSummary) => send({ t: 'session', session: s }),
           deleted: (sessionId: string) => send({ t: 'session-deleted', sessionId }),
@@ -117,6 +138,7 @@ export function serveWatch(ws: WebSocket, ctx: Context): void {
         broken: () => fail(ErrorCode.INTERNAL, 'reading the session failed'),
         limit: limits.maxWatcherBufferedBytes,
       };
+      auditor.note(AuditAction.WATCH, m.sessionId, who, address);
       const sub = new Subscription(m.sessionId, m.from ?? {}, io);
       subs.set(m.sessionId, sub);
       sub.start().catch((err: unknown) => {
@@ -130,6 +152,7 @@ export function serveWatch(ws: WebSocket, ctx: Context): void {
 
   ws.on('close', () => {
     clearTimeout(authTimer);
+    unrevoke?.();
     for (const s of subs.values()) s.stop();
     subs.clear();
     unfeed?.();

@@ -1,6 +1,7 @@
 /** The `sentiero` command line: commander parses, the commands run, errors become a coded message and an exit code. */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ErrorCode, SentieroError } from '@sentiero/protocol';
+import { auditCommand, auditVerifyCommand } from './commands/audit.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { eraseCommand } from './commands/erase.ts';
 import { importCommand } from './commands/import.ts';
@@ -38,7 +39,7 @@ export function parseSince(value: string, now: number = Date.now()): number {
 
 const dataOption = () => new Option('--data <dir>', 'the data folder (LevelDB)').env('SENTIERO_DATA').default('./.sentiero-data');
 const relayOption = () => new Option('--relay <url>', "a running relay's base URL, instead of the data folder (e.g. http://localhost:3100/sentiero)").env('SENTIERO_RELAY');
-const tokenOption = () => new Option('--token <token>', 'the viewer token of --relay').env('SENTIERO_TOKEN');
+const tokenOption = () => new Option('--token <token>', 'a token of --relay (erase and audit need an admin token)').env('SENTIERO_TOKEN');
 const jsonOption = () => new Option('--json', 'print JSON for scripts');
 const portOption = () => new Option('-p, --port <port>', 'the port').env('SENTIERO_PORT').default(DEFAULT_PORT).argParser(integer(0, 65535));
 const hostOption = () => new Option('--host <host>', 'the address to listen on (0.0.0.0 in a container)').env('SENTIERO_HOST').default('127.0.0.1');
@@ -57,7 +58,7 @@ export function createProgram(io: Io, signal: AbortSignal): Command {
     .description('run the relay and the dashboard on their own port, beside an app whose backend is not Node')
     .addOption(portOption()).addOption(hostOption()).addOption(dataOption()).addOption(baseOption())
     .addOption(new Option('--allowed-origins <origins>', 'page origins that may send recordings: comma-separated, or * (default: the relay\'s own origin)').env('SENTIERO_ALLOWED_ORIGINS'))
-    .addOption(new Option('--token <token>', 'the viewer token (default: a new random one, printed)').env('SENTIERO_TOKEN'))
+    .addOption(new Option('--token <token>', 'the admin token "default" (default: a new random one, printed)').env('SENTIERO_TOKEN'))
     .addOption(new Option('--ingest-key <key>', 'the ingest key for server error reports (default: a new random one)').env('SENTIERO_INGEST_KEY'))
     .addOption(new Option('--redis <url>', 'share the store and the live bus with other relays on this Redis (redis://…) instead of --data').env('SENTIERO_REDIS_URL'))
     .addOption(jsonOption())
@@ -94,6 +95,17 @@ export function createProgram(io: Io, signal: AbortSignal): Command {
     .addOption(dataOption()).addOption(relayOption()).addOption(tokenOption())
     .addOption(jsonOption())
     .action((o) => statsCommand(o, io));
+
+  const audit = program.command('audit')
+    .description('the audit log, newest first: who read, watched, exported or erased what (--relay needs an admin token)')
+    .addOption(dataOption()).addOption(relayOption()).addOption(tokenOption())
+    .addOption(new Option('--limit <n>', 'at most this many').default(100).argParser(integer(1, Number.MAX_SAFE_INTEGER)))
+    .addOption(jsonOption())
+    .action((o) => auditCommand(o, io));
+  // `--data` and `--json` are the parent's (commander gives them to `audit` wherever they stand).
+  audit.command('verify')
+    .description('check the audit log\'s hash chain in the data folder (--data); names every entry edited, removed or replaced (exit 7)')
+    .action((_o, cmd: Command) => auditVerifyCommand(cmd.optsWithGlobals(), io));
 
   program.command('doctor')
     .description('check the Node version, the data folder, the port and the store')

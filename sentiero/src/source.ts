@@ -23,7 +23,7 @@ export interface SourceOptions {
   data: string;
   /** A running relay's base URL (instead of the data folder). */
   relay?: string;
-  /** Its viewer token. */
+  /** Its token (viewer or admin). */
   token?: string;
   /** Create the data folder when it is missing (import); otherwise a missing one is an error. */
   create?: boolean;
@@ -35,6 +35,8 @@ export interface SourceOptions {
 export interface Source {
   client: Client;
   baseUrl: string;
+  /** The token the client sends (for routes the client has no method for). */
+  token: string;
   dataDir: string | undefined;
   close(): Promise<void>;
 }
@@ -137,15 +139,15 @@ export async function startRelay(options: RelayOptions, port: number, host: stri
 /** Opens the source the options name. */
 export async function openSource(o: SourceOptions, io: Io): Promise<Source> {
   if (o.relay !== undefined) {
-    if (!o.token) throw new CliError('SENTIERO_CLI_USAGE', ExitCode.USAGE, '--relay needs the viewer token: --token <token> or SENTIERO_TOKEN');
-    return { client: createClient({ baseUrl: o.relay, token: o.token }), baseUrl: o.relay, dataDir: undefined, close: async () => {} };
+    if (!o.token) throw new CliError('SENTIERO_CLI_USAGE', ExitCode.USAGE, '--relay needs a token: --token <token> or SENTIERO_TOKEN');
+    return { client: createClient({ baseUrl: o.relay, token: o.token }), baseUrl: o.relay, token: o.token, dataDir: undefined, close: async () => {} };
   }
   const dataDir = path.resolve(o.data);
   if (!o.create && !existsSync(dataDir)) throw dataMissing(dataDir);
   const token = createSecret();
   const running = await startRelay({ dataDir, token, dashboard: false, allowedOrigins: '*', limits: o.limits }, 0, '127.0.0.1', io);
   const baseUrl = `http://127.0.0.1:${running.port}${running.relay.basePath}`;
-  return { client: createClient({ baseUrl, token }), baseUrl, dataDir, close: running.close };
+  return { client: createClient({ baseUrl, token }), baseUrl, token, dataDir, close: running.close };
 }
 
 /** Opens the source, runs `work` with it, and closes it whatever happens. */

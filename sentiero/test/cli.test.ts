@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LevelStore } from '@sentiero/storage';
+import { Level } from 'level';
 import { ExitCode } from '../src/exit.ts';
 import { main } from '../src/program.ts';
 
@@ -37,7 +38,7 @@ describe('sentiero CLI', function () {
   afterEach(() => rm(tmp, { recursive: true, force: true }));
 
   it('prints help for the tool and every command', async () => {
-    for (const cmd of [[], ['serve'], ['import'], ['sessions'], ['erase'], ['stats'], ['doctor']]) {
+    for (const cmd of [[], ['serve'], ['import'], ['sessions'], ['erase'], ['stats'], ['doctor'], ['audit'], ['audit', 'verify']]) {
       const r = await cli(...cmd, '--help');
       assert.equal(r.code, ExitCode.OK, cmd.join(' '));
       assert.match(r.out, /^Usage: sentiero/, cmd.join(' '));
@@ -151,6 +152,39 @@ describe('sentiero CLI', function () {
     } finally {
       taken.close();
     }
+  });
+
+  it('audit lists what the commands read and erased; audit verify passes a whole log and names an entry edited on disk', async () => {
+    assert.equal((await cli('import', FIXTURE_PATH, '--data', data, '--session', 'cli-audit')).code, ExitCode.OK);
+    assert.equal((await cli('sessions', '--data', data)).code, ExitCode.OK);
+    assert.equal((await cli('erase', 'cli-audit', '--data', data)).code, ExitCode.OK);
+    const listed = await cli('audit', '--data', data, '--json');
+    assert.equal(listed.code, ExitCode.OK, listed.err);
+    const actions = (JSON.parse(listed.out) as { entries: { action: string; target: string; token: string }[] }).entries.map((e) => `${e.action} ${e.target}`);
+    assert.deepEqual(actions.filter((a) => !a.startsWith('token.use')).slice(0, 3), ['audit.read *', 'erase cli-audit', 'session.list *']);
+    const whole = await cli('audit', 'verify', '--data', data);
+    assert.equal(whole.code, ExitCode.OK, whole.err);
+    assert.match(whole.out, /the audit log is whole: \d+ entries/);
+
+    // An entry changed behind the relay's back, in LevelDB itself.
+    const db = new Level<string, string>(data, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+    const audit = db.sublevel<string, string>('audit', { valueEncoding: 'utf8' });
+    let edited = 0;
+    for await (const [k, v] of audit.iterator()) {
+      const e = JSON.parse(v) as { seq: number; action: string };
+      if (e.action === 'erase') {
+        edited = e.seq;
+        await audit.put(k, JSON.stringify({ ...e, action: 'session.list' }));
+      }
+    }
+    await db.close();
+    assert.ok(edited > 0);
+    const broken = await cli('audit', 'verify', '--data', data);
+    assert.equal(broken.code, ExitCode.CHECK_FAILED);
+    assert.match(broken.out, new RegExp(`entry ${edited} was edited`));
+    assert.match(broken.err, /SENTIERO_CLI_AUDIT_BROKEN/);
+    const json = JSON.parse((await cli('audit', 'verify', '--data', data, '--json')).out) as { ok: boolean; problems: { seq: number }[] };
+    assert.deepEqual([json.ok, json.problems.map((p) => p.seq)], [false, [edited]]);
   });
 
   describe('serve (the real command, in its own process)', () => {

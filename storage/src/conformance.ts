@@ -10,7 +10,8 @@
  */
 import assert from 'node:assert/strict';
 import type { ErrorOccurrence, RecordedEvent, SessionMeta } from '@sentiero/protocol';
-import { MAX_LISTED_WINDOWS, MAX_OCCURRENCES_KEPT, StoreError, StoreErrorCode } from '@sentiero/storage';
+import { AUDIT_GENESIS, MAX_LISTED_WINDOWS, MAX_OCCURRENCES_KEPT, StoreError, StoreErrorCode, auditHash } from '@sentiero/storage';
+import type { AuditEntry, AuditInput, TokenRecord } from '@sentiero/storage';
 import type { BatchInput, ErrorListOptions, ListOptions, ReadOptions, SessionRecord, Store, StoredBatch } from '@sentiero/storage';
 
 /** Options of `runStoreConformance`. */
@@ -993,6 +994,92 @@ export function runStoreConformance(name: string, factory: () => Store | Promise
         assert.deepEqual(order(await collect(store.readBatches('__proto__', { after }))), ['constructor:1']);
         assert.equal(await store.deleteSession('__proto__'), true);
       });
+    });
+
+    describe('audit log and tokens', () => {
+      const input = (i: number): AuditInput => ({ at: 1_000 + i, action: 'session.read', target: `s${i}`, token: 'ci', address: '127.0.0.1' });
+
+      it('chains entries: seq from 1, each carrying the hash of the one before, read back newest first in pages', async () => {
+        const store = await opened();
+        assert.deepEqual(await store.readAudit(), { entries: [] });
+        const written: AuditEntry[] = [];
+        for (let i = 1; i <= 5; i++) written.push(await store.appendAudit(input(i)));
+        assert.deepEqual(written.map((e) => e.seq), [1, 2, 3, 4, 5]);
+        assert.equal(written[0]!.prev, AUDIT_GENESIS);
+        for (let i = 1; i < 5; i++) assert.equal(written[i]!.prev, written[i - 1]!.hash);
+        for (const e of written) assert.equal(e.hash, auditHash(e));
+        const first = await store.readAudit({ limit: 2 });
+        assert.deepEqual(first.entries.map((e) => e.seq), [5, 4]);
+        assert.equal(first.next, 4);
+        const second = await store.readAudit({ limit: 2, before: first.next });
+        assert.deepEqual(second.entries.map((e) => e.seq), [3, 2]);
+        const last = await store.readAudit({ limit: 2, before: second.next });
+        assert.deepEqual(last, { entries: [written[0]] });
+        assert.deepEqual(await store.verifyAudit(), { ok: true, entries: 5, problems: [] });
+      });
+
+      it('keeps the chain whole under concurrent appends', async () => {
+        const store = await opened();
+        const entries = await Promise.all(Array.from({ length: 40 }, (_, i) => store.appendAudit(input(i))));
+        assert.deepEqual(entries.map((e) => e.seq), Array.from({ length: 40 }, (_, i) => i + 1));
+        assert.deepEqual(await store.verifyAudit(), { ok: true, entries: 40, problems: [] });
+      });
+
+      it('refuses entries and options that are not valid', async () => {
+        const store = await opened();
+        await rejectsWith(store.appendAudit({ ...input(1), action: '' }), StoreErrorCode.INVALID_ARGUMENT, 'empty action');
+        await rejectsWith(store.appendAudit({ ...input(1), at: -1 }), StoreErrorCode.INVALID_ARGUMENT, 'negative time');
+        await rejectsWith(store.appendAudit({ ...input(1), target: 'x'.repeat(513) }), StoreErrorCode.INVALID_ARGUMENT, 'long target');
+        await rejectsWith(store.readAudit({ limit: 0 }), StoreErrorCode.INVALID_ARGUMENT, 'limit 0');
+        await rejectsWith(store.readAudit({ before: 0 }), StoreErrorCode.INVALID_ARGUMENT, 'before 0');
+        await rejectsWith(store.putToken({ name: 'a b', role: 'viewer', hash: 'f'.repeat(64), createdAt: 1 }), StoreErrorCode.INVALID_ARGUMENT, 'token name');
+        await rejectsWith(store.putToken({ name: 'ok', role: 'root' as 'admin', hash: 'f'.repeat(64), createdAt: 1 }), StoreErrorCode.INVALID_ARGUMENT, 'role');
+        await rejectsWith(store.putToken({ name: 'ok', role: 'viewer', hash: 'plain-token', createdAt: 1 }), StoreErrorCode.INVALID_ARGUMENT, 'hash');
+        assert.deepEqual(await store.readAudit(), { entries: [] });
+      });
+
+      it('keeps tokens by name, once each, and forgets them', async () => {
+        const store = await opened();
+        const ci: TokenRecord = { name: 'ci', role: 'viewer', hash: 'a'.repeat(64), createdAt: 10 };
+        const ops: TokenRecord = { name: 'ops', role: 'admin', hash: 'b'.repeat(64), createdAt: 20 };
+        assert.equal(await store.putToken(ops), true);
+        assert.equal(await store.putToken(ci), true);
+        assert.equal(await store.putToken({ ...ci, hash: 'c'.repeat(64) }), false);
+        assert.deepEqual(await store.listTokens(), [ci, ops]);
+        assert.equal(await store.deleteToken('ci'), true);
+        assert.equal(await store.deleteToken('ci'), false);
+        assert.deepEqual(await store.listTokens(), [ops]);
+      });
+
+      it('rejects every audit and token call with STORE_NOT_OPEN while closed', async () => {
+        const store = await fresh();
+        await rejectsWith(store.appendAudit(input(1)), StoreErrorCode.NOT_OPEN, 'appendAudit');
+        await rejectsWith(store.readAudit(), StoreErrorCode.NOT_OPEN, 'readAudit');
+        await rejectsWith(store.verifyAudit(), StoreErrorCode.NOT_OPEN, 'verifyAudit');
+        await rejectsWith(store.listTokens(), StoreErrorCode.NOT_OPEN, 'listTokens');
+        await rejectsWith(store.deleteToken('x'), StoreErrorCode.NOT_OPEN, 'deleteToken');
+      });
+
+      if (options.reopen) {
+        const reopen = options.reopen;
+        it('keeps the chain and the tokens across close and reopen, and chains on', async () => {
+          const store = await opened();
+          await store.appendAudit(input(1));
+          await store.appendAudit(input(2));
+          await store.putToken({ name: 'ci', role: 'viewer', hash: 'a'.repeat(64), createdAt: 10 });
+          const page = await store.readAudit();
+          await store.close();
+          const again = await reopen(store);
+          created.push(again);
+          await again.open();
+          assert.deepEqual(await again.readAudit(), page);
+          const third = await again.appendAudit(input(3));
+          assert.equal(third.seq, 3);
+          assert.equal(third.prev, page.entries[0]!.hash);
+          assert.deepEqual((await again.listTokens()).map((t) => t.name), ['ci']);
+          assert.deepEqual(await again.verifyAudit(), { ok: true, entries: 3, problems: [] });
+        });
+      }
     });
 
     const reopen = options.reopen;

@@ -10,3 +10,7 @@ export type { RedisStoreOptions, RedisNode } from './redis-store.ts';
 export { MemoryStore } from './memory-store.ts';
 export { MAX_LISTED_WINDOWS, MAX_PAGES } from './session-record.ts';
 export { MAX_OCCURRENCES_KEPT, DEFAULT_OCCURRENCES, MAX_GROUP_SESSIONS } from './error-record.ts';
+export {
+  AUDIT_GENESIS, DEFAULT_AUDIT_LIMIT, MAX_AUDIT_LIMIT, auditHash,
+  type AuditEntry, type AuditInput, type AuditPage, type AuditProblem, type AuditReadOptions, type AuditVerdict, type Role, type TokenRecord,
+} from './audit-record.ts';

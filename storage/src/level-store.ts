@@ -1,6 +1,6 @@
 /**
  * `LevelStore`: the embedded default, on LevelDB through `level`. The layout (README.md,
- * "On disk") is thirteen sublevels with sortable string keys; every append is in one atomic
+ * "On disk") is fifteen sublevels with sortable string keys; every append is in one atomic
  * batch (shared with the appends of its session queued with it: group commit) of a size that
  * does not grow with the session. Active sessions are cached (record and the
  * states of the windows appended to), and windows' dictionaries in a smaller cache, so that
@@ -16,6 +16,9 @@ import type { Dictionary, DictionaryLoader } from './codec.ts';
 import {
   GroupPageBuilder, MAX_OCCURRENCES_KEPT, applyOccurrence, applySessionEntry, applyStatus, errorCursorKey, errorPageOf, groupListKey,
 } from './error-record.ts';
+import {
+  type AuditEntry, type AuditHead, type AuditQuery, type TokenRecord, auditKey, decodeAudit, decodeHead, decodeToken, encodeAudit, encodeHead,
+} from './audit-record.ts';
 import { StoreError, StoreErrorCode } from './errors.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { PageBuilder, hex, idOfListKey, invertedTime, listKey, lowerBound } from './list.ts';
@@ -68,6 +71,9 @@ function createLayout(location: string) {
     sessionErrors: db.sublevel<string, string>('session-errors', { valueEncoding: 'utf8' }),
     groupSessions: db.sublevel<string, string>('group-sessions', { valueEncoding: 'utf8' }),
     sourceMaps: db.sublevel<string, string>('source-maps', { valueEncoding: 'utf8' }),
+    // Audit log and tokens (access): entries by seq (`auditKey`), the chain's head under `meta` / `audit-head`; tokens by name.
+    audit: db.sublevel<string, string>('audit', { valueEncoding: 'utf8' }),
+    tokens: db.sublevel<string, string>('tokens', { valueEncoding: 'utf8' }),
   };
 }
 
@@ -684,7 +690,58 @@ export class LevelStore extends Store {
   protected override async _getSourceMap(file: string): Promise<string | undefined> {
     return this.#db().sourceMaps.get(file);
   }
+
+  // Audit log and tokens (access).
+
+  protected override async _auditHead(): Promise<AuditHead | undefined> {
+    const text = await this.#db().meta.get(AUDIT_HEAD_KEY);
+    return text === undefined ? undefined : decodeHead(text);
+  }
+
+  protected override async _appendAudit(entry: AuditEntry): Promise<void> {
+    const layout = this.#db();
+    await layout.db.batch()
+      .put(auditKey(entry.seq), encodeAudit(entry), { sublevel: layout.audit })
+      .put(AUDIT_HEAD_KEY, encodeHead({ seq: entry.seq, hash: entry.hash }), { sublevel: layout.meta })
+      .write();
+  }
+
+  protected override async _readAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    const range = query.before === undefined ? {} : { lt: auditKey(query.before) };
+    const out: AuditEntry[] = [];
+    for await (const [k, v] of this.#db().audit.iterator({ ...range, reverse: true, limit: query.limit })) out.push(decodeAudit(k, v));
+    return out;
+  }
+
+  protected override async _putToken(record: TokenRecord): Promise<boolean> {
+    return this.#locks.run(TOKENS_LOCK, async () => {
+      const tokens = this.#db().tokens;
+      if ((await tokens.get(record.name)) !== undefined) return false;
+      await tokens.put(record.name, JSON.stringify(record));
+      return true;
+    });
+  }
+
+  protected override async _listTokens(): Promise<TokenRecord[]> {
+    const out: TokenRecord[] = [];
+    for await (const [k, v] of this.#db().tokens.iterator()) out.push(decodeToken(k, v));
+    return out;
+  }
+
+  protected override async _deleteToken(name: string): Promise<boolean> {
+    return this.#locks.run(TOKENS_LOCK, async () => {
+      const tokens = this.#db().tokens;
+      if ((await tokens.get(name)) === undefined) return false;
+      await tokens.del(name);
+      return true;
+    });
+  }
 }
+
+/** Where the audit chain's head is kept, under `meta`. */
+const AUDIT_HEAD_KEY = 'audit-head';
+/** The key of the session lock that serializes token changes (session ids never contain a space). */
+const TOKENS_LOCK = ' tokens';
 
 /** A format-1 window's place: its position in its session's record, which then listed every window. */
 function legacyIndex(record: SessionRecord, windowId: string): number {

@@ -5,7 +5,9 @@
  * instance, across close and open, but not beyond the process.
  */
 import type { ErrorGroup, ErrorGroupDetail, ErrorOccurrence, RecordedEvent, SettableErrorStatus } from '@sentiero/protocol';
+import type { AuditEntry, AuditHead, AuditQuery, TokenRecord } from './audit-record.ts';
 import { pageOf } from './list.ts';
+import { MemoryAudit } from './memory-audit.ts';
 import { MemoryErrors } from './memory-errors.ts';
 import { batchText, parseBatchText } from './codec.ts';
 import { type Located, batchTime, mergeByTime } from './merge.ts';
@@ -35,6 +37,7 @@ export class MemoryStore extends Store {
 
   readonly #sessions = new Map<string, MemorySession>();
   readonly #errors = new MemoryErrors();
+  readonly #audit = new MemoryAudit();
 
   protected override async _append(batch: BatchInput): Promise<AppendResult> {
     const session = this.#sessions.get(batch.sessionId);
@@ -127,5 +130,31 @@ export class MemoryStore extends Store {
 
   protected override async _getSourceMap(file: string): Promise<string | undefined> {
     return this.#errors.getSourceMap(file);
+  }
+
+  // Audit log and tokens (access).
+
+  protected override async _auditHead(): Promise<AuditHead | undefined> {
+    return this.#audit.head();
+  }
+
+  protected override async _appendAudit(entry: AuditEntry): Promise<void> {
+    this.#audit.append(entry);
+  }
+
+  protected override async _readAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    return this.#audit.read(query);
+  }
+
+  protected override async _putToken(record: TokenRecord): Promise<boolean> {
+    return this.#audit.putToken(record);
+  }
+
+  protected override async _listTokens(): Promise<TokenRecord[]> {
+    return this.#audit.tokens();
+  }
+
+  protected override async _deleteToken(name: string): Promise<boolean> {
+    return this.#audit.deleteToken(name);
   }
 }

@@ -5,6 +5,10 @@
  * `StoreError` with a documented code.
  */
 import type { ErrorGroup, ErrorGroupDetail, ErrorOccurrence, SettableErrorStatus } from '@sentiero/protocol';
+import {
+  type AuditEntry, type AuditHead, type AuditInput, type AuditPage, type AuditQuery, type AuditReadOptions, type AuditVerdict, type TokenRecord,
+  MAX_AUDIT_LIMIT, chainEntry, checkAuditInput, checkAuditReadOptions, checkTokenName, checkTokenRecord, verifyChain,
+} from './audit-record.ts';
 import { StoreError, StoreErrorCode } from './errors.ts';
 import { batchTime } from './merge.ts';
 import type {
@@ -45,6 +49,8 @@ export abstract class Store {
   #transition: Promise<void> | undefined;
   #generation = 0;
   readonly #inflight = new Set<Promise<unknown>>();
+  /** The last audit append queued: appends chain one after another. */
+  #auditTail: Promise<unknown> = Promise.resolve();
 
   /** The lifecycle status: `'opening'`, `'open'`, `'closing'` or `'closed'` (the initial one). */
   get status(): StoreStatus {
@@ -273,6 +279,81 @@ export abstract class Store {
     const f = checkSourceMapFile(file);
     return this.#track('getSourceMap', () => this._getSourceMap(f));
   }
+
+  // Audit log and tokens (access): an append-only, hash-chained log; tokens created through the relay's API, kept as hashes.
+
+  /**
+   * Appends an entry to the audit log, chained to the one before it (`seq`, `prev`, `hash`);
+   * appends run one at a time, in call order. Resolves to the entry as stored.
+   */
+  async appendAudit(entry: AuditInput): Promise<AuditEntry> {
+    this.#assertOpen();
+    const input = checkAuditInput(entry);
+    const before = this.#auditTail;
+    const run = this.#track('appendAudit', async () => {
+      await before.catch(ignore);
+      const next = chainEntry(await this._auditHead(), input);
+      await this._appendAudit(next);
+      return next;
+    });
+    this.#auditTail = run;
+    return run;
+  }
+
+  /** A page of the audit log, newest first: entries below `before`; default limit 100, at most 1000. */
+  async readAudit(options?: AuditReadOptions): Promise<AuditPage> {
+    this.#assertOpen();
+    const query = checkAuditReadOptions(options);
+    return this.#track('readAudit', async () => {
+      const entries = await this._readAudit(query);
+      const last = entries.at(-1);
+      return entries.length === query.limit && last && last.seq > 1 ? { entries, next: last.seq } : { entries };
+    });
+  }
+
+  /** Checks the whole chain: names every entry edited, removed or replaced since it was written. Never rejects for a damaged entry (it is a problem found). */
+  async verifyAudit(): Promise<AuditVerdict> {
+    this.#assertOpen();
+    return this.#track('verifyAudit', async () => verifyChain(await this._auditHead(), (before) => this._readAudit({ before, limit: MAX_AUDIT_LIMIT })));
+  }
+
+  /** Keeps a token (its hash, never the token); resolves to false, keeping nothing, when the name is taken. */
+  async putToken(record: TokenRecord): Promise<boolean> {
+    this.#assertOpen();
+    const r = checkTokenRecord(record);
+    return this.#track('putToken', () => this._putToken(r));
+  }
+
+  /** Every token kept, by name. */
+  async listTokens(): Promise<TokenRecord[]> {
+    this.#assertOpen();
+    return this.#track('listTokens', () => this._listTokens());
+  }
+
+  /** Forgets a token; resolves to whether there was one. */
+  async deleteToken(name: string): Promise<boolean> {
+    this.#assertOpen();
+    const n = checkTokenName(name);
+    return this.#track('deleteToken', () => this._deleteToken(n));
+  }
+
+  /** See `appendAudit`: the newest entry's seq and hash, or undefined for an empty log. */
+  protected abstract _auditHead(): Promise<AuditHead | undefined>;
+
+  /** See `appendAudit`: stores the entry and makes it the head, in one atomic write. */
+  protected abstract _appendAudit(entry: AuditEntry): Promise<void>;
+
+  /** See `readAudit`: up to `query.limit` entries below `query.before`, newest first; a damaged entry is `STORE_CORRUPT` naming it. */
+  protected abstract _readAudit(query: AuditQuery): Promise<AuditEntry[]>;
+
+  /** See `putToken`; must not keep two tokens of one name. */
+  protected abstract _putToken(record: TokenRecord): Promise<boolean>;
+
+  /** See `listTokens`. */
+  protected abstract _listTokens(): Promise<TokenRecord[]>;
+
+  /** See `deleteToken`. */
+  protected abstract _deleteToken(name: string): Promise<boolean>;
 
   /** Opens the backend's resources. The default does nothing. */
   protected async _open(): Promise<void> {}

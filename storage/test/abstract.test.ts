@@ -7,10 +7,12 @@ import { Store, StoreError, StoreErrorCode } from '@sentiero/storage';
 import type { ErrorGroup, ErrorGroupDetail, ErrorOccurrence, SettableErrorStatus } from '@sentiero/protocol';
 import type {
   AppendResult, BatchInput, ErrorGroupPage, ErrorGroupQuery, ErrorListQuery, ListQuery, ReadQuery, RecordErrorResult,
-  SessionErrorRecord, SessionPage, SessionRecord, StoredBatch, StoreSupports,
+  SessionErrorRecord, SessionPage, SessionRecord, StoredBatch, StoreSupports, TokenRecord,
 } from '@sentiero/storage';
 import { runStoreConformance } from '@sentiero/storage/conformance';
 import { pageOf } from '../src/list.ts';
+import type { AuditEntry, AuditHead, AuditQuery } from '../src/audit-record.ts';
+import { MemoryAudit } from '../src/memory-audit.ts';
 import { MemoryErrors } from '../src/memory-errors.ts';
 import { batchTime, mergeByTime } from '../src/merge.ts';
 import { SeqSet, applyBatch } from '../src/session-record.ts';
@@ -34,6 +36,7 @@ class TinyStore extends Store {
   streamReleased = false;
   readonly #sessions = new Map<string, TinySession>();
   readonly #errors = new MemoryErrors();
+  readonly #audit = new MemoryAudit();
 
   async #hook(name: string): Promise<void> {
     this.calls.push(name);
@@ -145,6 +148,38 @@ class TinyStore extends Store {
   protected override async _getSourceMap(file: string): Promise<string | undefined> {
     await this.#hook('getSourceMap');
     return this.#errors.getSourceMap(file);
+  }
+
+  // Audit log and tokens (access).
+
+  protected override async _auditHead(): Promise<AuditHead | undefined> {
+    await this.#hook('auditHead');
+    return this.#audit.head();
+  }
+
+  protected override async _appendAudit(entry: AuditEntry): Promise<void> {
+    await this.#hook('appendAudit');
+    this.#audit.append(entry);
+  }
+
+  protected override async _readAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    await this.#hook('readAudit');
+    return this.#audit.read(query);
+  }
+
+  protected override async _putToken(record: TokenRecord): Promise<boolean> {
+    await this.#hook('putToken');
+    return this.#audit.putToken(record);
+  }
+
+  protected override async _listTokens(): Promise<TokenRecord[]> {
+    await this.#hook('listTokens');
+    return this.#audit.tokens();
+  }
+
+  protected override async _deleteToken(name: string): Promise<boolean> {
+    await this.#hook('deleteToken');
+    return this.#audit.deleteToken(name);
   }
 }
 

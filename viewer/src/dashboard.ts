@@ -1,93 +1,153 @@
 /**
- * The relay's dashboard (`<base>/`): one host of the viewer. It asks for the viewer token
- * (kept in `localStorage`, or taken once from a `#token=` link), keeps the route in
- * `location.hash`, and mounts the viewer with a same-page message channel.
+ * The relay's dashboard (`<base>/`): one host of the viewer. It signs in by posting a token to
+ * `<base>/api/login` (typed in, or taken once from a `#token=` link and removed from the
+ * address bar at once), which answers with an HttpOnly session cookie and a request token;
+ * no token is ever kept in the page's storage. It keeps the route in `location.hash`, mounts
+ * the viewer with a same-page message channel, and shows admins the audit log (`#/audit`).
  */
 import { html } from 'htm/preact';
 import { render } from 'preact';
+import { renderAudit } from './audit-view.ts';
 import { HostCapability, type ViewerHandle, copyText, createMemoryChannel, mountViewer } from './index.ts';
 import { Icon } from './ui/icons.ts';
 
-const TOKEN_KEY = 'sentiero:token';
+/** The cookie the relay sets beside its HttpOnly session cookie: the session's request token, readable only by pages under the base path. */
+const REQUEST_TOKEN_COOKIE = 'sentiero_csrf';
+const AUDIT_ROUTE = '#/audit';
 const app = document.getElementById('app')!;
 const relayUrl = `${location.origin}${app.dataset.base ?? '/sentiero'}`;
 let viewer: ViewerHandle | undefined;
 
-function readToken(): string | null {
+/** Who is signed in: the request token (sent as the bearer; worth nothing without the cookie) and the role. */
+interface SignedIn {
+  csrf: string;
+  name: string;
+  role: 'viewer' | 'admin';
+}
+let signedIn: SignedIn | undefined;
+
+/** The request token of the sign-in this browser holds, if any. */
+function requestToken(): string | undefined {
+  const m = new RegExp(`(?:^|;\\s*)${REQUEST_TOKEN_COOKIE}=([^;]+)`).exec(document.cookie);
+  return m?.[1];
+}
+
+/** Exchanges a token for the session cookie; the sign-in, or the relay's refusal as text. */
+async function login(token: string): Promise<SignedIn | string> {
   try {
-    return localStorage.getItem(TOKEN_KEY);
+    const res = await fetch(`${relayUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+    if (!res.ok) return res.status === 401 ? 'The relay did not accept that token. Enter a token it knows.' : `The relay refused the sign-in (${res.status}).`;
+    return (await res.json()) as SignedIn;
   } catch {
-    return null;
+    return 'The relay cannot be reached.';
   }
 }
 
-function writeToken(token: string | null): void {
+/** The sign-in the cookies already hold, checked with the relay. */
+async function resume(): Promise<SignedIn | undefined> {
+  const csrf = requestToken();
+  if (!csrf) return undefined;
   try {
-    if (token === null) localStorage.removeItem(TOKEN_KEY);
-    else localStorage.setItem(TOKEN_KEY, token);
-  } catch { /* storage blocked: the token lives for this page only */ }
+    const res = await fetch(`${relayUrl}/api/me`, { headers: { authorization: `Bearer ${csrf}` } });
+    if (!res.ok) return undefined;
+    const me = (await res.json()) as { name: string; role: SignedIn['role'] };
+    return { csrf, name: me.name, role: me.role };
+  } catch {
+    return undefined;
+  }
 }
 
-/** A `#token=…` link (printed by `npm start`) stores the token and leaves the rest of the route. */
+async function logout(): Promise<void> {
+  const csrf = signedIn?.csrf ?? requestToken();
+  signedIn = undefined;
+  if (csrf) await fetch(`${relayUrl}/api/logout`, { method: 'POST', headers: { authorization: `Bearer ${csrf}` } }).catch(() => undefined);
+}
+
+/** A `#token=…` link (printed by `npm start`): the token, taken out of the address bar (and history) before anything else runs. */
 function takeTokenFromHash(): string | undefined {
   const m = /(?:^#|[&?])token=([^&]+)/.exec(location.hash);
   if (!m) return undefined;
-  const token = decodeURIComponent(m[1]!);
-  writeToken(token);
   const rest = location.hash.replace(/[#&?]?token=[^&]+/, '').replace(/^&/, '');
   history.replaceState(null, '', `${location.pathname}${location.search}${rest.startsWith('#/') ? rest : '#/sessions'}`);
-  return token;
+  try {
+    return decodeURIComponent(m[1]!);
+  } catch {
+    return undefined;
+  }
 }
 
+/** The admins' way to the audit log, beside the viewer (outside the element the viewer renders into). */
+const auditLink = Object.assign(document.createElement('a'), { className: 'sd-audit-link', href: AUDIT_ROUTE, textContent: 'Audit log', hidden: true });
+document.body.append(auditLink);
 
 function showLogin(message?: string): void {
   viewer?.destroy();
   viewer = undefined;
-  const submit = (e: Event) => {
+  auditLink.hidden = true;
+  const submit = async (e: Event) => {
     e.preventDefault();
-    const input = (e.currentTarget as HTMLFormElement).elements.namedItem('token') as HTMLInputElement;
+    const form = e.currentTarget as HTMLFormElement;
+    const input = form.elements.namedItem('token') as HTMLInputElement;
     const token = input.value.trim();
+    input.value = '';
     if (!token) return;
-    writeToken(token);
-    start(token);
+    const result = await login(token);
+    if (typeof result === 'string') showLogin(result);
+    else open(result);
   };
   render(html`
     <div class="sd-login-wrap">
       <form class="sd-login" onSubmit=${submit}>
         <div class="sd-login-brand">${Icon.logo()}<span>Sentiero</span></div>
         <h1>Open the dashboard</h1>
-        <p class=${message ? 'sd-login-error' : 'sd-login-hint'} role=${message ? 'alert' : undefined}>${message ?? 'Enter the viewer token that the relay printed when it started (or set with SENTIERO_TOKEN).'}</p>
-        <label for="sd-token">Viewer token</label>
+        <p class=${message ? 'sd-login-error' : 'sd-login-hint'} role=${message ? 'alert' : undefined}>${message ?? 'Enter a token: the one the relay printed when it started (or set with SENTIERO_TOKEN), or one an admin gave you.'}</p>
+        <label for="sd-token">Token</label>
         <input id="sd-token" type="password" name="token" autocomplete="off" spellcheck=${false} placeholder="Paste the token" required autofocus />
         <button type="submit">Open sessions</button>
-        <p class="sd-login-foot">The token stays in this browser. Recorded pages are replayed in a sandbox and never run scripts here.</p>
+        <p class="sd-login-foot">The token is sent once to sign in and is not kept in this page. Recorded pages are replayed in a sandbox and never run scripts here.</p>
       </form>
     </div>`, app);
   app.querySelector<HTMLInputElement>('#sd-token')?.focus();
 }
 
-function start(token: string): void {
+/** Shows what the route asks for: the audit log (admins) or the viewer. */
+function open(who: SignedIn): void {
+  signedIn = who;
+  if (location.hash === AUDIT_ROUTE && who.role === 'admin') showAudit(who);
+  else start(who);
+}
+
+function showAudit(who: SignedIn): void {
+  viewer?.destroy();
+  viewer = undefined;
+  auditLink.hidden = true;
+  render(null, app);
+  renderAudit(app, { relayUrl, csrf: who.csrf, onUnauthorized: () => showLogin('The sign-in has ended. Sign in again.') });
+}
+
+function start(who: SignedIn): void {
   render(null, app);
   const channel = createMemoryChannel();
   viewer = mountViewer(app, {
     relayUrl,
-    token,
+    // The request token goes where a bearer token would: the relay takes it only together with the session cookie.
+    token: who.csrf,
     adapter: channel.viewer,
     route: location.hash || '#/sessions',
     capabilities: [HostCapability.SIGN_OUT],
   });
+  auditLink.hidden = who.role !== 'admin';
   channel.host.addListener((m) => {
     switch (m.t) {
       case 'route':
         if (location.hash !== m.route) history.pushState(null, '', m.route);
         break;
       case 'auth-failed':
-        writeToken(null);
-        showLogin('The relay did not accept that token. Enter the viewer token it printed.');
+        signedIn = undefined;
+        showLogin('The sign-in has ended or the relay refused it. Sign in again.');
         break;
       case 'sign-out':
-        writeToken(null);
-        showLogin();
+        void logout().then(() => showLogin());
         break;
       case 'copy':
         copyText(m.text);
@@ -98,17 +158,27 @@ function start(token: string): void {
   });
 }
 
-window.addEventListener('hashchange', () => {
-  if (takeTokenFromHash()) {
-    const token = readToken();
-    if (token) start(token);
+/** Follows a route change: a new `#token=` link signs in again; the audit route swaps the viewer out and back. */
+async function follow(): Promise<void> {
+  const token = takeTokenFromHash();
+  if (token) {
+    const result = await login(token);
+    if (typeof result === 'string') showLogin(result);
+    else open(result);
     return;
   }
-  viewer?.navigate(location.hash);
-});
-window.addEventListener('popstate', () => viewer?.navigate(location.hash));
+  if (!signedIn) return;
+  if (location.hash === AUDIT_ROUTE || !viewer) open(signedIn);
+  else viewer.navigate(location.hash);
+}
 
-takeTokenFromHash();
-const stored = readToken();
-if (stored) start(stored);
-else showLogin();
+window.addEventListener('hashchange', () => void follow());
+window.addEventListener('popstate', () => void follow());
+
+void (async () => {
+  const token = takeTokenFromHash();
+  const result = token ? await login(token) : await resume();
+  if (result === undefined) showLogin();
+  else if (typeof result === 'string') showLogin(result);
+  else open(result);
+})();
