@@ -180,6 +180,8 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
     if (url) opts.urlContains = url.slice(0, 512);
     const hasErrors = bool(q, 'hasErrors');
     if (hasErrors !== undefined) opts.hasErrors = hasErrors;
+    const user = q.get('user');
+    if (user) opts.userId = user.slice(0, 256);
     const minDuration = num(q, 'minDuration');
     if (minDuration !== undefined) opts.minDurationMs = minDuration;
     const limit = num(q, 'limit');
@@ -194,6 +196,7 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
         .filter((r): r is NonNullable<typeof r> => r !== undefined)
         .map((r) => toSummary(r, true))
         .filter((s) => (opts.urlContains ? s.pages.some((p) => p.toLowerCase().includes(opts.urlContains!.toLowerCase())) : true))
+        .filter((s) => opts.userId === undefined || s.userId === opts.userId)
         .sort((a, b) => b.startedAt - a.startedAt);
       sendJson(res, 200, { sessions }, cors);
       return;

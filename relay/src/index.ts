@@ -9,3 +9,7 @@ export type { FastifyPlugin, FastifyLike } from './middleware/fastify.ts';
 export type { KoaMiddleware } from './middleware/koa.ts';
 export { nextHttpServer } from './middleware/next.ts';
 export { MemoryStore, LevelStore } from '@sentiero/storage';
+export {
+  DEFAULT_STRIPPED_PARAMS, Redacted, SANITIZER_FAILED, defaultSanitizers, dropEvents, maskCardNumbers, maskEmails, maskPatterns,
+  stripQueryParams, textSanitizer, type DefaultSanitizerOptions, type SanitizeContext, type SanitizeKind, type Sanitizer,
+} from './sanitize.ts';

@@ -2,6 +2,7 @@
 import { DEFAULT_LIMITS, DEFAULT_RECORDER_CONFIG, type Limits, type RecorderConfig, createSecret } from '@sentiero/protocol';
 import type { Store } from '@sentiero/storage';
 import { type OriginPolicy, normalizeOrigin } from './auth.ts';
+import { type Sanitizer, defaultSanitizers } from './sanitize.ts';
 
 
 /** Where the relay writes what it has to say. */
@@ -47,6 +48,13 @@ export interface RelayOptions {
   sourceMapsDir?: string;
   /** Where log lines go. Default: `console`, warnings and errors only. */
   logger?: Logger;
+  /**
+   * Functions every event, window meta and error report goes through before it is stored or
+   * shown (docs/privacy.md). Default `defaultSanitizers()`: secret query parameters stripped
+   * from every URL, e-mail addresses and card numbers masked. The list replaces the default:
+   * `[...defaultSanitizers(), mine]` adds one; `[]` turns them all off.
+   */
+  sanitizers?: Sanitizer[];
 }
 
 /** Options after defaults, as the relay uses them. */
@@ -63,6 +71,7 @@ export interface ResolvedOptions {
   dashboard: boolean;
   sourceMapsDir: string | undefined;
   logger: Logger;
+  sanitizers: readonly Sanitizer[];
 }
 
 const quietConsole: Logger = {
@@ -120,6 +129,9 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
       return origin;
     });
   }
+  if (options.sanitizers !== undefined && (!Array.isArray(options.sanitizers) || !options.sanitizers.every((f) => typeof f === 'function'))) {
+    throw new TypeError('The "sanitizers" option must be an array of functions (event, context) => event | null');
+  }
   const limits: Limits = { ...DEFAULT_LIMITS };
   for (const [k, v] of Object.entries(options.limits ?? {})) {
     if (!(k in DEFAULT_LIMITS)) throw new TypeError(`Unknown limit "${k}"; known: ${Object.keys(DEFAULT_LIMITS).join(', ')}`);
@@ -146,5 +158,6 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
     dashboard: options.dashboard ?? true,
     sourceMapsDir: options.sourceMapsDir,
     logger: options.logger ?? quietConsole,
+    sanitizers: Object.freeze([...(options.sanitizers ?? defaultSanitizers())]),
   };
 }

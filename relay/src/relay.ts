@@ -20,6 +20,7 @@ import { type RequestErrorContext, type RequestErrorOptions } from './middleware
 import { type ExpressErrorHandler, createExpressErrorHandler } from './middleware/express.ts';
 import { type FastifyPlugin, createFastifyPlugin } from './middleware/fastify.ts';
 import { type KoaMiddleware, createKoaMiddleware } from './middleware/koa.ts';
+import { SanitizerChain } from './sanitize.ts';
 import { SourceMaps } from './source-maps.ts';
 import { describeThrown } from './stack.ts';
 import { ErrorTracker } from './tracker.ts';
@@ -137,7 +138,8 @@ export function createRelay(options: RelayOptions = {}): Relay {
   const connections = new ConnectionCounter(opts.limits.maxSocketsPerAddress);
 
   const sourceMaps = new SourceMaps({ store, dir: opts.sourceMapsDir, logger: opts.logger });
-  const errors = new ErrorTracker({ store, hub, sourceMaps, logger: opts.logger, changed: (id) => changed(id) });
+  const sanitize = new SanitizerChain(opts.sanitizers, opts.logger);
+  const errors = new ErrorTracker({ store, hub, sourceMaps, logger: opts.logger, changed: (id) => changed(id), sanitize });
 
   const ctx = {
     options: opts,
@@ -149,6 +151,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
     sourceMaps,
     bounds,
     budget,
+    sanitize,
     ready,
     isClosing: () => closing !== undefined,
     async deleteSession(id: string) {
