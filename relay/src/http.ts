@@ -16,6 +16,7 @@ import { toSummary } from './hub.ts';
 import { ingestOne, metaFromRequest } from './ingest.ts';
 import { KeyedRateLimiter } from './rate-limit.ts';
 import { createErrorRoutes } from './error-routes.ts';
+import { createPrivacyRoutes } from './privacy/routes.ts';
 import { type HttpContext, pathSegment, sendError, sendJson } from './respond.ts';
 
 const require = createRequire(import.meta.url);
@@ -144,6 +145,7 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
   const limits = options.limits;
   const ingestLimiter = new KeyedRateLimiter(limits.maxMessagesPerSecond, limits.rateWindowMs);
   const errorRoutes = createErrorRoutes(ctx);
+  const privacyRoutes = createPrivacyRoutes(ctx.privacy, ctx.pruner);
 
   const requireViewer = (req: IncomingMessage) => {
     const token = bearer(req);
@@ -266,6 +268,8 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
         await ctx.ready;
         const parts = pathname.slice('/api/'.length).split('/');
         if (await errorRoutes.api(req, res, parts, query, cors)) return;
+        // Privacy operations (erase, prune, storage): one block, for the admin role to guard together.
+        if (await privacyRoutes.api(req, res, parts, cors)) return;
         if (parts[0] === 'sessions') {
           if (parts.length === 1) {
             if (method !== 'GET') throw new RelayError(ErrorCode.METHOD_NOT_ALLOWED, 'GET the sessions');

@@ -55,6 +55,16 @@ export interface RelayOptions {
    * `[...defaultSanitizers(), mine]` adds one; `[]` turns them all off.
    */
   sanitizers?: Sanitizer[];
+  /** Days a session is kept after the relay last received a batch of it (error occurrences likewise). Default 30. */
+  retentionDays?: number;
+  /**
+   * The most bytes the store may take; the oldest sessions are pruned to stay under it.
+   * Default: the store's size at start plus half the space then free on its file system
+   * (`fs.statfs`); for a store without a folder, a quarter of the machine's memory.
+   */
+  maxDiskBytes?: number;
+  /** How often retention and the quota are applied, in ms (a timer that does not keep the process alive). Default 600000 (10 minutes). */
+  pruneIntervalMs?: number;
 }
 
 /** Options after defaults, as the relay uses them. */
@@ -72,7 +82,16 @@ export interface ResolvedOptions {
   sourceMapsDir: string | undefined;
   logger: Logger;
   sanitizers: readonly Sanitizer[];
+  retentionDays: number;
+  maxDiskBytes: number | undefined;
+  pruneIntervalMs: number;
 }
+
+/** Days a session is kept after its last batch when `retentionDays` is not given. */
+export const DEFAULT_RETENTION_DAYS = 30;
+
+/** How often retention and the quota run when `pruneIntervalMs` is not given. */
+export const DEFAULT_PRUNE_INTERVAL_MS = 600_000;
 
 const quietConsole: Logger = {
   info() {},
@@ -132,6 +151,10 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
   if (options.sanitizers !== undefined && (!Array.isArray(options.sanitizers) || !options.sanitizers.every((f) => typeof f === 'function'))) {
     throw new TypeError('The "sanitizers" option must be an array of functions (event, context) => event | null');
   }
+  const retentionDays = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
+  if (typeof retentionDays !== 'number' || !Number.isFinite(retentionDays) || retentionDays <= 0) {
+    throw new TypeError(`The "retentionDays" option must be a positive number of days; got ${String(retentionDays)}`);
+  }
   const limits: Limits = { ...DEFAULT_LIMITS };
   for (const [k, v] of Object.entries(options.limits ?? {})) {
     if (!(k in DEFAULT_LIMITS)) throw new TypeError(`Unknown limit "${k}"; known: ${Object.keys(DEFAULT_LIMITS).join(', ')}`);
@@ -159,5 +182,8 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
     sourceMapsDir: options.sourceMapsDir,
     logger: options.logger ?? quietConsole,
     sanitizers: Object.freeze([...(options.sanitizers ?? defaultSanitizers())]),
+    retentionDays,
+    maxDiskBytes: options.maxDiskBytes === undefined ? undefined : positiveInteger('maxDiskBytes', options.maxDiskBytes),
+    pruneIntervalMs: options.pruneIntervalMs === undefined ? DEFAULT_PRUNE_INTERVAL_MS : positiveInteger('pruneIntervalMs', options.pruneIntervalMs),
   };
 }

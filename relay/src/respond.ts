@@ -6,6 +6,8 @@ import { RelayError } from './errors.ts';
 import type { Hub } from './hub.ts';
 import type { IngestContext } from './ingest.ts';
 import type { ResolvedOptions } from './options.ts';
+import type { PrivacyContext } from './privacy/erase.ts';
+import type { Pruner } from './privacy/retention.ts';
 import type { SourceMaps } from './source-maps.ts';
 
 /** What the routes need of the relay. */
@@ -20,6 +22,9 @@ export interface HttpContext extends IngestContext {
   deleteSession(id: string): Promise<boolean>;
   /** Source maps for browser stack frames. */
   sourceMaps: SourceMaps;
+  /** Erasure, retention and the quota. */
+  privacy: PrivacyContext;
+  pruner: Pruner;
 }
 
 const JSON_HEADERS = {

@@ -1073,6 +1073,16 @@ export function runStoreConformance(name: string, factory: () => Store | Promise
         await rejectsWith(store.eraseOccurrences({ sessionId: 'a b' }), StoreErrorCode.INVALID_ARGUMENT, 'bad session id');
       });
 
+      it('eraseOccurrences by age removes the occurrences received before a time', async () => {
+        const store = await opened();
+        await store.recordError(occurrence('g1', 10, { receivedAt: 100 }));
+        await store.recordError(occurrence('g1', 20, { receivedAt: 200, sessionId: 's1' }));
+        await store.recordError(occurrence('g2', 30, { receivedAt: 300 }));
+        assert.deepEqual(await store.eraseOccurrences({ receivedBefore: 250 }), { occurrences: 2, groups: ['g1'] });
+        assert.deepEqual((await store.getErrorGroup('g1'))?.occurrences, []);
+        assert.equal((await store.getErrorGroup('g2'))?.occurrences.length, 1);
+      });
+
       it('oldestSessions lists the sessions that started first, oldest first', async () => {
         const store = await opened();
         for (const [id, t] of [['s1', 300], ['s2', 100], ['s3', 200], ['s4', 400]] as const) await store.append(batch(id, 'w1', 1, [t]));

@@ -7,9 +7,10 @@ import path from 'node:path';
 import type { ErrorOccurrence } from '@sentiero/protocol';
 import type { OccurrenceFilter } from './types.ts';
 
-/** Whether an erasure with `filter` removes the occurrence: it happened in the session, or its user's id, e-mail or username is the user's. */
+/** Whether an erasure with `filter` removes the occurrence: it happened in the session, was received before the time, or its user's id, e-mail or username is the user's. */
 export function occurrenceMatches(occ: ErrorOccurrence, filter: OccurrenceFilter): boolean {
   if ('sessionId' in filter) return occ.sessionId === filter.sessionId;
+  if ('receivedBefore' in filter) return occ.receivedAt < filter.receivedBefore;
   const u = occ.user;
   return u !== undefined && (u.id === filter.userId || u.email === filter.userId || u.username === filter.userId);
 }

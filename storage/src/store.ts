@@ -236,8 +236,9 @@ export abstract class Store {
   }
 
   /**
-   * Removes the error occurrences of a session, or those whose `user.id` is a user's: the
-   * groups keep their counts and status, and no longer hold those occurrences.
+   * Removes the error occurrences of a session, those of a user (whose `user.id`, `email` or
+   * `username` is the given id), or those received before a time: the groups keep their
+   * counts and status, and no longer hold those occurrences.
    */
   async eraseOccurrences(filter: OccurrenceFilter): Promise<OccurrenceErasure> {
     this.#assertOpen();

@@ -212,8 +212,8 @@ export interface SessionErrorRecord {
   lastSeen: number;
 }
 
-/** Whose error occurrences `eraseOccurrences` removes: those of one session, or those whose `user.id` is one user's. */
-export type OccurrenceFilter = { sessionId: string } | { userId: string };
+/** Which error occurrences `eraseOccurrences` removes: those of one session, those of one user (see `eraseOccurrences`), or those received before a time (ms, relay clock). */
+export type OccurrenceFilter = { sessionId: string } | { userId: string } | { receivedBefore: number };
 
 /** What `eraseOccurrences` removed. */
 export interface OccurrenceErasure {

@@ -30,7 +30,10 @@ export function checkOccurrenceFilter(v: unknown): OccurrenceFilter {
     if (!isUserId(v.userId)) invalid('filter.userId', `a string of 1 to ${MAX_USER_ID_LENGTH} characters`);
     return { userId: v.userId };
   }
-  return invalid('filter', '{ sessionId } or { userId }');
+  if (isObj(v) && v.receivedBefore !== undefined && v.sessionId === undefined && v.userId === undefined) {
+    return { receivedBefore: finite(v.receivedBefore, 'filter.receivedBefore') };
+  }
+  return invalid('filter', '{ sessionId }, { userId } or { receivedBefore }');
 }
 
 /** Checks a count of sessions to read. */
