@@ -80,3 +80,15 @@ export function validateEraseRequest(v: unknown): Result<EraseRequest> {
   }
   return invalid('body must be exactly one of { sessionId }, { userId } or { from, to }');
 }
+
+/** A byte count for people, as the CLI and the dashboard show the storage figures: `1.2 MB` (powers of 1000). */
+export function formatBytes(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
+}

@@ -3,11 +3,10 @@
  * erasing the open session (a button that asks first), and erasing a user's data (a form on
  * the session list that asks first and says what went). All go through the REST client.
  */
-import type { ErasureReport, StorageStatus } from '@sentiero/protocol';
+import { type ErasureReport, type StorageStatus, formatBytes } from '@sentiero/protocol';
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { DEFAULT_FILTERS } from '../filters.ts';
-import { formatBytes } from '../format.ts';
 import type { ViewerContext } from './context.ts';
 
 /** What an erasure removed, in one line. */
