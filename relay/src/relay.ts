@@ -165,7 +165,12 @@ export function createRelay(options: RelayOptions = {}): Relay {
     isClosing: () => closing !== undefined,
   };
   const pruner = new Pruner(privacy, { retentionDays: opts.retentionDays, maxDiskBytes: opts.maxDiskBytes });
-  ready.then(() => { if (!closing) pruner.start(opts.pruneIntervalMs); }, () => undefined);
+  ready.then(() => {
+    if (closing) return;
+    // The quota's default is measured now, at start, from the free space as it is before the store grows.
+    pruner.maxDiskBytes().catch((err: unknown) => opts.logger.warn(`measuring the free disk space for maxDiskBytes failed: ${(err as Error).message}`));
+    pruner.start(opts.pruneIntervalMs);
+  }, () => undefined);
 
   const ctx = {
     options: opts,

@@ -33,9 +33,10 @@ export class Pruner {
 
   constructor(private readonly ctx: PrivacyContext, private readonly policy: RetentionPolicy) {}
 
-  /** The quota in bytes (the option, or its default, measured once). */
+  /** The quota in bytes (the option, or its default, measured once: a failed measure is tried again next time). */
   maxDiskBytes(): Promise<number> {
     this.#maxDiskBytes ??= this.policy.maxDiskBytes !== undefined ? Promise.resolve(this.policy.maxDiskBytes) : defaultMaxDiskBytes(this.ctx.store);
+    this.#maxDiskBytes.catch(() => { this.#maxDiskBytes = undefined; });
     return this.#maxDiskBytes;
   }
 
