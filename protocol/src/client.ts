@@ -11,6 +11,7 @@ import type {
   EventsMessage, ResumePoint, SessionListResponse, SessionSummary, StoredBatchLine, WatchClientMessage,
   WatchServerMessage,
 } from './messages.ts';
+import type { EraseRequest, ErasureReport, PruneReport, StorageStatus } from './privacy.ts';
 import { parseJson, validateWatchServerMessage } from './validate.ts';
 
 /** The part of the WebSocket API the client uses (browsers' `WebSocket` and `ws` both fit). */
@@ -57,6 +58,8 @@ export interface SessionFilters {
   live?: boolean;
   /** Only sessions at least this long (ms). */
   minDuration?: number;
+  /** Only sessions in which the page identified this user. */
+  user?: string;
   /** Page size (default 50, at most 500). */
   limit?: number;
   /** The `next` of the previous page. */
@@ -137,6 +140,12 @@ export interface Client {
   getErrorGroup(id: string, options?: { occurrences?: number }): Promise<ErrorGroupDetail>;
   /** `PATCH <base>/api/errors/:id`: sets the status; resolves to the group as it is after. */
   setErrorStatus(id: string, status: SettableErrorStatus): Promise<ErrorGroup>;
+  /** `POST <base>/api/erase`: erases a session, a user's sessions and errors, or the sessions of a time range; resolves to what went. */
+  erase(request: EraseRequest): Promise<ErasureReport>;
+  /** `POST <base>/api/prune`: applies retention and the disk quota now; resolves to what went. */
+  prune(): Promise<PruneReport>;
+  /** `GET <base>/api/storage`: the store's size and its bounds. */
+  storage(): Promise<StorageStatus>;
   /** Opens the watch socket. */
   watch(): Watch;
 }
@@ -261,6 +270,16 @@ export function createClient(options: ClientOptions): Client {
         method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status }),
       });
       return (await res.json()) as ErrorGroup;
+    },
+    async erase(body) {
+      const res = await request('/api/erase', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return (await res.json()) as ErasureReport;
+    },
+    async prune() {
+      return (await (await request('/api/prune', { method: 'POST' })).json()) as PruneReport;
+    },
+    async storage() {
+      return (await (await request('/api/storage')).json()) as StorageStatus;
     },
     watch() {
       return createWatch(base, options);

@@ -6,3 +6,4 @@ export * from './validate.ts';
 export * from './client.ts';
 export * from './error-groups.ts';
 export * from './capture.ts';
+export * from './privacy.ts';

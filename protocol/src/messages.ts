@@ -301,6 +301,8 @@ export interface SessionSummary {
   droppedEvents: number;
   language?: string;
   viewport?: { width: number; height: number };
+  /** The user the page identified last (`sentiero/identify@1`), when it identified one. */
+  userId?: string;
 }
 
 /** `GET <base>/api/sessions`. */

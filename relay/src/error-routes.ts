@@ -193,7 +193,8 @@ export function createErrorRoutes(ctx: HttpContext) {
       if (parts.length === 1 && parts[0] === 'errors' && method === 'POST') {
         await withKey(req, res, query, async () => {
           const ack = await ctx.errors.report(inputOf(json(await body(req, limits.maxErrorBodyBytes))));
-          sendJson(res, 200, ack);
+          if (ack) sendJson(res, 200, ack);
+          else sendJson(res, 202, { dropped: true });
         });
         return true;
       }

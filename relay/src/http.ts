@@ -18,6 +18,7 @@ import { toSummary } from './hub.ts';
 import { ingestOne, metaFromRequest } from './ingest.ts';
 import { KeyedRateLimiter } from './rate-limit.ts';
 import { createErrorRoutes } from './error-routes.ts';
+import { createPrivacyRoutes } from './privacy/routes.ts';
 import { type HttpContext, pathSegment, sendError, sendJson } from './respond.ts';
 
 const require = createRequire(import.meta.url);
@@ -157,6 +158,7 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
   const ingestLimiter = new KeyedRateLimiter(limits.maxMessagesPerSecond, limits.rateWindowMs);
   const errorRoutes = createErrorRoutes(ctx);
   const accessRoutes = createAccessRoutes(ctx);
+  const privacyRoutes = createPrivacyRoutes(ctx.privacy, ctx.pruner, (req, action, target) => ctx.audit(req, action, target));
   const apiCors = (req: IncomingMessage): Record<string, string> =>
     req.headers.origin ? { 'access-control-allow-origin': '*', vary: 'origin' } : {};
 
@@ -186,6 +188,8 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
     if (url) opts.urlContains = url.slice(0, 512);
     const hasErrors = bool(q, 'hasErrors');
     if (hasErrors !== undefined) opts.hasErrors = hasErrors;
+    const user = q.get('user');
+    if (user) opts.userId = user.slice(0, 256);
     const minDuration = num(q, 'minDuration');
     if (minDuration !== undefined) opts.minDurationMs = minDuration;
     const limit = num(q, 'limit');
@@ -200,6 +204,7 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
         .filter((r): r is NonNullable<typeof r> => r !== undefined)
         .map((r) => toSummary(r, true))
         .filter((s) => (opts.urlContains ? s.pages.some((p) => p.toLowerCase().includes(opts.urlContains!.toLowerCase())) : true))
+        .filter((s) => opts.userId === undefined || s.userId === opts.userId)
         .sort((a, b) => b.startedAt - a.startedAt);
       sendJson(res, 200, { sessions }, cors);
       return;
@@ -275,6 +280,8 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
         const parts = pathname.slice('/api/'.length).split('/');
         if (await accessRoutes.api(req, res, parts, query, cors)) return;
         if (await errorRoutes.api(req, res, parts, query, cors)) return;
+        // Privacy operations: erase and prune (admin, audited), storage figures.
+        if (await privacyRoutes.api(req, res, parts, cors)) return;
         if (parts[0] === 'sessions') {
           if (parts.length === 1) {
             if (method !== 'GET') throw new RelayError(ErrorCode.METHOD_NOT_ALLOWED, 'GET the sessions');

@@ -78,6 +78,7 @@ export function toSummary(r: SessionRecord, live: boolean): SessionSummary {
   };
   if (r.meta.language) s.language = r.meta.language;
   if (r.meta.viewport) s.viewport = r.meta.viewport;
+  if (r.userId !== undefined) s.userId = r.userId;
   return s;
 }
 

@@ -12,3 +12,7 @@ export { MemoryStore, LevelStore, RedisStore, redactRedisUrl } from '@sentiero/s
 export type { RedisStoreOptions } from '@sentiero/storage';
 export { LocalBus, RedisBus, type LiveBus, type RedisBusOptions } from './bus.ts';
 export type { RedisOptions } from './options.ts';
+export {
+  DEFAULT_STRIPPED_PARAMS, Redacted, SANITIZER_FAILED, defaultSanitizers, dropEvents, maskCardNumbers, maskEmails, maskPatterns,
+  stripQueryParams, textSanitizer, type DefaultSanitizerOptions, type SanitizeContext, type SanitizeKind, type Sanitizer,
+} from './sanitize.ts';

@@ -1,6 +1,6 @@
 /**
  * Ingest: recorders' batches over the WebSocket (`<base>/ingest`) and the HTTP fallback. Each
- * batch goes through the same steps: validate → limits (seq window, per-session caps) → store,
+ * batch goes through the same steps: validate → limits (seq window, per-session caps) → sanitize → store,
  * then acknowledge → fan-out (live watchers, error occurrences, the sessions feed). Bytes a
  * socket sent and the relay has not acknowledged yet count against its budget (backpressure.ts).
  */
@@ -18,6 +18,7 @@ import { type Hub, eventsFrame } from './hub.ts';
 import type { SessionBounds, SessionCounts } from './ingest-limits.ts';
 import type { ResolvedOptions } from './options.ts';
 import { TokenBucket } from './rate-limit.ts';
+import type { SanitizerChain } from './sanitize.ts';
 import type { ErrorTracker } from './tracker.ts';
 
 /** How long a closed socket's peer has to answer the close before the connection is dropped. */
@@ -38,6 +39,8 @@ export interface IngestContext {
   bounds: SessionBounds;
   /** Unacknowledged bytes of ingest sockets. */
   budget: IngestBudget;
+  /** The sanitizers every batch goes through before it is stored or shown. */
+  sanitize: SanitizerChain;
 }
 
 /** One validated batch to ingest, from either transport. */
@@ -57,10 +60,13 @@ export interface IngestItem {
  * nothing again). Resolves once it is durable and its errors are recorded; rejects with a
  * `RelayError` (a limit, input the store cannot take, or `SENTIERO_STORE_FAILED`).
  */
-export async function ingestBatch(ctx: IngestContext, counts: SessionCounts, item: IngestItem): Promise<void> {
-  const admitted = ctx.bounds.admit(counts, item.windowId, item.seq, item.events, item.bytes);
+export async function ingestBatch(ctx: IngestContext, counts: SessionCounts, sent: IngestItem): Promise<void> {
+  const admitted = ctx.bounds.admit(counts, sent.windowId, sent.seq, sent.events, sent.bytes);
   let result: AppendResult | undefined;
   let occurrences: ErrorOccurrence[];
+  // Sanitized after the limits (which count what was sent) and before anything is kept or shown; a batch left with no
+  // events is still stored, empty, so that its seq is acknowledged and resume goes on.
+  const item = sanitizeItem(ctx, sent);
   try {
     occurrences = await prepareErrors(ctx, item);
     result = await storeBatch(ctx, item);
@@ -70,6 +76,17 @@ export async function ingestBatch(ctx: IngestContext, counts: SessionCounts, ite
   if (result.stored) await fanOut(ctx, item, occurrences);
   // Scaled out, a re-sent batch may have been stored by a process that died before it published it: publish it again (watchers drop what they have).
   else if (ctx.hub.scaledOut) publish(ctx.hub, item);
+}
+
+/** The batch as the sanitizers leave it: its events and its meta (the `bytes` counted stay those sent). */
+function sanitizeItem(ctx: IngestContext, item: IngestItem): IngestItem {
+  if (!ctx.sanitize.active) return item;
+  const where = { sessionId: item.sessionId, windowId: item.windowId, seq: item.seq };
+  return {
+    ...item,
+    events: ctx.sanitize.events(item.events, { ...where, kind: 'event' }),
+    meta: item.meta && ctx.sanitize.meta(item.meta, where),
+  };
 }
 
 /** Ingests a batch that came alone (`POST <base>/ingest`): holds its session's counts around `ingestBatch`. */

@@ -2,6 +2,7 @@
 import { DEFAULT_LIMITS, DEFAULT_RECORDER_CONFIG, type Limits, type RecorderConfig, createSecret } from '@sentiero/protocol';
 import type { RedisNode, Role, Store } from '@sentiero/storage';
 import { type OriginPolicy, hashToken, normalizeOrigin } from './auth.ts';
+import { type Sanitizer, defaultSanitizers } from './sanitize.ts';
 
 
 /** Where the relay writes what it has to say. */
@@ -56,6 +57,23 @@ export interface RelayOptions {
   sourceMapsDir?: string;
   /** Where log lines go. Default: `console`, warnings and errors only. */
   logger?: Logger;
+  /**
+   * Functions every event, window meta and error report goes through before it is stored or
+   * shown (docs/privacy.md). Default `defaultSanitizers()`: secret query parameters stripped
+   * from every URL, e-mail addresses and card numbers masked. The list replaces the default:
+   * `[...defaultSanitizers(), mine]` adds one; `[]` turns them all off.
+   */
+  sanitizers?: Sanitizer[];
+  /** Days a session is kept after the relay last received a batch of it (error occurrences likewise). Default 30. */
+  retentionDays?: number;
+  /**
+   * The most bytes the store may take; the oldest sessions are pruned to stay under it.
+   * Default: the store's size at start plus half the space then free on its file system
+   * (`fs.statfs`); for a store without a folder, a quarter of the machine's memory.
+   */
+  maxDiskBytes?: number;
+  /** How often retention and the quota are applied, in ms (a timer that does not keep the process alive). Default 600000 (10 minutes). */
+  pruneIntervalMs?: number;
   // Scale-out on Redis (docs/relay.md, "Several relay processes").
   /**
    * Shares the store and the live bus with every relay process given the same Redis: a
@@ -113,7 +131,17 @@ export interface ResolvedOptions {
   sourceMapsDir: string | undefined;
   logger: Logger;
   redis: RedisOptions | undefined;
+  sanitizers: readonly Sanitizer[];
+  retentionDays: number;
+  maxDiskBytes: number | undefined;
+  pruneIntervalMs: number;
 }
+
+/** Days a session is kept after its last batch when `retentionDays` is not given. */
+export const DEFAULT_RETENTION_DAYS = 30;
+
+/** How often retention and the quota run when `pruneIntervalMs` is not given. */
+export const DEFAULT_PRUNE_INTERVAL_MS = 600_000;
 
 /** Default of `loginTtlMs`: a working day. */
 const DEFAULT_LOGIN_TTL_MS = 8 * 60 * 60 * 1000;
@@ -192,6 +220,13 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
     });
   }
   const redis = checkRedis(options);
+  if (options.sanitizers !== undefined && (!Array.isArray(options.sanitizers) || !options.sanitizers.every((f) => typeof f === 'function'))) {
+    throw new TypeError('The "sanitizers" option must be an array of functions (event, context) => event | null');
+  }
+  const retentionDays = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
+  if (typeof retentionDays !== 'number' || !Number.isFinite(retentionDays) || retentionDays <= 0) {
+    throw new TypeError(`The "retentionDays" option must be a positive number of days; got ${String(retentionDays)}`);
+  }
   const limits: Limits = { ...DEFAULT_LIMITS };
   for (const [k, v] of Object.entries(options.limits ?? {})) {
     if (!(k in DEFAULT_LIMITS)) throw new TypeError(`Unknown limit "${k}"; known: ${Object.keys(DEFAULT_LIMITS).join(', ')}`);
@@ -222,6 +257,10 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
     sourceMapsDir: options.sourceMapsDir,
     logger: options.logger ?? quietConsole,
     redis,
+    sanitizers: Object.freeze([...(options.sanitizers ?? defaultSanitizers())]),
+    retentionDays,
+    maxDiskBytes: options.maxDiskBytes === undefined ? undefined : positiveInteger('maxDiskBytes', options.maxDiskBytes),
+    pruneIntervalMs: options.pruneIntervalMs === undefined ? DEFAULT_PRUNE_INTERVAL_MS : positiveInteger('pruneIntervalMs', options.pruneIntervalMs),
   };
 }
 

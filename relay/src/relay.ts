@@ -6,7 +6,10 @@
 import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ErrorCode, validateErrorReport, type ErrorContext, type ErrorReportAck } from '@sentiero/protocol';
+import {
+  ErrorCode, validateEraseRequest, validateErrorReport, type EraseRequest, type ErasureReport, type ErrorContext, type ErrorReportAck,
+  type PruneReport, type StorageStatus,
+} from '@sentiero/protocol';
 import { LevelStore, REDIS_STORE_DEFAULTS, RedisStore, type Store } from '@sentiero/storage';
 import { Access } from './access.ts';
 import { Auditor, addressOf } from './audit.ts';
@@ -24,6 +27,10 @@ import { type RequestErrorContext, type RequestErrorOptions } from './middleware
 import { type ExpressErrorHandler, createExpressErrorHandler } from './middleware/express.ts';
 import { type FastifyPlugin, createFastifyPlugin } from './middleware/fastify.ts';
 import { type KoaMiddleware, createKoaMiddleware } from './middleware/koa.ts';
+import { RelayError } from './errors.ts';
+import { type PrivacyContext, erase, eraseOne } from './privacy/erase.ts';
+import { Pruner } from './privacy/retention.ts';
+import { SanitizerChain } from './sanitize.ts';
 import { SourceMaps } from './source-maps.ts';
 import { describeThrown } from './stack.ts';
 import { ErrorTracker } from './tracker.ts';
@@ -81,6 +88,12 @@ export interface Relay {
   koaMiddleware(options?: RequestErrorOptions): KoaMiddleware;
   /** Socket and session counts. */
   stats(): RelayStats;
+  /** Applies retention and the disk quota now (as `POST <base>/api/prune`); resolves to what went. */
+  prune(): Promise<PruneReport>;
+  /** Erases a session, a user's sessions and errors, or the sessions of a time range (as `POST <base>/api/erase`); resolves to what went. */
+  erase(request: EraseRequest): Promise<ErasureReport>;
+  /** The store's size and its bounds (as `GET <base>/api/storage`). */
+  storage(): Promise<StorageStatus>;
   /** Closes every socket (recorders reconnect elsewhere or later), waits for pending writes, and closes the store. */
   close(): Promise<void>;
 }
@@ -161,7 +174,27 @@ export function createRelay(options: RelayOptions = {}): Relay {
   if (bus) linked = linkBus({ hub, bus, forget: (id) => bounds.forget(id) });
 
   const sourceMaps = new SourceMaps({ store, dir: opts.sourceMapsDir, logger: opts.logger });
-  const errors = new ErrorTracker({ store, hub, sourceMaps, logger: opts.logger, changed: (id) => changed(id) });
+  const sanitize = new SanitizerChain(opts.sanitizers, opts.logger);
+  const errors = new ErrorTracker({ store, hub, sourceMaps, logger: opts.logger, changed: (id) => changed(id), sanitize });
+
+  const privacy: PrivacyContext = {
+    store,
+    logger: opts.logger,
+    forgotten(id) {
+      bounds.forget(id);
+      hub.forget(id);
+      for (const l of hub.feed) l.deleted(id);
+    },
+    isLive: (id) => hub.isLive(id),
+    isClosing: () => closing !== undefined,
+  };
+  const pruner = new Pruner(privacy, { retentionDays: opts.retentionDays, maxDiskBytes: opts.maxDiskBytes });
+  ready.then(() => {
+    if (closing) return;
+    // The quota's default is measured now, at start, from the free space as it is before the store grows.
+    pruner.maxDiskBytes().catch((err: unknown) => opts.logger.warn(`measuring the free disk space for maxDiskBytes failed: ${(err as Error).message}`));
+    pruner.start(opts.pruneIntervalMs);
+  }, () => undefined);
 
   const ctx = {
     options: opts,
@@ -173,20 +206,17 @@ export function createRelay(options: RelayOptions = {}): Relay {
     sourceMaps,
     bounds,
     budget,
+    sanitize,
     ready,
     isClosing: () => closing !== undefined,
     access,
     auditor,
     audit: (req: IncomingMessage, action: string, target: string) => auditor.request(req, action, target),
     async deleteSession(id: string) {
-      const existed = await store.deleteSession(id);
-      if (existed) {
-        bounds.forget(id);
-        hub.forget(id);
-        for (const l of hub.feed) l.deleted(id);
-      }
-      return existed;
+      return (await eraseOne(privacy, id)) !== undefined;
     },
+    privacy,
+    pruner,
   };
   const route = createRoutes(ctx);
 
@@ -347,12 +377,28 @@ export function createRelay(options: RelayOptions = {}): Relay {
         ingestUnackedBytes: budget.unackedBytes, ingestPausedSockets: budget.pausedSockets,
       };
     },
+    async prune() {
+      await ready;
+      return pruner.prune();
+    },
+    async erase(request) {
+      await ready;
+      const checked = validateEraseRequest(request);
+      if (!checked.ok) throw new RelayError(checked.code, checked.message);
+      return erase(privacy, checked.value);
+    },
+    async storage() {
+      await ready;
+      return pruner.status();
+    },
     close() {
       closing ??= (async () => {
         for (const ws of ingestSockets) ws.close(1001, ErrorCode.SHUTTING_DOWN);
         for (const ws of watchSockets) ws.close(1001, ErrorCode.SHUTTING_DOWN);
         for (const t of feedTimers.values()) clearTimeout(t);
         feedTimers.clear();
+        pruner.stop();
+        await pruner.running?.catch(() => undefined);
         await ready.catch(() => undefined);
         while (inflight.size) await Promise.allSettled([...inflight]);
         hub.close();

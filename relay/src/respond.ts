@@ -8,6 +8,8 @@ import { RelayError } from './errors.ts';
 import type { Hub } from './hub.ts';
 import type { IngestContext } from './ingest.ts';
 import type { ResolvedOptions } from './options.ts';
+import type { PrivacyContext } from './privacy/erase.ts';
+import type { Pruner } from './privacy/retention.ts';
 import type { SourceMaps } from './source-maps.ts';
 
 /** What the routes need of the relay. */
@@ -29,6 +31,9 @@ export interface HttpContext extends IngestContext {
   auditor: Auditor;
   /** Writes an audit entry for a request (who signed it in, its address); rejects when it cannot be stored. `await ctx.audit(req, 'erase', id)`. */
   audit(req: IncomingMessage, action: AuditAction, target: string): Promise<void>;
+  /** Erasure, retention and the quota. */
+  privacy: PrivacyContext;
+  pruner: Pruner;
 }
 
 const JSON_HEADERS = {

@@ -13,6 +13,7 @@ import type { RecordErrorResult, Store } from '@sentiero/storage';
 import { fingerprint } from './fingerprint.ts';
 import type { Hub } from './hub.ts';
 import type { Logger } from './options.ts';
+import type { SanitizerChain } from './sanitize.ts';
 import type { SourceMaps } from './source-maps.ts';
 import { isInApp, parseStack } from './stack.ts';
 
@@ -37,6 +38,8 @@ export interface TrackerContext {
   logger: Logger;
   /** A session's record changed (its `errorCount`). */
   changed(sessionId: string): void;
+  /** The sanitizers every report goes through before it is kept. */
+  sanitize: SanitizerChain;
 }
 
 /** The page URL in effect at each event of a batch: rrweb's Meta events and Sentiero's page markers move it. */
@@ -82,9 +85,11 @@ export class ErrorTracker {
     return result;
   }
 
-  /** Prepares and records an error. */
-  async report(input: ErrorInput): Promise<ErrorReportAck> {
-    const occ = await this.prepare(input);
+  /** Sanitizes, prepares and records an error; undefined when a sanitizer dropped it. */
+  async report(input: ErrorInput): Promise<ErrorReportAck | undefined> {
+    const clean = this.ctx.sanitize.error(input);
+    if (!clean) return undefined;
+    const occ = await this.prepare(clean);
     await this.record(occ);
     return { id: occ.id, groupId: occ.groupId };
   }

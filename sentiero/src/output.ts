@@ -31,14 +31,5 @@ export function progress(io: Io, label: string, total: number, quiet: boolean): 
   return { update: render, finish: () => io.stderr.write('\n') };
 }
 
-/** A size in bytes for people: `1.2 MB`. */
-export function formatBytes(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
-}
+/** A size in bytes for people: `1.2 MB` (the protocol's, shared with the dashboard). */
+export { formatBytes } from '@sentiero/protocol';

@@ -5,6 +5,7 @@ import { auditCommand, auditVerifyCommand } from './commands/audit.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { eraseCommand } from './commands/erase.ts';
 import { importCommand } from './commands/import.ts';
+import { pruneCommand } from './commands/prune.ts';
 import { serveCommand } from './commands/serve.ts';
 import { sessionsCommand } from './commands/sessions.ts';
 import { statsCommand } from './commands/stats.ts';
@@ -84,11 +85,23 @@ export function createProgram(io: Io, signal: AbortSignal): Command {
     .action((o) => sessionsCommand(o, io));
 
   program.command('erase')
-    .description('delete a session and everything of it')
-    .argument('<session>', 'the session id')
+    .description('erase a session, a user (every session it was identified in, and its error reports), or the sessions of a time range, with everything of them')
+    .argument('[session]', 'the session id (or --session)')
+    .addOption(new Option('--session <id>', 'the session to erase'))
+    .addOption(new Option('--user <id>', 'erase every session this user was identified in, and the error reports about it'))
+    .addOption(new Option('--from <when>', 'erase the sessions active from: a duration back from now (30m, 2h, 7d) or a date').argParser((v) => parseSince(v)))
+    .addOption(new Option('--to <when>', 'erase the sessions active until: a duration back from now or a date').argParser((v) => parseSince(v)))
     .addOption(dataOption()).addOption(relayOption()).addOption(tokenOption())
     .addOption(jsonOption())
     .action((id, o) => eraseCommand(id, o, io));
+
+  program.command('prune')
+    .description('apply retention and the disk quota now: remove sessions past retention, then the oldest until the store fits')
+    .addOption(dataOption()).addOption(relayOption()).addOption(tokenOption())
+    .addOption(new Option('--retention-days <days>', 'with --data: keep sessions this many days after their last batch').default(30).argParser(integer(1, 36_500)))
+    .addOption(new Option('--max-disk-bytes <bytes>', 'with --data: the most bytes the store may take (default: its size plus half the free space)').argParser(integer(1, Number.MAX_SAFE_INTEGER)))
+    .addOption(jsonOption())
+    .action((o) => pruneCommand({ ...o, relayOptions: { retentionDays: o.retentionDays, maxDiskBytes: o.maxDiskBytes } }, io));
 
   program.command('stats')
     .description('sessions, events and bytes on disk, in all and per day')

@@ -29,6 +29,8 @@ export interface SourceOptions {
   create?: boolean;
   /** Limits of the relay started on the data folder. */
   limits?: Partial<Limits>;
+  /** Retention and quota of the relay started on the data folder. */
+  relayOptions?: Pick<RelayOptions, 'retentionDays' | 'maxDiskBytes'>;
 }
 
 /** An open source: the REST client, the base URL, and the data folder when local. */
@@ -145,7 +147,7 @@ export async function openSource(o: SourceOptions, io: Io): Promise<Source> {
   const dataDir = path.resolve(o.data);
   if (!o.create && !existsSync(dataDir)) throw dataMissing(dataDir);
   const token = createSecret();
-  const running = await startRelay({ dataDir, token, dashboard: false, allowedOrigins: '*', limits: o.limits }, 0, '127.0.0.1', io);
+  const running = await startRelay({ dataDir, token, dashboard: false, allowedOrigins: '*', limits: o.limits, ...o.relayOptions }, 0, '127.0.0.1', io);
   const baseUrl = `http://127.0.0.1:${running.port}${running.relay.basePath}`;
   return { client: createClient({ baseUrl, token }), baseUrl, token, dataDir, close: running.close };
 }

@@ -38,7 +38,7 @@ describe('sentiero CLI', function () {
   afterEach(() => rm(tmp, { recursive: true, force: true }));
 
   it('prints help for the tool and every command', async () => {
-    for (const cmd of [[], ['serve'], ['import'], ['sessions'], ['erase'], ['stats'], ['doctor'], ['audit'], ['audit', 'verify']]) {
+    for (const cmd of [[], ['serve'], ['import'], ['sessions'], ['erase'], ['prune'], ['stats'], ['doctor'], ['audit'], ['audit', 'verify']]) {
       const r = await cli(...cmd, '--help');
       assert.equal(r.code, ExitCode.OK, cmd.join(' '));
       assert.match(r.out, /^Usage: sentiero/, cmd.join(' '));
@@ -67,6 +67,36 @@ describe('sentiero CLI', function () {
     }
     const json = await cli('sessions', '--data', data, '--json');
     assert.deepEqual(JSON.parse(json.out).error.code, 'SENTIERO_CLI_DATA_MISSING');
+  });
+
+  it('prunes by retention and erases by user and by time range, printing what went', async () => {
+    const store = new LevelStore({ location: data });
+    await store.open();
+    const now = Date.now();
+    const ev = (timestamp: number) => [{ type: 3, timestamp, data: { source: 2 } }];
+    await store.append({ sessionId: 'sess-stale', windowId: 'w', seq: 1, events: ev(now), receivedAt: now - 40 * 86_400_000 });
+    await store.append({ sessionId: 'sess-u1', windowId: 'w', seq: 1, events: ev(now), receivedAt: now, digest: { userIds: ['u1'] } });
+    await store.append({ sessionId: 'sess-2021', windowId: 'w', seq: 1, events: ev(Date.parse('2021-06-01')), receivedAt: now });
+    await store.append({ sessionId: 'sess-kept', windowId: 'w', seq: 1, events: ev(now), receivedAt: now });
+    await store.close();
+
+    const pruned = await cli('prune', '--data', data, '--json');
+    assert.equal(pruned.code, ExitCode.OK, pruned.err);
+    const report = JSON.parse(pruned.out);
+    assert.deepEqual(report.retention.sessionIds, ['sess-stale']);
+    assert.equal(report.retentionDays, 30);
+    assert.ok(report.maxDiskBytes > report.diskBytesAfter);
+    assert.match((await cli('prune', '--data', data, '--retention-days', '3650')).out, /^retention \(3650 days\): erased 0 sessions[\s\S]*on disk: /);
+
+    const byUser = await cli('erase', '--user', 'u1', '--data', data);
+    assert.equal(byUser.code, ExitCode.OK, byUser.err);
+    assert.match(byUser.out, /^erased 1 session \(1 batches, 1 events\), 0 error occurrences, 0 error groups scrubbed\n$/);
+    const byRange = JSON.parse((await cli('erase', '--from', '2021-01-01', '--to', '2021-12-31', '--data', data, '--json')).out);
+    assert.deepEqual(byRange.sessionIds, ['sess-2021']);
+    assert.deepEqual(JSON.parse((await cli('sessions', '--data', data, '--json')).out).map((x: { id: string }) => x.id), ['sess-kept']);
+    for (const argv of [['erase'], ['erase', 'sess-kept', '--user', 'u1'], ['erase', 'a', '--session', 'b'], ['erase', '--from', '1d'], ['erase', '--from', '1d', '--to', '2d'], ['prune', '--retention-days', '0']]) {
+      assert.equal((await cli(...argv, '--data', data)).code, ExitCode.USAGE, argv.join(' '));
+    }
   });
 
   it('imports an rrweb recording, lists, filters, counts and erases it', async () => {

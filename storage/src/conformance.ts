@@ -81,6 +81,11 @@ function everyCall(store: Store): [string, () => Promise<unknown>][] {
     ['sessionErrors', () => store.sessionErrors('s1')],
     ['putSourceMap', () => store.putSourceMap('/app.js', '{}')],
     ['getSourceMap', () => store.getSourceMap('/app.js')],
+    ['eraseSession', () => store.eraseSession('s1')],
+    ['eraseOccurrences', () => store.eraseOccurrences({ userId: 'u1' })],
+    ['oldestSessions', () => store.oldestSessions(10)],
+    ['diskSize', () => store.diskSize()],
+    ['compact', () => store.compact()],
   ];
 }
 
@@ -1078,6 +1083,123 @@ export function runStoreConformance(name: string, factory: () => Store | Promise
           assert.equal(third.prev, page.entries[0]!.hash);
           assert.deepEqual((await again.listTokens()).map((t) => t.name), ['ci']);
           assert.deepEqual(await again.verifyAudit(), { ok: true, entries: 3, problems: [] });
+        });
+      }
+    });
+
+    describe('privacy: users, erasure, oldest sessions and size', () => {
+      it('records the identified users of a session and lists sessions by user', async () => {
+        const store = await opened();
+        await store.append(batch('s1', 'w1', 1, [10], { digest: { userIds: ['alice'] } }));
+        await store.append(batch('s1', 'w1', 2, [20], { digest: { userIds: ['bob', 'alice'] } }));
+        await store.append(batch('s2', 'w1', 1, [30], { digest: { userIds: ['bob'] } }));
+        await store.append(batch('s3', 'w1', 1, [40]));
+        const s1 = await store.getSession('s1');
+        assert.equal(s1?.userId, 'alice', 'the latest identified user');
+        assert.deepEqual(s1?.userIds, ['alice', 'bob']);
+        assert.equal((await store.getSession('s3'))?.userId, undefined);
+        assert.deepEqual((await store.listSessions({ userId: 'bob' })).sessions.map((r) => r.id), ['s2', 's1']);
+        assert.deepEqual((await store.listSessions({ userId: 'alice' })).sessions.map((r) => r.id), ['s1']);
+        assert.deepEqual((await store.listSessions({ userId: 'carol' })).sessions, []);
+        await rejectsWith(store.listSessions({ userId: '' }), StoreErrorCode.INVALID_ARGUMENT, 'empty userId');
+        await rejectsWith(store.append(batch('s4', 'w1', 1, [1], { digest: { userIds: [''] } })), StoreErrorCode.INVALID_ARGUMENT, 'empty user id in a digest');
+      });
+
+      it('keeps at most 16 user ids per session, and always the latest as userId', async () => {
+        const store = await opened();
+        const users = Array.from({ length: 20 }, (_, i) => `user-${i}`);
+        await store.append(batch('s1', 'w1', 1, [10], { digest: { userIds: users } }));
+        const r = await store.getSession('s1');
+        assert.equal(r?.userIds?.length, 16);
+        assert.equal(r?.userId, 'user-19');
+        assert.deepEqual((await store.listSessions({ userId: 'user-19' })).sessions.map((x) => x.id), ['s1']);
+      });
+
+      it('eraseSession removes the session and its occurrences, reports them, and leaves other sessions\' occurrences', async () => {
+        const store = await opened();
+        await store.append(batch('s1', 'w1', 1, [10, 11]));
+        await store.append(batch('s1', 'w2', 1, [12]));
+        await store.append(batch('s2', 'w1', 1, [20]));
+        await store.recordError(occurrence('g1', 15, { sessionId: 's1', user: { email: 'a@shop.test' } }));
+        await store.recordError(occurrence('g1', 16, { sessionId: 's1' }));
+        await store.recordError(occurrence('g2', 17, { sessionId: 's1' }));
+        await store.recordError(occurrence('g1', 25, { sessionId: 's2' }));
+        const report = await store.eraseSession('s1');
+        assert.deepEqual({ ...report, groups: [...(report?.groups ?? [])].sort() }, { batches: 2, events: 3, occurrences: 3, groups: ['g1', 'g2'] });
+        assert.equal(await store.getSession('s1'), undefined);
+        const g1 = await store.getErrorGroup('g1');
+        assert.equal(g1?.count, 3, 'the counts stay');
+        assert.deepEqual(g1?.occurrences.map((o) => o.sessionId), ['s2']);
+        assert.deepEqual((await store.getErrorGroup('g2'))?.occurrences, []);
+        assert.equal(await store.eraseSession('s1'), undefined);
+        assert.equal(await store.eraseSession('never'), undefined);
+      });
+
+      it('deleteSession removes the session\'s occurrences too', async () => {
+        const store = await opened();
+        await store.append(batch('s1', 'w1', 1, [10]));
+        await store.recordError(occurrence('g1', 15, { sessionId: 's1' }));
+        assert.equal(await store.deleteSession('s1'), true);
+        assert.deepEqual((await store.getErrorGroup('g1'))?.occurrences, []);
+      });
+
+      it('eraseOccurrences by user removes the occurrences whose user id, e-mail or username is that user, in every group', async () => {
+        const store = await opened();
+        await store.recordError(occurrence('g1', 10, { user: { id: 'u1' } }));
+        await store.recordError(occurrence('g1', 11, { user: { id: 'u2' } }));
+        await store.recordError(occurrence('g2', 12, { user: { email: 'u1' } }));
+        await store.recordError(occurrence('g3', 13, { user: { username: 'u1' } }));
+        await store.recordError(occurrence('g3', 14));
+        const report = await store.eraseOccurrences({ userId: 'u1' });
+        assert.equal(report.occurrences, 3);
+        assert.deepEqual([...report.groups].sort(), ['g1', 'g2', 'g3']);
+        assert.deepEqual((await store.getErrorGroup('g1'))?.occurrences.map((o) => o.user?.id), ['u2']);
+        assert.equal((await store.getErrorGroup('g3'))?.occurrences.length, 1);
+        assert.deepEqual(await store.eraseOccurrences({ userId: 'u1' }), { occurrences: 0, groups: [] });
+        await rejectsWith(store.eraseOccurrences({} as never), StoreErrorCode.INVALID_ARGUMENT, 'no filter');
+        await rejectsWith(store.eraseOccurrences({ sessionId: 'a b' }), StoreErrorCode.INVALID_ARGUMENT, 'bad session id');
+      });
+
+      it('eraseOccurrences by age removes the occurrences received before a time', async () => {
+        const store = await opened();
+        await store.recordError(occurrence('g1', 10, { receivedAt: 100 }));
+        await store.recordError(occurrence('g1', 20, { receivedAt: 200, sessionId: 's1' }));
+        await store.recordError(occurrence('g2', 30, { receivedAt: 300 }));
+        assert.deepEqual(await store.eraseOccurrences({ receivedBefore: 250 }), { occurrences: 2, groups: ['g1'] });
+        assert.deepEqual((await store.getErrorGroup('g1'))?.occurrences, []);
+        assert.equal((await store.getErrorGroup('g2'))?.occurrences.length, 1);
+      });
+
+      it('oldestSessions lists the sessions that started first, oldest first', async () => {
+        const store = await opened();
+        for (const [id, t] of [['s1', 300], ['s2', 100], ['s3', 200], ['s4', 400]] as const) await store.append(batch(id, 'w1', 1, [t]));
+        assert.deepEqual((await store.oldestSessions(3)).map((r) => r.id), ['s2', 's3', 's1']);
+        assert.deepEqual((await store.oldestSessions(500)).map((r) => r.id), ['s2', 's3', 's1', 's4']);
+        await rejectsWith(store.oldestSessions(0), StoreErrorCode.INVALID_ARGUMENT, 'limit 0');
+      });
+
+      it('diskSize is a byte count that grows as batches are stored, and compact resolves', async () => {
+        const store = await opened();
+        const before = await store.diskSize();
+        assert.ok(Number.isSafeInteger(before) && before >= 0);
+        const big = Array.from({ length: 200 }, (_, i) => ({ type: 3, timestamp: i, data: { text: `${i} ${'lorem ipsum '.repeat(20)}` } }));
+        for (let seq = 1; seq <= 20; seq++) await store.append({ sessionId: 's1', windowId: 'w1', seq, events: big, receivedAt: seq });
+        await store.compact();
+        assert.ok((await store.diskSize()) > before, 'the store grew');
+      });
+
+      if (options.reopen) {
+        const again = options.reopen;
+        it('keeps the identified users across close and reopen', async () => {
+          const store = await opened();
+          await store.append(batch('s1', 'w1', 1, [10], { digest: { userIds: ['alice', 'bob'] } }));
+          await store.close();
+          const next = await again(store);
+          created.push(next);
+          await next.open();
+          const r = await next.getSession('s1');
+          assert.equal(r?.userId, 'bob');
+          assert.deepEqual(r?.userIds, ['alice', 'bob']);
         });
       }
     });

@@ -15,7 +15,7 @@ const COUNTERS = ['startedAt', 'lastEventAt', 'lastReceivedAt', 'eventCount', 'b
 /** Records written before `byteCount` was hold the counters before it only; they read with `byteCount` 0, and the next append writes it. */
 const COUNTERS_WITHOUT_BYTES = COUNTERS.length - 1;
 
-type Info = Pick<SessionRecord, 'windows' | 'meta' | 'pages'>;
+type Info = Pick<SessionRecord, 'windows' | 'meta' | 'pages' | 'userId' | 'userIds'>;
 
 /** The value under `sessions`: the counters. */
 export function countersText(record: SessionRecord): string {
@@ -25,12 +25,15 @@ export function countersText(record: SessionRecord): string {
 /** The value under `session-info`: the windows listed, meta and pages. */
 export function infoText(record: SessionRecord): string {
   const info: Info = { windows: record.windows, meta: record.meta, pages: record.pages };
+  if (record.userId !== undefined) info.userId = record.userId;
+  if (record.userIds !== undefined) info.userIds = record.userIds;
   return JSON.stringify(info);
 }
 
 /** Whether `next` changes what `infoText` holds of `prev` (`applyBatch` only ever appends to the lists, and replaces meta once). */
 export function infoChanged(prev: SessionRecord, next: SessionRecord): boolean {
-  return prev.windows.length !== next.windows.length || prev.pages.length !== next.pages.length || prev.meta !== next.meta;
+  return prev.windows.length !== next.windows.length || prev.pages.length !== next.pages.length || prev.meta !== next.meta ||
+    prev.userId !== next.userId || prev.userIds?.length !== next.userIds?.length;
 }
 
 function corrupt(id: string, cause?: unknown): StoreError {
@@ -73,6 +76,8 @@ export function parseRecord(id: string, counters: string, info: string | undefin
   const rest = json(info, id);
   if (!isInfo(rest)) throw corrupt(id);
   const record = { id, windows: rest.windows, meta: rest.meta, pages: rest.pages } as SessionRecord;
+  if (typeof rest.userId === 'string') record.userId = rest.userId;
+  if (Array.isArray(rest.userIds)) record.userIds = rest.userIds.filter((u): u is string => typeof u === 'string');
   COUNTERS.forEach((k, i) => { record[k] = (value[i] as number | undefined) ?? 0; });
   return { record, legacy: false };
 }

@@ -19,6 +19,7 @@ import {
 import {
   type AuditEntry, type AuditHead, type AuditQuery, type TokenRecord, auditKey, decodeAudit, decodeHead, decodeToken, encodeAudit, encodeHead,
 } from './audit-record.ts';
+import { folderBytes, occurrenceMatches } from './erasure.ts';
 import { StoreError, StoreErrorCode } from './errors.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { PageBuilder, hex, idOfListKey, invertedTime, listKey, lowerBound } from './list.ts';
@@ -28,7 +29,7 @@ import type { ParsedRecord } from './level-record.ts';
 import { SeqSet, applyBatch } from './session-record.ts';
 import { Store } from './store.ts';
 import type {
-  AppendResult, BatchInput, ErrorGroupPage, ErrorGroupQuery, ErrorListQuery, ListQuery, ReadQuery, RecordErrorResult,
+  AppendResult, BatchInput, ErrorGroupPage, ErrorGroupQuery, ErrorListQuery, ListQuery, OccurrenceErasure, OccurrenceFilter, ReadQuery, RecordErrorResult,
   SessionErrorRecord, SessionPage, SessionRecord, StoredBatch, StoredBatchJson, StoreSupports,
 } from './types.ts';
 
@@ -78,6 +79,18 @@ function createLayout(location: string) {
 }
 
 type Layout = ReturnType<typeof createLayout>;
+
+/**
+ * The sublevels whose keys are `<sessionId>!…`, besides the session record and its error
+ * entries: deleting a session deletes every key under its id in each. A per-session record
+ * type (a digest, an export) keyed that way adds its sublevel here and is erased, pruned and
+ * retained with its session.
+ */
+function sessionKeyed(layout: Layout): Layout['windows'][] {
+  // Only keys are read and deleted, so the sublevels' value encodings do not matter here.
+  const keyed = (sublevel: unknown) => sublevel as Layout['windows'];
+  return [layout.windows, keyed(layout.dictionaries), keyed(layout.batches)];
+}
 type LevelBatch = ReturnType<Layout['db']['batch']>;
 
 /** A window as cached: its stored seqs, its place among the session's windows (the order they were first stored), and the `acked` its record holds. */
@@ -531,9 +544,9 @@ export class LevelStore extends Store {
       write.del(id, { sublevel: layout.sessions });
       write.del(id, { sublevel: layout.sessionInfo });
       write.del(listKey(record.startedAt, id), { sublevel: layout.byStart });
-      for await (const key of layout.windows.keys(rangeUnder(id))) write.del(key, { sublevel: layout.windows });
-      for await (const key of layout.dictionaries.keys(rangeUnder(id))) write.del(key, { sublevel: layout.dictionaries });
-      for await (const key of layout.batches.keys(rangeUnder(id))) write.del(key, { sublevel: layout.batches });
+      for (const sublevel of sessionKeyed(layout)) {
+        for await (const key of sublevel.keys(rangeUnder(id))) write.del(key, { sublevel });
+      }
       const entries: SessionErrorRecord[] = [];
       for await (const [key, value] of layout.sessionErrors.iterator(rangeUnder(id))) {
         entries.push(parseEntry(value, key));
@@ -545,6 +558,58 @@ export class LevelStore extends Store {
       for (const entry of entries) await this.#unlinkSession(layout, entry, id);
       return true;
     });
+  }
+
+  // Privacy: erasure, retention and size.
+
+  protected override async _eraseOccurrences(filter: OccurrenceFilter): Promise<OccurrenceErasure> {
+    const layout = this.#db();
+    const groupIds: string[] = [];
+    if ('sessionId' in filter) {
+      for await (const [k, v] of layout.sessionErrors.iterator(rangeUnder(filter.sessionId))) groupIds.push(parseEntry(v, k).groupId);
+    } else {
+      for await (const id of layout.groups.keys()) groupIds.push(id);
+    }
+    const groups: string[] = [];
+    let occurrences = 0;
+    for (const groupId of groupIds) {
+      const removed = await this.#groupLocks.run(groupId, async () => {
+        const write = layout.db.batch();
+        let n = 0;
+        for await (const [k, v] of layout.occurrences.iterator(rangeUnder(groupId))) {
+          if (!occurrenceMatches(parseOccurrence(v, k), filter)) continue;
+          write.del(k, { sublevel: layout.occurrences });
+          n++;
+        }
+        if (n > 0) await write.write();
+        else await write.close();
+        return n;
+      });
+      if (removed === 0) continue;
+      occurrences += removed;
+      groups.push(groupId);
+    }
+    return { occurrences, groups };
+  }
+
+  protected override async _oldestSessions(limit: number): Promise<SessionRecord[]> {
+    const layout = this.#db();
+    const keys = await layout.byStart.keys({ reverse: true, limit }).all();
+    const ids = keys.map(idOfListKey);
+    const records = await Promise.all(ids.map((id) => this.#readRecord(layout, id)));
+    return records.flatMap((r) => (r ? [structuredClone(r)] : []));
+  }
+
+  /** The files of the LevelDB folder. */
+  protected override async _diskSize(): Promise<number> {
+    return folderBytes(this.location);
+  }
+
+  /** Compacts every key, so that LevelDB drops what was deleted and its files shrink. */
+  protected override async _compact(): Promise<void> {
+    // `level` is classic-level in Node, which compacts; its type is the one shared with browser-level, which does not.
+    const db = this.#db().db as unknown as { compactRange(start: string, end: string): Promise<void> };
+    await db.compactRange('\u0000', '\uffff');
   }
 
   /** Takes a deleted session out of one of its groups. */

@@ -57,6 +57,7 @@ export function matchesQuery(record: SessionRecord, query: ListQuery): boolean {
   if (query.from !== undefined && record.lastEventAt < query.from) return false;
   if (query.to !== undefined && record.startedAt > query.to) return false;
   if (query.hasErrors !== undefined && (record.errorCount > 0) !== query.hasErrors) return false;
+  if (query.userId !== undefined && record.userId !== query.userId && !(record.userIds ?? []).includes(query.userId)) return false;
   if (query.minDurationMs !== undefined && record.lastEventAt - record.startedAt < query.minDurationMs) return false;
   if (query.urlContains !== undefined) {
     const needle = query.urlContains.toLowerCase();
@@ -111,4 +112,10 @@ export function pageOf(records: Iterable<SessionRecord>, query: ListQuery): Sess
     if (!builder.offer(key, record)) break;
   }
   return builder.page();
+}
+
+/** The `limit` sessions that started first, oldest first: the listing's order reversed (for backends that keep them all in memory). */
+export function oldestOf(records: Iterable<SessionRecord>, limit: number): SessionRecord[] {
+  const keyed = [...records].map((r) => [listKey(r.startedAt, r.id), r] as const).sort((a, b) => (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0));
+  return keyed.slice(0, limit).map(([, r]) => r);
 }

@@ -7,7 +7,10 @@ import type { ErrorGroup, ErrorGroupDetail, ErrorOccurrence, SettableErrorStatus
 import {
   MAX_OCCURRENCES_KEPT, applyOccurrence, applySessionEntry, applyStatus, byLastSeen, byNewest, errorPageOf, groupSession,
 } from './error-record.ts';
-import type { ErrorGroupPage, ErrorGroupQuery, ErrorListQuery, RecordErrorResult, SessionErrorRecord } from './types.ts';
+import { occurrenceMatches } from './erasure.ts';
+import type {
+  ErrorGroupPage, ErrorGroupQuery, ErrorListQuery, OccurrenceErasure, OccurrenceFilter, RecordErrorResult, SessionErrorRecord,
+} from './types.ts';
 
 const byFirstSeen = (a: SessionErrorRecord, b: SessionErrorRecord): number =>
   a.firstSeen - b.firstSeen || (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0);
@@ -95,6 +98,20 @@ export class MemoryErrors {
       const group = this.#groups.get(groupId);
       if (group) this.#groups.set(groupId, { ...group, sessionCount: Math.max(0, group.sessionCount - 1) });
     }
+  }
+
+  /** Removes the occurrences of a session or of a user (see `Store.eraseOccurrences`). */
+  erase(filter: OccurrenceFilter): OccurrenceErasure {
+    const groups: string[] = [];
+    let occurrences = 0;
+    for (const [groupId, list] of this.#occurrences) {
+      const kept = list.filter((o) => !occurrenceMatches(o, filter));
+      if (kept.length === list.length) continue;
+      occurrences += list.length - kept.length;
+      groups.push(groupId);
+      this.#occurrences.set(groupId, kept);
+    }
+    return { occurrences, groups };
   }
 
   /** Stores a source map. */

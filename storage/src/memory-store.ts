@@ -6,7 +6,7 @@
  */
 import type { ErrorGroup, ErrorGroupDetail, ErrorOccurrence, RecordedEvent, SettableErrorStatus } from '@sentiero/protocol';
 import type { AuditEntry, AuditHead, AuditQuery, TokenRecord } from './audit-record.ts';
-import { pageOf } from './list.ts';
+import { oldestOf, pageOf } from './list.ts';
 import { MemoryAudit } from './memory-audit.ts';
 import { MemoryErrors } from './memory-errors.ts';
 import { batchText, parseBatchText } from './codec.ts';
@@ -14,8 +14,8 @@ import { type Located, batchTime, mergeByTime } from './merge.ts';
 import { SeqSet, applyBatch } from './session-record.ts';
 import { Store } from './store.ts';
 import type {
-  AppendResult, BatchInput, ErrorGroupPage, ErrorGroupQuery, ErrorListQuery, ListQuery, ReadQuery, RecordErrorResult,
-  SessionErrorRecord, SessionPage, SessionRecord, StoredBatch, StoredBatchJson, StoreSupports,
+  AppendResult, BatchInput, ErrorGroupPage, ErrorGroupQuery, ErrorListQuery, ListQuery, OccurrenceErasure, OccurrenceFilter, ReadQuery,
+  RecordErrorResult, SessionErrorRecord, SessionPage, SessionRecord, StoredBatch, StoredBatchJson, StoreSupports,
 } from './types.ts';
 
 interface MemoryWindow {
@@ -99,6 +99,25 @@ export class MemoryStore extends Store {
     const existed = this.#sessions.delete(id);
     if (existed) this.#errors.forgetSession(id);
     return existed;
+  }
+
+  // Privacy: erasure, retention and size.
+
+  protected override async _eraseOccurrences(filter: OccurrenceFilter): Promise<OccurrenceErasure> {
+    return this.#errors.erase(filter);
+  }
+
+  protected override async _oldestSessions(limit: number): Promise<SessionRecord[]> {
+    return oldestOf([...this.#sessions.values()].map((s) => s.record), limit).map((r) => structuredClone(r));
+  }
+
+  /** The bytes of the batches' JSON text held: the figure a quota compares. */
+  protected override async _diskSize(): Promise<number> {
+    let bytes = 0;
+    for (const session of this.#sessions.values()) {
+      for (const window of session.windows.values()) for (const text of window.batches.values()) bytes += Buffer.byteLength(text);
+    }
+    return bytes;
   }
 
   protected override async _recordError(occurrence: ErrorOccurrence): Promise<RecordErrorResult> {

@@ -8,6 +8,9 @@ import type { BatchInput, SessionRecord } from './types.ts';
 /** A session keeps at most this many pages. */
 export const MAX_PAGES = 100;
 
+/** A session record keeps at most this many identified user ids (the first ones; `userId` is always the latest). */
+export const MAX_SESSION_USERS = 16;
+
 /** A session record lists at most this many window ids (the first ones); `windowCount` counts them all. */
 export const MAX_LISTED_WINDOWS = 100;
 
@@ -91,5 +94,10 @@ export function applyBatch(prev: SessionRecord | undefined, batch: BatchInput, n
   record.errorCount += batch.digest?.errors ?? 0;
   record.droppedEvents += batch.digest?.dropped ?? 0;
   record.byteCount += batch.bytes ?? 0;
+  for (const userId of batch.digest?.userIds ?? []) {
+    record.userId = userId;
+    const known = record.userIds ?? [];
+    if (!known.includes(userId) && known.length < MAX_SESSION_USERS) record.userIds = [...known, userId];
+  }
   return record;
 }

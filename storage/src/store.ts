@@ -13,11 +13,11 @@ import { StoreError, StoreErrorCode } from './errors.ts';
 import { batchTime } from './merge.ts';
 import type {
   AppendResult, BatchInput, ErrorGroupOptions, ErrorGroupPage, ErrorGroupQuery, ErrorListOptions, ErrorListQuery, ListOptions,
-  ListQuery, ReadOptions, ReadQuery, RecordErrorResult, SessionErrorRecord, SessionPage, SessionRecord, StoreStatus, StoredBatch, StoredBatchJson,
-  StoreSupports,
+  ListQuery, OccurrenceErasure, OccurrenceFilter, ReadOptions, ReadQuery, RecordErrorResult, SessionErasure, SessionErrorRecord, SessionPage,
+  SessionRecord, StoreStatus, StoredBatch, StoredBatchJson, StoreSupports,
 } from './types.ts';
 import {
-  checkBatch, checkErrorGroupOptions, checkErrorListOptions, checkId, checkListOptions, checkOccurrence, checkReadOptions,
+  checkBatch, checkErrorGroupOptions, checkErrorListOptions, checkId, checkLimit, checkListOptions, checkOccurrence, checkOccurrenceFilter, checkReadOptions,
   checkSettableStatus, checkSourceMapFile, checkSourceMapText, checkTime,
 } from './validate.ts';
 
@@ -214,11 +214,61 @@ export abstract class Store {
     }
   }
 
-  /** Removes the session, its batches, its index entries and its error entries (its groups stay); resolves to whether it existed. */
+  /**
+   * Removes the session, its batches, its index entries, its error entries and its error
+   * occurrences (its groups and their counts stay); resolves to whether it existed.
+   */
   async deleteSession(id: string): Promise<boolean> {
+    return (await this.eraseSession(id)) !== undefined;
+  }
+
+  // Privacy: erasure, retention and size (the relay's relay/src/privacy/*.ts run over these hooks).
+
+  /**
+   * `deleteSession` with a report of what went: the session's batches and events, and its
+   * error occurrences. Undefined when there was no such session (its occurrences, if any, are
+   * removed all the same).
+   */
+  async eraseSession(id: string): Promise<SessionErasure | undefined> {
     this.#assertOpen();
     const sid = checkId(id, 'id');
-    return this.#track('deleteSession', () => this._deleteSession(sid));
+    return this.#track('eraseSession', async () => {
+      const record = await this._getSession(sid);
+      const errors = await this._eraseOccurrences({ sessionId: sid });
+      const existed = await this._deleteSession(sid);
+      if (!existed || !record) return undefined;
+      return { batches: record.batchCount, events: record.eventCount, ...errors };
+    });
+  }
+
+  /**
+   * Removes the error occurrences of a session, those of a user (whose `user.id`, `email` or
+   * `username` is the given id), or those received before a time: the groups keep their
+   * counts and status, and no longer hold those occurrences.
+   */
+  async eraseOccurrences(filter: OccurrenceFilter): Promise<OccurrenceErasure> {
+    this.#assertOpen();
+    const f = checkOccurrenceFilter(filter);
+    return this.#track('eraseOccurrences', () => this._eraseOccurrences(f));
+  }
+
+  /** The `limit` (1–500) sessions that started first, oldest first (ties by id, descending): what a quota prunes first. */
+  async oldestSessions(limit: number): Promise<SessionRecord[]> {
+    this.#assertOpen();
+    const n = checkLimit(limit, 'limit');
+    return this.#track('oldestSessions', () => this._oldestSessions(n));
+  }
+
+  /** How many bytes the store takes: the files of its folder on disk, or what a memory backend holds. */
+  async diskSize(): Promise<number> {
+    this.#assertOpen();
+    return this.#track('diskSize', () => this._diskSize());
+  }
+
+  /** Gives the space of deleted data back (LevelDB compacts its files); a backend with nothing to reclaim does nothing. */
+  async compact(): Promise<void> {
+    this.#assertOpen();
+    return this.#track('compact', () => this._compact());
   }
 
   /**
@@ -388,6 +438,18 @@ export abstract class Store {
    * groups' sessions (`sessionCount` goes down); the groups' counts and occurrences stay.
    */
   protected abstract _deleteSession(id: string): Promise<boolean>;
+
+  /** See `eraseOccurrences`; must not lose a concurrent `recordError` of the same group. */
+  protected abstract _eraseOccurrences(filter: OccurrenceFilter): Promise<OccurrenceErasure>;
+
+  /** See `oldestSessions`. */
+  protected abstract _oldestSessions(limit: number): Promise<SessionRecord[]>;
+
+  /** See `diskSize`. */
+  protected abstract _diskSize(): Promise<number>;
+
+  /** See `compact`. The default does nothing. */
+  protected async _compact(): Promise<void> {}
 
   /** See `recordError`; must not lose concurrent updates of a group or of a session. */
   protected abstract _recordError(occurrence: ErrorOccurrence): Promise<RecordErrorResult>;

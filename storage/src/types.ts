@@ -31,6 +31,8 @@ export interface BatchDigest {
   errors?: number;
   /** Events the recorder reported as lost (gap markers). */
   dropped?: number;
+  /** User ids the page identified in this batch (`sentiero/identify@1`), in order. */
+  userIds?: string[];
 }
 
 /** What `append` did. */
@@ -68,6 +70,10 @@ export interface SessionRecord {
   droppedEvents: number;
   /** The sum of the stored batches' `bytes` (their size as received), so that a per-session byte cap survives a restart. */
   byteCount: number;
+  /** The user the page identified last (`sentiero/identify@1`); absent until it identifies one. */
+  userId?: string;
+  /** Every user the page identified, in order, distinct, the first `MAX_SESSION_USERS` (16) only. */
+  userIds?: string[];
 }
 
 /** One stored batch as read back. */
@@ -103,6 +109,8 @@ export interface ListOptions {
   hasErrors?: boolean;
   /** Only sessions at least this long (lastEventAt − startedAt, ms). */
   minDurationMs?: number;
+  /** Only sessions in which the page identified this user (any of its `userIds`). */
+  userId?: string;
   /** Page size: default 50, at most 500. */
   limit?: number;
   /** The `next` of the previous page. */
@@ -202,4 +210,23 @@ export interface SessionErrorRecord {
   count: number;
   firstSeen: number;
   lastSeen: number;
+}
+
+/** Which error occurrences `eraseOccurrences` removes: those of one session, those of one user (see `eraseOccurrences`), or those received before a time (ms, relay clock). */
+export type OccurrenceFilter = { sessionId: string } | { userId: string } | { receivedBefore: number };
+
+/** What `eraseOccurrences` removed. */
+export interface OccurrenceErasure {
+  /** Occurrences removed. */
+  occurrences: number;
+  /** The groups that lost at least one occurrence (their counts stay; their kept occurrences no longer hold the person's data). */
+  groups: string[];
+}
+
+/** What `eraseSession` removed. */
+export interface SessionErasure extends OccurrenceErasure {
+  /** The session's stored batches. */
+  batches: number;
+  /** The session's events. */
+  events: number;
 }

@@ -7,7 +7,7 @@ import type { ErrorOccurrence, RecordedEvent, SettableErrorStatus } from '@senti
 import { DEFAULT_OCCURRENCES, MAX_GROUP_SESSIONS, MAX_OCCURRENCES_KEPT } from './error-record.ts';
 import { StoreError, StoreErrorCode } from './errors.ts';
 import type {
-  BatchDigest, BatchInput, ErrorGroupQuery, ErrorListOptions, ErrorListQuery, ListOptions, ListQuery, ReadOptions, ReadQuery,
+  BatchDigest, BatchInput, ErrorGroupQuery, ErrorListOptions, ErrorListQuery, ListOptions, ListQuery, OccurrenceFilter, ReadOptions, ReadQuery,
 } from './types.ts';
 
 /** The page size of `listSessions` when none is given. */
@@ -17,6 +17,30 @@ export const MAX_LIST_LIMIT = 500;
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The longest user id a session record keeps. */
+export const MAX_USER_ID_LENGTH = 256;
+
+const isUserId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_USER_ID_LENGTH;
+
+/** Checks the argument of `eraseOccurrences`. */
+export function checkOccurrenceFilter(v: unknown): OccurrenceFilter {
+  if (isObj(v) && v.sessionId !== undefined && v.userId === undefined) return { sessionId: checkId(v.sessionId, 'filter.sessionId') };
+  if (isObj(v) && v.userId !== undefined && v.sessionId === undefined) {
+    if (!isUserId(v.userId)) invalid('filter.userId', `a string of 1 to ${MAX_USER_ID_LENGTH} characters`);
+    return { userId: v.userId };
+  }
+  if (isObj(v) && v.receivedBefore !== undefined && v.sessionId === undefined && v.userId === undefined) {
+    return { receivedBefore: finite(v.receivedBefore, 'filter.receivedBefore') };
+  }
+  return invalid('filter', '{ sessionId }, { userId } or { receivedBefore }');
+}
+
+/** Checks a count of sessions to read. */
+export function checkLimit(v: unknown, path: string): number {
+  if (!Number.isSafeInteger(v) || (v as number) < 1 || (v as number) > MAX_LIST_LIMIT) invalid(path, `an integer from 1 to ${MAX_LIST_LIMIT}`);
+  return v as number;
+}
 
 function invalid(path: string, expected: string): never {
   throw new StoreError(StoreErrorCode.INVALID_ARGUMENT, `${path} must be ${expected}`);
@@ -55,6 +79,10 @@ function checkDigest(v: unknown, path: string): BatchDigest {
   }
   if (v.errors !== undefined) digest.errors = count(v.errors, `${path}.errors`);
   if (v.dropped !== undefined) digest.dropped = count(v.dropped, `${path}.dropped`);
+  if (v.userIds !== undefined) {
+    if (!Array.isArray(v.userIds) || !v.userIds.every(isUserId)) invalid(`${path}.userIds`, `an array of strings of 1 to ${MAX_USER_ID_LENGTH} characters`);
+    digest.userIds = [...(v.userIds as string[])];
+  }
   return digest;
 }
 
@@ -102,6 +130,10 @@ export function checkListOptions(v: unknown): ListQuery {
   if (o.hasErrors !== undefined) {
     if (typeof o.hasErrors !== 'boolean') invalid('options.hasErrors', 'a boolean');
     query.hasErrors = o.hasErrors;
+  }
+  if (o.userId !== undefined) {
+    if (!isUserId(o.userId)) invalid('options.userId', `a string of 1 to ${MAX_USER_ID_LENGTH} characters`);
+    query.userId = o.userId;
   }
   if (o.minDurationMs !== undefined) {
     const ms = finite(o.minDurationMs, 'options.minDurationMs');

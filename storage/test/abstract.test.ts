@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { Store, StoreError, StoreErrorCode } from '@sentiero/storage';
 import type { ErrorGroup, ErrorGroupDetail, ErrorOccurrence, SettableErrorStatus } from '@sentiero/protocol';
 import type {
-  AppendResult, BatchInput, ErrorGroupPage, ErrorGroupQuery, ErrorListQuery, ListQuery, ReadQuery, RecordErrorResult,
+  AppendResult, BatchInput, ErrorGroupPage, ErrorGroupQuery, ErrorListQuery, ListQuery, OccurrenceErasure, OccurrenceFilter, ReadQuery, RecordErrorResult,
   SessionErrorRecord, SessionPage, SessionRecord, StoredBatch, StoreSupports, TokenRecord,
 } from '@sentiero/storage';
 import { runStoreConformance } from '@sentiero/storage/conformance';
-import { pageOf } from '../src/list.ts';
+import { oldestOf, pageOf } from '../src/list.ts';
 import type { AuditEntry, AuditHead, AuditQuery } from '../src/audit-record.ts';
 import { MemoryAudit } from '../src/memory-audit.ts';
 import { MemoryErrors } from '../src/memory-errors.ts';
@@ -110,6 +110,21 @@ class TinyStore extends Store {
     const existed = this.#sessions.delete(id);
     if (existed) this.#errors.forgetSession(id);
     return existed;
+  }
+
+  protected override async _eraseOccurrences(filter: OccurrenceFilter): Promise<OccurrenceErasure> {
+    await this.#hook('eraseOccurrences');
+    return this.#errors.erase(filter);
+  }
+
+  protected override async _oldestSessions(limit: number): Promise<SessionRecord[]> {
+    await this.#hook('oldestSessions');
+    return structuredClone(oldestOf([...this.#sessions.values()].map((s) => s.record), limit));
+  }
+
+  protected override async _diskSize(): Promise<number> {
+    await this.#hook('diskSize');
+    return this.#sessions.size;
   }
 
   protected override async _recordError(occurrence: ErrorOccurrence): Promise<RecordErrorResult> {

@@ -25,10 +25,12 @@ export interface ListFilters {
   liveOnly: boolean;
   /** Only sessions at least this long, in ms (0 for any). */
   minDurationMs: number;
+  /** Only sessions in which the page identified this user ('' for any). */
+  user: string;
 }
 
 /** The filters of a fresh list: everything from all time. */
-export const DEFAULT_FILTERS: Readonly<ListFilters> = Object.freeze({ range: 'all', url: '', errorsOnly: false, liveOnly: false, minDurationMs: 0 });
+export const DEFAULT_FILTERS: Readonly<ListFilters> = Object.freeze({ range: 'all', url: '', errorsOnly: false, liveOnly: false, minDurationMs: 0, user: '' });
 
 /** Minimum durations offered by the list, in ms. */
 export const MIN_DURATIONS = [0, 10_000, 60_000, 300_000] as const;
@@ -46,6 +48,8 @@ export function toQuery(f: ListFilters, now: number, cursor?: string, limit = PA
   if (f.errorsOnly) q.hasErrors = true;
   if (f.liveOnly) q.live = true;
   if (f.minDurationMs > 0) q.minDuration = f.minDurationMs;
+  const user = f.user.trim();
+  if (user) q.user = user;
   if (cursor) q.cursor = cursor;
   return q;
 }
@@ -59,10 +63,11 @@ export function matchesFilters(s: SessionSummary, f: ListFilters, now: number): 
   if (f.errorsOnly && !(s.errorCount > 0)) return false;
   if (f.liveOnly && !s.live) return false;
   if (f.minDurationMs > 0 && s.lastEventAt - s.startedAt < f.minDurationMs) return false;
+  if (f.user.trim() && s.userId !== f.user.trim()) return false;
   return true;
 }
 
 /** Whether any filter differs from the default. */
 export function isFiltered(f: ListFilters): boolean {
-  return f.range !== DEFAULT_FILTERS.range || f.url.trim() !== '' || f.errorsOnly || f.liveOnly || f.minDurationMs > 0;
+  return f.range !== DEFAULT_FILTERS.range || f.url.trim() !== '' || f.errorsOnly || f.liveOnly || f.minDurationMs > 0 || f.user.trim() !== '';
 }

@@ -85,6 +85,7 @@ export function parseRoute(text: string): Route {
   filters.liveOnly = query.get('live') === '1';
   const min = Number(query.get('min'));
   if (Number.isFinite(min) && min > 0) filters.minDurationMs = Math.floor(min);
+  filters.user = (query.get('user') ?? '').slice(0, 256);
   return { view: 'list', filters };
 }
 
@@ -110,6 +111,7 @@ export function formatRoute(route: Route): string {
   if (f.errorsOnly) q.set('errors', '1');
   if (f.liveOnly) q.set('live', '1');
   if (f.minDurationMs > 0) q.set('min', String(f.minDurationMs));
+  if (f.user.trim()) q.set('user', f.user.trim());
   const qs = q.toString();
   return `#/sessions${qs ? `?${qs}` : ''}`;
 }

@@ -31,7 +31,7 @@ describe('viewer: routes', () => {
 
   it('keeps list filters in the query and drops defaults', () => {
     const r = parseRoute('#/sessions?range=24h&url=%2Fcheckout&errors=1&live=1&min=60000');
-    assert.deepEqual(r, { view: 'list', filters: { range: '24h', url: '/checkout', errorsOnly: true, liveOnly: true, minDurationMs: 60000 } });
+    assert.deepEqual(r, { view: 'list', filters: { range: '24h', url: '/checkout', errorsOnly: true, liveOnly: true, minDurationMs: 60000, user: '' } });
     assert.equal(formatRoute(r), '#/sessions?range=24h&url=%2Fcheckout&errors=1&live=1&min=60000');
     assert.equal(formatRoute({ view: 'list', filters: { ...DEFAULT_FILTERS } }), '#/sessions');
     assert.equal(parseRoute('#/sessions?range=forever').view === 'list' && (parseRoute('#/sessions?range=forever') as { filters: { range: string } }).filters.range, 'all');
@@ -52,8 +52,8 @@ describe('viewer: filters', () => {
 
   it('turns filters into the REST query', () => {
     assert.deepEqual(toQuery(DEFAULT_FILTERS, now), { limit: 50 });
-    assert.deepEqual(toQuery({ range: '1h', url: ' checkout ', errorsOnly: true, liveOnly: true, minDurationMs: 10_000 }, now, 'CUR', 20),
-      { limit: 20, from: now - 3_600_000, url: 'checkout', hasErrors: true, live: true, minDuration: 10_000, cursor: 'CUR' });
+    assert.deepEqual(toQuery({ range: '1h', url: ' checkout ', errorsOnly: true, liveOnly: true, minDurationMs: 10_000, user: ' u-1 ' }, now, 'CUR', 20),
+      { limit: 20, from: now - 3_600_000, url: 'checkout', hasErrors: true, live: true, minDuration: 10_000, user: 'u-1', cursor: 'CUR' });
   });
 
   it('applies the same filters to sessions that arrive on the live feed', () => {
@@ -65,6 +65,8 @@ describe('viewer: filters', () => {
     assert.ok(!matchesFilters(s({}), { ...DEFAULT_FILTERS, liveOnly: true }, now));
     assert.ok(!matchesFilters(s({}), { ...DEFAULT_FILTERS, minDurationMs: 61_000 }, now));
     assert.ok(!matchesFilters(s({ lastEventAt: now - 2 * 3_600_000 }), { ...DEFAULT_FILTERS, range: '1h' }, now));
+    assert.ok(!matchesFilters(s({}), { ...DEFAULT_FILTERS, user: 'u-1' }, now));
+    assert.ok(matchesFilters(s({ userId: 'u-1' }), { ...DEFAULT_FILTERS, user: 'u-1' }, now));
   });
 });
 

@@ -8,6 +8,7 @@ import type { ViewerContext } from './context.ts';
 import { ErrorGroupView, ErrorList } from './errors.ts';
 import { Icon } from './icons.ts';
 import { SessionList } from './list.ts';
+import { StorageFigure } from './privacy.ts';
 import { SessionView } from './session-view.ts';
 import { ViewsNav } from './views-nav.ts';
 
@@ -31,6 +32,7 @@ export function App({ ctx, route, onController }: AppProps) {
         </a>
         <${ViewsNav} ctx=${ctx} sessionsOn=${sessionsOn} />
         <span class="sv-top-sep"></span>
+        <${StorageFigure} ctx=${ctx} />
         <span class=${`sv-conn is-${ctx.connection}`} data-connection=${ctx.connection}><i></i>${CONNECTION_TEXT[ctx.connection]}</span>
         ${ctx.capabilities.has(HostCapability.SIGN_OUT) ? html`<button type="button" class="sv-link-btn sv-signout" onClick=${() => ctx.post({ t: 'sign-out' })}>Sign out</button>` : ''}
       </header>` : ''}

@@ -2,12 +2,13 @@
 import type { SessionSummary } from '@sentiero/protocol';
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { type ListFilters, MIN_DURATIONS, TimeRange, type TimeRangeKey, isFiltered, matchesFilters, toQuery } from '../filters.ts';
+import { DEFAULT_FILTERS, type ListFilters, MIN_DURATIONS, TimeRange, type TimeRangeKey, isFiltered, matchesFilters, toQuery } from '../filters.ts';
 import { formatAgo, formatDuration, formatWhen, shortUrl, urlHost } from '../format.ts';
 import { describeClient } from '../ua.ts';
 import type { ViewerContext } from './context.ts';
 import { ViewsNav } from './views-nav.ts';
 import { Icon } from './icons.ts';
+import { EraseUser } from './privacy.ts';
 import { useTick } from './use-tick.ts';
 
 const RANGE_LABELS: Record<TimeRangeKey, string> = { '1h': 'Last hour', '24h': 'Last 24 hours', '7d': 'Last 7 days', '30d': 'Last 30 days', all: 'All time' };
@@ -51,7 +52,7 @@ export function SessionList({ ctx, filters }: { ctx: ViewerContext; filters: Lis
       },
     );
     return () => { cancelled = true; };
-  }, [ctx.generation, filters.range, filters.url, filters.errorsOnly, filters.liveOnly, filters.minDurationMs]);
+  }, [ctx.generation, filters.range, filters.url, filters.errorsOnly, filters.liveOnly, filters.minDurationMs, filters.user]);
 
   useEffect(() => ctx.watch().onSession(
     (s) => setState((st) => {
@@ -98,6 +99,8 @@ export function SessionList({ ctx, filters }: { ctx: ViewerContext; filters: Lis
             onInput=${(e: Event) => setUrlText((e.target as HTMLInputElement).value)}
             onChange=${(e: Event) => setFilters({ url: (e.target as HTMLInputElement).value })} />
         </label>
+        <input class="sv-field sv-user" type="search" name="user" placeholder="User id…" value=${filters.user} aria-label="Identified user"
+          onChange=${(e: Event) => setFilters({ user: (e.target as HTMLInputElement).value })} />
         <select class="sv-select" name="range" aria-label="Time range" value=${filters.range}
           onChange=${(e: Event) => setFilters({ range: (e.target as HTMLSelectElement).value as TimeRangeKey })}>
           ${(Object.keys(TimeRange) as TimeRangeKey[]).map((k) => html`<option value=${k}>${RANGE_LABELS[k]}</option>`)}
@@ -114,8 +117,9 @@ export function SessionList({ ctx, filters }: { ctx: ViewerContext; filters: Lis
           <input type="checkbox" name="live" checked=${filters.liveOnly} onChange=${(e: Event) => setFilters({ liveOnly: (e.target as HTMLInputElement).checked })} />
           Live only
         </label>
-        ${isFiltered(filters) ? html`<button type="button" class="sv-link-btn" onClick=${() => { setUrlText(''); ctx.navigate({ view: 'list', filters: { range: 'all', url: '', errorsOnly: false, liveOnly: false, minDurationMs: 0 } }); }}>Clear filters</button>` : ''}
+        ${isFiltered(filters) ? html`<button type="button" class="sv-link-btn" onClick=${() => { setUrlText(''); ctx.navigate({ view: 'list', filters: { ...DEFAULT_FILTERS } }); }}>Clear filters</button>` : ''}
       </form>
+      <${EraseUser} ctx=${ctx} />
       ${state.error ? html`<div class="sv-banner is-error" role="alert">Could not load the sessions: ${state.error}</div>` : ''}
       <div class="sv-table" role="table" aria-label="Sessions">
         <div class="sv-tr sv-th" role="row">

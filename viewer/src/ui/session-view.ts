@@ -2,6 +2,7 @@
 import { html } from 'htm/preact';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { isFailedRequest } from '../capture-log.ts';
+import { DEFAULT_FILTERS } from '../filters.ts';
 import { formatClock, formatDuration, formatLag, formatWhen, shortUrl } from '../format.ts';
 import { HostCapability } from '../host.ts';
 import { MarkerKind } from '../markers.ts';
@@ -13,6 +14,7 @@ import { ConsolePane } from './console-pane.ts';
 import type { ViewerContext } from './context.ts';
 import { Icon } from './icons.ts';
 import { NetworkPane } from './network-pane.ts';
+import { EraseSession } from './privacy.ts';
 import { Timeline } from './timeline.ts';
 
 /** The panes beside the replay. */
@@ -158,7 +160,7 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
       data-window=${s?.windowId ?? ''} data-speed=${String(s?.speed ?? 1)} data-skip=${String(s?.skipInactive ?? true)} data-recording=${String(!!s?.recording)}
       data-lag=${s?.lag ? String(Math.round(s.lag.p50)) : ''} data-frame=${String(!!s?.hasFrame)} data-seeking=${String(!!s?.seeking)} data-loading=${String(s?.loading ?? true)}>
       <header class="sv-session-head">
-        <button type="button" class="sv-back" onClick=${() => ctx.navigate({ view: 'list', filters: { range: 'all', url: '', errorsOnly: false, liveOnly: false, minDurationMs: 0 } })}>${Icon.back()} Sessions</button>
+        <button type="button" class="sv-back" onClick=${() => ctx.navigate({ view: 'list', filters: { ...DEFAULT_FILTERS } })}>${Icon.back()} Sessions</button>
         <div class="sv-title">
           <h1 class="sv-h1" title=${summary?.url ?? ''}>${s?.title || (summary ? shortUrl(summary.url) || '(no URL)' : 'Session')}</h1>
           ${summary ? html`
@@ -175,6 +177,7 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
         <div class="sv-actions">
           <button type="button" class="sv-btn" onClick=${copyLink} disabled=${!s?.hasFrame} data-action="copy-link" title="Copy link at this moment">${copied ? Icon.check() : Icon.link()} <span class="sv-copy-text">${copied ? 'Link copied' : 'Copy link at this moment'}</span></button>
           <button type="button" class="sv-icon-btn" onClick=${() => setHelp(true)} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">${Icon.help()}</button>
+          <${EraseSession} ctx=${ctx} sessionId=${sessionId} />
         </div>
       </header>
       ${copied ? html`<output class="sv-copied" data-link=${copied}>${copied}</output>` : ''}
