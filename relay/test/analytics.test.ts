@@ -161,7 +161,7 @@ describe('relay analytics routes', () => {
     await get(t, `/api/analytics/overview?segment=${seg.id}`, 400);
   });
 
-  it('answers bad parameters with SENTIERO_INVALID_QUERY and reads without a token with 401', async () => {
+  it('answers bad parameters with SENTIERO_INVALID_QUERY, and every route without the viewer token with 401', async () => {
     const bad: [string, unknown?][] = [
       ['/api/analytics/overview?from=yesterday'], [`/api/analytics/pages?from=${T + 1}&to=${T}`], ['/api/analytics/heatmap?kind=click'],
       ['/api/analytics/heatmap?url=https://shop.test/&kind=hover'], ['/api/analytics/overview?segment=nope'],
@@ -174,11 +174,21 @@ describe('relay analytics routes', () => {
       assert.equal(res.status, 400, p);
       assert.equal(((await res.json()) as { code: string }).code, ErrorCode.INVALID_QUERY, `${p} ${JSON.stringify(body)}`);
     }
-    for (const p of ['/api/analytics/overview', '/api/analytics/frustration', '/api/segments']) {
-      const res = await t.api(p, { token: null });
-      assert.equal(res.status, 401, p);
-      assert.equal(((await res.json()) as { code: string }).code, ErrorCode.UNAUTHORIZED);
+    const seg = await post<Segment>(t, '/api/segments', { name: 'auth', filter: {} }, 201);
+    const routes: [string, string][] = [
+      ...['overview', 'pages', 'frustration', 'forms', 'heatmap?url=https://shop.test/'].map((n): [string, string] => ['GET', `/api/analytics/${n}`]),
+      ['POST', '/api/analytics/funnel'], ['GET', '/api/segments'], ['POST', '/api/segments'], ['GET', `/api/segments/${seg.id}`],
+      ['PUT', `/api/segments/${seg.id}`], ['DELETE', `/api/segments/${seg.id}`],
+    ];
+    for (const [method, p] of routes) {
+      for (const token of [null, 'wrong-token-0123456789abcdef', 'test_ingest_key_0123456789']) {
+        const res = await t.api(p, { method, token, body: method === 'GET' || method === 'DELETE' ? undefined : JSON.stringify({ name: 'x', filter: {}, steps: [{ url: '/' }] }) });
+        assert.equal(res.status, 401, `${method} ${p} with ${token}`);
+        assert.equal(((await res.json()) as { code: string }).code, ErrorCode.UNAUTHORIZED);
+      }
     }
+    assert.equal((await get<Segment>(t, `/api/segments/${seg.id}`)).name, 'auth', 'nothing changed without the token');
+    assert.equal((await t.api(`/api/segments/${seg.id}`, { method: 'DELETE' })).status, 204);
     assert.equal((await t.api('/api/analytics/overview', { method: 'POST' })).status, 405);
     assert.equal((await t.api('/api/analytics/nothing')).status, 404);
   });
