@@ -7,3 +7,4 @@ export * from './client.ts';
 export * from './error-groups.ts';
 export * from './capture.ts';
 export * from './privacy.ts';
+export * from './analytics.ts';

@@ -19,6 +19,7 @@ import { ingestOne, metaFromRequest } from './ingest.ts';
 import { KeyedRateLimiter } from './rate-limit.ts';
 import { createErrorRoutes } from './error-routes.ts';
 import { createPrivacyRoutes } from './privacy/routes.ts';
+import { createAnalyticsRoutes } from './analytics-routes.ts';
 import { type HttpContext, pathSegment, sendError, sendJson } from './respond.ts';
 
 const require = createRequire(import.meta.url);
@@ -159,6 +160,7 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
   const errorRoutes = createErrorRoutes(ctx);
   const accessRoutes = createAccessRoutes(ctx);
   const privacyRoutes = createPrivacyRoutes(ctx.privacy, ctx.pruner, (req, action, target) => ctx.audit(req, action, target));
+  const analyticsRoutes = createAnalyticsRoutes(ctx);
   const apiCors = (req: IncomingMessage): Record<string, string> =>
     req.headers.origin ? { 'access-control-allow-origin': '*', vary: 'origin' } : {};
 
@@ -263,7 +265,7 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
         const cors = apiCors(req);
         if (method === 'OPTIONS') {
           res.writeHead(204, {
-            ...cors, 'access-control-allow-methods': 'GET, DELETE, POST, PATCH', 'access-control-allow-headers': 'authorization, content-type',
+            ...cors, 'access-control-allow-methods': 'GET, DELETE, POST, PATCH, PUT', 'access-control-allow-headers': 'authorization, content-type',
             'access-control-max-age': '600',
           });
           { res.end(); return; }
@@ -280,6 +282,7 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
         const parts = pathname.slice('/api/'.length).split('/');
         if (await accessRoutes.api(req, res, parts, query, cors)) return;
         if (await errorRoutes.api(req, res, parts, query, cors)) return;
+        if (await analyticsRoutes.api(req, res, parts, query, cors)) return;
         // Privacy operations: erase and prune (admin, audited), storage figures.
         if (await privacyRoutes.api(req, res, parts, cors)) return;
         if (parts[0] === 'sessions') {

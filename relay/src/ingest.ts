@@ -11,6 +11,7 @@ import {
   parseJson, validateIngestClientMessage,
 } from '@sentiero/protocol';
 import type { AppendResult, Store } from '@sentiero/storage';
+import type { Analytics } from './analytics/service.ts';
 import type { IngestBudget } from './backpressure.ts';
 import { digestBatch } from './digest.ts';
 import { RelayError } from './errors.ts';
@@ -41,6 +42,8 @@ export interface IngestContext {
   budget: IngestBudget;
   /** The sanitizers every batch goes through before it is stored or shown. */
   sanitize: SanitizerChain;
+  /** Session digests, derived after each newly stored batch (undefined when analytics is off). */
+  analytics: Analytics | undefined;
 }
 
 /** One validated batch to ingest, from either transport. */
@@ -142,6 +145,7 @@ function publish(hub: Hub, { sessionId, windowId, seq, events }: IngestItem): vo
 
 async function fanOut(ctx: IngestContext, item: IngestItem, occurrences: readonly ErrorOccurrence[]): Promise<void> {
   publish(ctx.hub, item);
+  ctx.analytics?.observe({ sessionId: item.sessionId, windowId: item.windowId, events: item.events, userAgent: item.meta?.userAgent });
   for (const occ of occurrences) {
     // The events are durable; an occurrence that cannot be recorded is logged, not a reason to refuse the batch.
     await ctx.errors.record(occ).catch((err: unknown) => ctx.options.logger.error(`recording an error of ${item.sessionId} failed: ${describe(err)}`));

@@ -83,6 +83,11 @@ export interface RelayOptions {
    * brings its bus along without this option.
    */
   redis?: RedisOptions;
+  // Analytics (docs/analytics.md)
+  /** Whether to derive a digest per session at ingest and answer `<base>/api/analytics/…`. Default true (needs a store with `supports.analytics`). */
+  analytics?: boolean;
+  /** How often changed digests are written and become visible to analytics queries, in ms. Default 2000. */
+  analyticsFlushMs?: number;
 }
 
 /** Where the relay's Redis is (the `redis` option). */
@@ -135,6 +140,8 @@ export interface ResolvedOptions {
   retentionDays: number;
   maxDiskBytes: number | undefined;
   pruneIntervalMs: number;
+  analytics: boolean;
+  analyticsFlushMs: number;
 }
 
 /** Days a session is kept after its last batch when `retentionDays` is not given. */
@@ -175,6 +182,11 @@ function resolveTokens(token: string, given: unknown): HashedToken[] {
     out.push({ name: t.name, role: t.role, hash: t.hash?.toLowerCase() ?? hashToken(t.token!) });
   }
   return out;
+}
+
+function checkBoolean(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new TypeError(`The "${name}" option must be true or false; got ${String(value)}`);
+  return value;
 }
 
 /** Merges the defaults into `options` and checks them; a wrong value throws a `TypeError` that names it. */
@@ -261,6 +273,8 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
     retentionDays,
     maxDiskBytes: options.maxDiskBytes === undefined ? undefined : positiveInteger('maxDiskBytes', options.maxDiskBytes),
     pruneIntervalMs: options.pruneIntervalMs === undefined ? DEFAULT_PRUNE_INTERVAL_MS : positiveInteger('pruneIntervalMs', options.pruneIntervalMs),
+    analytics: options.analytics === undefined ? true : checkBoolean('analytics', options.analytics),
+    analyticsFlushMs: options.analyticsFlushMs === undefined ? 2000 : positiveInteger('analyticsFlushMs', options.analyticsFlushMs),
   };
 }
 

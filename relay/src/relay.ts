@@ -12,6 +12,7 @@ import {
 } from '@sentiero/protocol';
 import { LevelStore, REDIS_STORE_DEFAULTS, RedisStore, type Store } from '@sentiero/storage';
 import { Access } from './access.ts';
+import { Analytics } from './analytics/service.ts';
 import { Auditor, addressOf } from './audit.ts';
 import { originAllowed } from './auth.ts';
 import { IngestBudget } from './backpressure.ts';
@@ -177,10 +178,15 @@ export function createRelay(options: RelayOptions = {}): Relay {
   const sanitize = new SanitizerChain(opts.sanitizers, opts.logger);
   const errors = new ErrorTracker({ store, hub, sourceMaps, logger: opts.logger, changed: (id) => changed(id), sanitize });
 
+  let analytics: Analytics | undefined;
+  if (opts.analytics && !store.supports.analytics) opts.logger.warn('analytics is off: the store keeps no digests (supports.analytics)');
+  else if (opts.analytics) analytics = new Analytics({ store, logger: opts.logger, flushMs: opts.analyticsFlushMs }, ready);
+
   const privacy: PrivacyContext = {
     store,
     logger: opts.logger,
     forgotten(id) {
+      analytics?.forget(id);
       bounds.forget(id);
       hub.forget(id);
       for (const l of hub.feed) l.deleted(id);
@@ -198,6 +204,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
 
   const ctx = {
     options: opts,
+    analytics,
     store,
     hub,
     inflight,
@@ -401,6 +408,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
         await pruner.running?.catch(() => undefined);
         await ready.catch(() => undefined);
         while (inflight.size) await Promise.allSettled([...inflight]);
+        await analytics?.close();
         hub.close();
         ingestWss.close();
         watchWss.close();

@@ -14,3 +14,4 @@ export {
   AUDIT_GENESIS, DEFAULT_AUDIT_LIMIT, MAX_AUDIT_LIMIT, auditHash,
   type AuditEntry, type AuditInput, type AuditPage, type AuditProblem, type AuditReadOptions, type AuditVerdict, type Role, type TokenRecord,
 } from './audit-record.ts';
+export type { DigestScanOptions } from './digest-record.ts';
