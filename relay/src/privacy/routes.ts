@@ -2,8 +2,9 @@
  * The privacy routes: `POST <base>/api/erase` and `POST <base>/api/prune` (admin, audited),
  * `GET <base>/api/storage` (any token).
  */
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ErrorCode, parseJson, validateEraseRequest } from '@sentiero/protocol';
+import { type EraseRequest, ErrorCode, parseJson, validateEraseRequest } from '@sentiero/protocol';
 import type { AuditAction } from '../audit.ts';
 import { requireRole } from '../auth.ts';
 import { readBodyBytes } from '../body.ts';
@@ -14,6 +15,17 @@ import type { Pruner } from './retention.ts';
 
 /** The largest erase request body. */
 const MAX_ERASE_BODY = 4096;
+
+/**
+ * How an erasure is named in the audit log: a session by its id (random, pointing at nothing
+ * once erased), a time range by its bounds, a user only by a SHA-256 prefix of the id (the
+ * log is append-only, so it must not keep the identifier the erasure was asked to remove).
+ */
+export function erasureTarget(request: EraseRequest): string {
+  if ('sessionId' in request) return `session:${request.sessionId}`;
+  if ('userId' in request) return `user:sha256:${createHash('sha256').update(request.userId).digest('hex').slice(0, 16)}`;
+  return `range:${request.from}-${request.to}`;
+}
 
 /** Creates the privacy routes; `api` returns false for any other path. */
 export function createPrivacyRoutes(
@@ -41,7 +53,7 @@ export function createPrivacyRoutes(
       if (!parsed.ok) throw new RelayError(parsed.code, parsed.message);
       const checked = validateEraseRequest(parsed.value);
       if (!checked.ok) throw new RelayError(checked.code, checked.message);
-      await audit(req, 'erase', JSON.stringify(checked.value));
+      await audit(req, 'erase', erasureTarget(checked.value));
       sendJson(res, 200, await erase(ctx, checked.value), cors);
       return true;
     },
