@@ -160,6 +160,19 @@ describe('recorder: product analytics (real Chromium)', () => {
       await call('optOut');
       assert.equal(await page.evaluate(() => localStorage.getItem('sentiero:identify')), null);
     });
+
+    it('does not carry the identity into the next session', async () => {
+      const a = await open({ sessionTimeoutMs: 1000 });
+      await call('identify', 'user-9');
+      await until(a, CustomTag.IDENTIFY, 1, 'the identity');
+      await page.waitForTimeout(1500);
+      await page.mouse.move(50, 50);
+      await page.keyboard.press('Tab');
+      const b = await waitFor(() => h.connections.find((c) => c.hello && c.hello.sessionId !== a.sessionId)?.hello, { what: 'the next session' });
+      await until(b, CustomTag.PAGE, 1, 'the next session\'s page event');
+      await settled();
+      assert.deepEqual(of(b, CustomTag.IDENTIFY), [], 'a new session starts unidentified');
+    });
   });
 
   describe('Web Vitals', () => {
