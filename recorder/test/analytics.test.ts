@@ -18,6 +18,7 @@ const ANALYTICS_PAGE = TEST_PAGE.replace('<div id="grow"></div>', `<div id="grow
   </form>
   <div data-rr-block><button id="blocked-btn" data-sentiero-track="secret-track">SECRET-LABEL-1</button></div>
   <button id="masked-btn"><span data-rr-mask>MASKED-LABEL-2</span></button>
+  <label for="email" id="email-label">Email address</label>
   <a id="link" href="#here" aria-label="Go there">x</a>
   <img id="img" alt="A cat" width="20" height="20" src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">
   <div id="tall"></div>
@@ -159,6 +160,19 @@ describe('recorder: product analytics (real Chromium)', () => {
       assert.deepEqual(of(hello, CustomTag.IDENTIFY).at(-1), { userId: '7' });
       await call('optOut');
       assert.equal(await page.evaluate(() => localStorage.getItem('sentiero:identify')), null);
+    });
+
+    it('does not carry the identity into the next session', async () => {
+      const a = await open({ sessionTimeoutMs: 1000 });
+      await call('identify', 'user-9');
+      await until(a, CustomTag.IDENTIFY, 1, 'the identity');
+      await page.waitForTimeout(1500);
+      await page.mouse.move(50, 50);
+      await page.keyboard.press('Tab');
+      const b = await waitFor(() => h.connections.find((c) => c.hello && c.hello.sessionId !== a.sessionId)?.hello, { what: 'the next session' });
+      await until(b, CustomTag.PAGE, 1, 'the next session\'s page event');
+      await settled();
+      assert.deepEqual(of(b, CustomTag.IDENTIFY), [], 'a new session starts unidentified');
     });
   });
 
@@ -305,11 +319,12 @@ describe('recorder: product analytics (real Chromium)', () => {
       await page.click('#masked-btn');
       await page.click('#blocked-btn', { force: true });
       await page.click('#email');
+      await page.click('#email-label');
       await page.focus('#buy');
       await page.keyboard.press('Enter');
-      const clicks = await until(hello, CustomTag.CLICK, 9, 'nine clicks');
+      const clicks = await until(hello, CustomTag.CLICK, 10, 'ten clicks');
       await settled();
-      assert.equal(of(hello, CustomTag.CLICK).length, 9);
+      assert.equal(of(hello, CustomTag.CLICK).length, 10, 'one event per click (a label\'s click passed on to its field is not one)');
       const base = `${h.origin}/analytics${pageQuery()}`;
       const dh = await page.evaluate(() => document.documentElement.scrollHeight);
       for (const c of clicks) {
@@ -329,10 +344,11 @@ describe('recorder: product analytics (real Chromium)', () => {
         ['#masked-btn', ''],
         [clicks[6].selector, ''],
         ['#email', ''],
+        ['#email-label', 'Email address'],
         ['#buy', 'Buy now'],
       ]);
       const found = await page.evaluate((sels) => sels.map((sel) => document.querySelector(sel)?.textContent?.trim().slice(0, 10)), clicks.map((c) => c.selector as string));
-      assert.deepEqual(found, ['Buy now', 'Tested', 'two', 'x', '', 'MASKED-LAB', 'SECRET-LAB', '', 'Buy now'], 'each selector finds the element clicked');
+      assert.deepEqual(found, ['Buy now', 'Tested', 'two', 'x', '', 'MASKED-LAB', 'SECRET-LAB', '', 'Email addr', 'Buy now'], 'each selector finds the element clicked');
       assert.match(clicks[6].selector as string, /^body > div:nth-of-type\(\d+\)$/, 'a click inside a blocked element is on the blocked element');
       const boxes = await page.evaluate(() => ['buy', 'buy-inner'].map((id) => { const r = document.getElementById(id)!.getBoundingClientRect(); return { x: r.left + scrollX, y: r.top + scrollY, w: r.width, h: r.height }; }));
       const [buy, inner] = boxes;
@@ -340,7 +356,7 @@ describe('recorder: product analytics (real Chromium)', () => {
       // Mouse positions are whole pixels: within one pixel of where the mouse was sent.
       assert.ok(Math.abs((clicks[0].relX as number) - (inner.x + 2 - buy.x) / buy.w) <= 1 / buy.w + 0.001, 'relX inside the button');
       assert.ok(Math.abs((clicks[0].relY as number) - (inner.y + 2 - buy.y) / buy.h) <= 1 / buy.h + 0.001, 'relY inside the button');
-      assert.deepEqual([clicks[8].relX, clicks[8].relY], [0.5, 0.5], 'a keyboard click is placed at the centre');
+      assert.deepEqual([clicks[9].relX, clicks[9].relY], [0.5, 0.5], 'a keyboard click is placed at the centre');
       const all = h.raw.join('');
       for (const secret of ['SECRET-LABEL-1', 'MASKED-LABEL-2']) assert.ok(!all.includes(secret), `${secret} is never sent`);
     });

@@ -49,10 +49,21 @@ export function clicksFeature(pages: PageTracker, privacy: PrivacyMatchers): Fea
   return {
     name: 'sentiero/clicks@1',
     setup(host) {
+      // A click on a <label> is passed on by the browser as a second click on its control, in the same task: that one is not the visitor's.
+      let forwarded: Element | null = null;
       const onClick = (ev: Event): void => {
         try {
           const target = ev.target;
           if (!(target instanceof Element)) return;
+          if (target === forwarded) {
+            forwarded = null;
+            return;
+          }
+          const label = target.closest('label');
+          if (label?.control) {
+            forwarded = label.control;
+            setTimeout(() => { forwarded = null; }, 0);
+          }
           host.add(customEvent(CustomTag.CLICK, clickPayload(ev as MouseEvent, target, pages, privacy)));
         } catch (err) {
           host.report(RecorderErrorCode.INTERNAL, 'recording a click failed', err);
