@@ -188,19 +188,21 @@ export function createTransport(o: TransportOptions): Transport {
   let compressing = false;
   function schedulePrecompress(): void {
     if (closed || compressing || timers.compress || !canGzip() || !buffer.batches.length) return;
-    later('compress', TRANSPORT_LIMITS.precompressAfterMs, () => {
-      const due = Date.now() - TRANSPORT_LIMITS.precompressAfterMs;
-      const next = buffer.batches.find((b) => b.last <= due && !gzipped.has(b));
-      if (!next) {
-        schedulePrecompress();
-        return;
+    later('compress', TRANSPORT_LIMITS.precompressAfterMs, () => void precompressDue());
+  }
+  async function precompressDue(): Promise<void> {
+    compressing = true;
+    try {
+      for (;;) {
+        const due = Date.now() - TRANSPORT_LIMITS.precompressAfterMs;
+        const next = closed ? undefined : buffer.batches.find((b) => b.last <= due && !gzipped.has(b));
+        if (!next) break;
+        await compressedBody(next);
       }
-      compressing = true;
-      void compressedBody(next).finally(() => {
-        compressing = false;
-        schedulePrecompress();
-      });
-    });
+    } finally {
+      compressing = false;
+      schedulePrecompress();
+    }
   }
 
   async function post(b: Batch, keepalive: boolean): Promise<PostResult> {

@@ -24,7 +24,8 @@ describe('recorder: gzip beacons (real Chromium)', () => {
       }
     });
     await waitFor(() => h.connections.some((c) => c.seqs.length >= 2) || undefined, { what: 'two unacknowledged batches' });
-    await page.waitForTimeout(TRANSPORT_LIMITS.precompressAfterMs + 700);
+    // Each batch is due a second after its last event; the background work then runs at the next check (a second at most).
+    await page.waitForTimeout(3 * TRANSPORT_LIMITS.precompressAfterMs);
     await page.evaluate(async () => {
       document.getElementById('grow')!.append('the last change');
       await new Promise((r) => setTimeout(r, 0));

@@ -109,8 +109,14 @@ describe('recorder: network capture (real Chromium)', () => {
   it('records fetch, XHR, beacons and WebSocket opens (failed and aborted too), without headers or bodies by default, and never the relay\'s own traffic', async () => {
     const { h, page } = env;
     appRoutes(h);
+    // The recorder's own socket on the main thread, through the WebSocket the feature wraps.
+    await page.addInitScript('delete window.Worker');
     await page.goto(`${h.origin}/page${pageQuery({ captureNetwork: true })}`);
     const g = await recording(page);
+    // A reconnect: the recorder's next socket is made through the wrapped WebSocket.
+    await waitFor(() => h.connections[0]?.hello, { what: 'the first socket' });
+    h.connections[0]!.socket.terminate();
+    await waitFor(() => h.connections[1]?.hello, { what: 'the socket after a reconnect' });
     assert.deepEqual(await exercise(page, h.origin), EXPECTED);
     const n = await waitFor(() => {
       const x = networkOf(h, g);
@@ -146,6 +152,7 @@ describe('recorder: network capture (real Chromium)', () => {
     assert.ok(ws?.url.startsWith('ws://'));
     const wsFailed = n.find((p) => p.type === 'websocket' && p.url.endsWith('/no-socket-here'));
     assert.equal(wsFailed?.failed, true);
+    assert.ok(h.connections.length > 0, 'the recorder\'s socket was open');
     for (const p of n) {
       assert.equal(p.requestHeaders, undefined, 'no request headers by default');
       assert.equal(p.responseHeaders, undefined, 'no response headers by default');
@@ -195,13 +202,13 @@ describe('recorder: network capture (real Chromium)', () => {
     for (const p of big) assert.ok(p.wireBytes < JSON.stringify(p.events).length / 3, `gzip pays (${p.wireBytes} bytes)`);
   });
 
-  it('leaves a throwing fetch and XHR to throw, keeps recording, and stop() restores every original', async () => {
+  it('leaves a throwing fetch and XHR to throw, keeps recording, and stop() restores every original (request linking on too)', async () => {
     const { h, page } = env;
     h.pages.set('/broken', TEST_PAGE.replace('<script src="/sentiero/recorder.js"></script>', `<script>
       window.fetch = function () { throw new Error('the page fetch broke'); };
     </script><script src="/sentiero/recorder.js"></script>`));
     appRoutes(h);
-    await page.goto(`${h.origin}/broken${pageQuery({ captureNetwork: true })}`);
+    await page.goto(`${h.origin}/broken${pageQuery({ captureNetwork: true, linkRequests: true })}`);
     const g = await recording(page);
     const result = await page.evaluate(async () => {
       let thrown = '';

@@ -4,7 +4,7 @@
  * as batches stream in). Labels are plain text: they are only ever shown as text.
  */
 import { CustomTag, EventType, type RecordedEvent } from '@sentiero/protocol';
-import { captureMarker } from './capture-log.ts';
+import { captureMarker, indexAt, mergeByTime } from './capture-log.ts';
 import { IncrementalSource, MouseInteraction, NodeType } from './rrweb-types.ts';
 import { type StackFrame, parseStack } from './stack.ts';
 
@@ -409,27 +409,10 @@ export function inactivePeriods(events: readonly RecordedEvent[], thresholdMs = 
 
 /** The index of the last marker at or before `timestamp` (markers in time order), or -1. */
 export function markerIndexAt(markers: readonly Marker[], timestamp: number): number {
-  let lo = 0;
-  let hi = markers.length - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (markers[mid]!.timestamp <= timestamp) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return found;
+  return indexAt(markers, timestamp);
 }
 
 /** Inserts markers into a time-ordered list, keeping the order (new markers mostly come last). */
 export function mergeMarkers(into: Marker[], add: readonly Marker[]): Marker[] {
-  if (!add.length) return into;
-  const out = into.slice();
-  for (const m of add) {
-    let i = out.length;
-    while (i > 0 && out[i - 1]!.timestamp > m.timestamp) i--;
-    out.splice(i, 0, m);
-  }
-  return out;
+  return mergeByTime(into, add);
 }

@@ -4,10 +4,7 @@ import { useMemo, useRef, useState } from 'preact/hooks';
 import { ConsoleLevel } from '@sentiero/protocol';
 import { type ConsoleEntry, filterConsole } from '../capture-log.ts';
 import { formatClock } from '../format.ts';
-import { useCurrent } from './use-current.ts';
-
-/** Most rows drawn at once (around the current one). */
-const MAX_ROWS = 400;
+import { useCurrent, visibleRows } from './use-current.ts';
 
 const LEVEL_FILTERS: Array<{ key: string; label: string; levels: ConsoleLevel[] }> = [
   { key: 'all', label: 'All', levels: [] },
@@ -36,9 +33,7 @@ export function ConsolePane(p: ConsolePaneProps) {
   const levels = LEVEL_FILTERS.find((f) => f.key === level)!.levels;
   const shownAll = useMemo(() => filterConsole(p.entries, { levels: new Set(levels), text }), [p.entries, level, text]);
   const current = useCurrent(shownAll, p.onTime, list);
-  let from = 0;
-  if (!showAll && shownAll.length > MAX_ROWS) from = Math.max(0, Math.min(current - MAX_ROWS / 4, shownAll.length - MAX_ROWS));
-  const rows = showAll ? shownAll : shownAll.slice(from, from + MAX_ROWS);
+  const { rows, from } = visibleRows(shownAll, current, showAll);
   const counts = new Map<string, number>();
   for (const f of LEVEL_FILTERS) counts.set(f.key, f.levels.length ? p.entries.filter((e) => f.levels.includes(e.level)).length : p.entries.length);
 
@@ -55,9 +50,9 @@ export function ConsolePane(p: ConsolePaneProps) {
           onInput=${(e: Event) => setText((e.target as HTMLInputElement).value)} />
       </div>
       <ol class="sv-entries sv-log" ref=${list}>
-        ${from > 0 ? html`<li class="sv-empty-small"><button type="button" class="sv-link-btn" onClick=${() => setShowAll(true)}>Show all ${shownAll.length} messages</button></li>` : ''}
+        ${rows.length < shownAll.length ? html`<li class="sv-empty-small"><button type="button" class="sv-link-btn" onClick=${() => setShowAll(true)}>Show all ${shownAll.length} messages</button></li>` : ''}
         ${rows.map((e, k) => {
-          const i = (showAll ? 0 : from) + k;
+          const i = from + k;
           const isOpen = open === e.id;
           return html`
           <li key=${e.id} class=${`sv-logrow lv-${e.level} ${i === current ? 'is-current' : ''} ${i < current ? 'is-past' : ''}`} data-level=${e.level} data-time=${String(e.timestamp - p.start)}>

@@ -10,10 +10,7 @@ import { NetworkInitiator } from '@sentiero/protocol';
 import { type NetworkEntry, StatusFilter, filterNetwork, isFailedRequest, serverErrorsOf } from '../capture-log.ts';
 import { formatBytes, formatClock, formatMs, shortUrl, urlHost } from '../format.ts';
 import type { Marker } from '../markers.ts';
-import { useCurrent } from './use-current.ts';
-
-/** Most rows drawn at once (around the current one). */
-const MAX_ROWS = 400;
+import { useCurrent, visibleRows } from './use-current.ts';
 
 const STATUS_FILTERS: Array<{ key: StatusFilter; label: string }> = [
   { key: StatusFilter.ALL, label: 'All' }, { key: StatusFilter.FAILED, label: 'Failed' }, { key: StatusFilter.OK, label: '2xx' },
@@ -86,9 +83,7 @@ export function NetworkPane(p: NetworkPaneProps) {
   const shownAll = useMemo(() => filterNetwork(p.entries, { status, types, text }), [p.entries, status, types, text]);
   const current = useCurrent(shownAll, p.onTime, list);
   const server = useMemo(() => p.markers.filter((m) => m.origin === 'server' && m.url), [p.markers]);
-  let from = 0;
-  if (!showAll && shownAll.length > MAX_ROWS) from = Math.max(0, Math.min(current - MAX_ROWS / 4, shownAll.length - MAX_ROWS));
-  const rows = showAll ? shownAll : shownAll.slice(from, from + MAX_ROWS);
+  const { rows, from } = visibleRows(shownAll, current, showAll);
   const failed = p.entries.filter(isFailedRequest).length;
   const pageHost = urlHost(p.pageUrl);
   const toggleType = (t: NetworkEntry['type']) => {
@@ -115,9 +110,9 @@ export function NetworkPane(p: NetworkPaneProps) {
         </div>
       </div>
       <ol class="sv-entries sv-log" ref=${list}>
-        ${from > 0 ? html`<li class="sv-empty-small"><button type="button" class="sv-link-btn" onClick=${() => setShowAll(true)}>Show all ${shownAll.length} requests</button></li>` : ''}
+        ${rows.length < shownAll.length ? html`<li class="sv-empty-small"><button type="button" class="sv-link-btn" onClick=${() => setShowAll(true)}>Show all ${shownAll.length} requests</button></li>` : ''}
         ${rows.map((e, k) => {
-          const i = (showAll ? 0 : from) + k;
+          const i = from + k;
           const isOpen = open === e.id;
           const bad = isFailedRequest(e);
           const errors = serverErrorsOf(e, server);

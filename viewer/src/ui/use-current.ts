@@ -29,3 +29,13 @@ export function useCurrent(entries: readonly { timestamp: number }[], onTime: (f
   }, [current]);
   return current;
 }
+
+/** Most rows a pane draws at once (around the current one) until asked for all. */
+export const MAX_ROWS = 400;
+
+/** The rows a long list draws: a window of `MAX_ROWS` around `current`, or all of them; `from` is the first row's index. */
+export function visibleRows<T>(all: readonly T[], current: number, showAll: boolean): { rows: readonly T[]; from: number } {
+  if (showAll || all.length <= MAX_ROWS) return { rows: all, from: 0 };
+  const from = Math.max(0, Math.min(current - MAX_ROWS / 4, all.length - MAX_ROWS));
+  return { rows: all.slice(from, from + MAX_ROWS), from };
+}
