@@ -3,6 +3,7 @@
  * from `ws` on Node 20) and in browsers, and is the only way the viewer and the extensions
  * talk to a relay.
  */
+import type { AssetPolicy } from './assets.ts';
 import type {
   ErrorGroup, ErrorGroupDetail, ErrorGroupListResponse, ErrorOccurrence, SessionErrorsResponse, SettableErrorStatus,
 } from './error-groups.ts';
@@ -137,8 +138,19 @@ export interface Client {
   getErrorGroup(id: string, options?: { occurrences?: number }): Promise<ErrorGroupDetail>;
   /** `PATCH <base>/api/errors/:id`: sets the status; resolves to the group as it is after. */
   setErrorStatus(id: string, status: SettableErrorStatus): Promise<ErrorGroup>;
+  /** `GET <base>/api/assets/policy`: how the viewer loads a recording's remote assets. A relay without the route answers `block`. */
+  getAssetPolicy(): Promise<AssetPolicy>;
+  /** `GET <base>/api/sessions/:id/export.html`: the session as one self-contained HTML file, streamed, with the file name the relay suggests. */
+  exportHtml(id: string): Promise<HtmlExport>;
   /** Opens the watch socket. */
   watch(): Watch;
+}
+
+/** A session's HTML export as it streams in. */
+export interface HtmlExport {
+  /** The file name from `Content-Disposition`, e.g. `sentiero-<id>.html`. */
+  filename: string;
+  body: ReadableStream<Uint8Array>;
 }
 
 function trimSlash(s: string): string {
@@ -261,6 +273,21 @@ export function createClient(options: ClientOptions): Client {
         method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status }),
       });
       return (await res.json()) as ErrorGroup;
+    },
+    async getAssetPolicy() {
+      try {
+        const body = (await (await request('/api/assets/policy')).json()) as Partial<AssetPolicy>;
+        return body.mode === 'proxy' && typeof body.key === 'string' ? { mode: 'proxy', key: body.key } : { mode: 'block' };
+      } catch (err) {
+        if (err instanceof SentieroError && err.code === ErrorCode.NOT_FOUND) return { mode: 'block' };
+        throw err;
+      }
+    },
+    async exportHtml(id) {
+      const res = await request(`/api/sessions/${encodeURIComponent(id)}/export.html`);
+      const named = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1];
+      if (!res.body) throw new SentieroError(ErrorCode.INTERNAL, 'the export had no body');
+      return { filename: named && /^[\w.-]+$/.test(named) ? named : `sentiero-${id}.html`, body: res.body };
     },
     watch() {
       return createWatch(base, options);

@@ -5,7 +5,8 @@
  * switch to replay when the session ends. The UI renders its snapshots; it has no DOM of
  * its own beyond the stage it is given.
  */
-import { type Client, CustomTag, ErrorCode, EventType, type RecordedEvent, SentieroError, type SessionSummary, type Watch } from '@sentiero/protocol';
+import { BLOCKED_ASSET_URL, type Client, CustomTag, ErrorCode, EventType, type RecordedEvent, SentieroError, type SessionSummary, type Watch } from '@sentiero/protocol';
+import { type AssetRewriter, type AssetUrlMap, createAssetRewriter } from './assets.ts';
 import { type Engine, createEngine } from './engine.ts';
 import { LagMeter, type LagStats } from './lag.ts';
 import { type InactivePeriod, type Marker, MarkerReader, inactivePeriods, mergeMarkers } from './markers.ts';
@@ -80,6 +81,8 @@ export interface SessionControllerOptions {
   skipInactive?: boolean;
   /** A failure the host should know of (401, or the relay not answering). */
   onFailure?(kind: 'auth' | 'unreachable', message: string): void;
+  /** Where the replay may load the recording's remote assets from (see assets.ts). Default: nowhere. */
+  assets?(): Promise<AssetUrlMap>;
 }
 
 interface WindowData {
@@ -87,6 +90,7 @@ interface WindowData {
   events: RecordedEvent[];
   reader: MarkerReader;
   hasSnapshot: boolean;
+  rewriter: AssetRewriter;
 }
 
 const NOTIFY_MS = 60;
@@ -142,6 +146,8 @@ export class SessionController {
   /** Set when the first engine is made: settles once its frame has been painted. */
   private firstPaint: Promise<void> | undefined;
   private painted = false;
+  /** Where remote assets go; known before the first event is taken. */
+  private assetMap: AssetUrlMap = () => BLOCKED_ASSET_URL;
   private lastAbs = 0;
 
   constructor(private readonly o: SessionControllerOptions) {
@@ -296,7 +302,7 @@ export class SessionController {
   private windowData(id: string, index = this.windows.size): WindowData {
     let w = this.windows.get(id);
     if (!w) {
-      w = { info: { id, index: index + 1, start: 0, end: 0, url: '', eventCount: 0 }, events: [], reader: new MarkerReader(id), hasSnapshot: false };
+      w = { info: { id, index: index + 1, start: 0, end: 0, url: '', eventCount: 0 }, events: [], reader: new MarkerReader(id), hasSnapshot: false, rewriter: createAssetRewriter(this.assetMap) };
       this.windows.set(id, w);
     }
     return w;
@@ -311,7 +317,7 @@ export class SessionController {
     if (!events.length) return;
     const w = this.windowData(windowId);
     for (const e of events) {
-      w.events.push(e);
+      w.events.push(w.rewriter.rewrite(e));
       if (e.type === EventType.FullSnapshot) w.hasSnapshot = true;
       if (e.type === EventType.Meta) {
         const href = (e.data as { href?: unknown } | undefined)?.href;
@@ -346,6 +352,12 @@ export class SessionController {
   /** Reads the stored batches over REST; resolves to whether it got them all. */
   private async stream(): Promise<boolean> {
     try {
+      if (this.o.assets) {
+        // No asset policy, no replay: a failure to ask is a failure to load, never a direct fetch.
+        const map = await this.o.assets();
+        this.assetMap = map;
+        for (const w of this.windows.values()) w.rewriter = createAssetRewriter(map);
+      }
       let slice = performance.now();
       for await (const line of this.o.client.getEvents(this.o.sessionId)) {
         if (this.disposed) return false;
