@@ -53,6 +53,8 @@ export const ErrorCode = {
   TOO_MANY_CONNECTIONS: 'SENTIERO_TOO_MANY_CONNECTIONS',
   /** A batch's `seq` ran more than `maxSeqAhead` past the acknowledged one. */
   SEQ_OUT_OF_WINDOW: 'SENTIERO_SEQ_OUT_OF_WINDOW',
+  /** The asset proxy could not get an asset: unreachable, too slow, a status other than 200 after redirects, or a type other than image, font or CSS. */
+  ASSET_FAILED: 'SENTIERO_ASSET_FAILED',
   /** An unexpected failure inside the relay. */
   INTERNAL: 'SENTIERO_INTERNAL',
 } as const;
@@ -146,6 +148,7 @@ export function httpStatusFor(code: ErrorCode): number {
     case ErrorCode.TOO_MANY_CONNECTIONS: return 429;
     case ErrorCode.SHUTTING_DOWN:
     case ErrorCode.STORE_FAILED: return 503;
+    case ErrorCode.ASSET_FAILED: return 502;
     default: return 500;
   }
 }

@@ -5,7 +5,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ErrorCode, isValidId, parseJson, validateIngestPost } from '@sentiero/protocol';
 import type { ListOptions } from '@sentiero/storage';
@@ -15,24 +14,15 @@ import { RelayError } from './errors.ts';
 import { toSummary } from './hub.ts';
 import { ingestOne, metaFromRequest } from './ingest.ts';
 import { KeyedRateLimiter } from './rate-limit.ts';
+import { createAssetProxy } from './assets.ts';
 import { createErrorRoutes } from './error-routes.ts';
-import { type HttpContext, pathSegment, sendError, sendJson } from './respond.ts';
-
-const require = createRequire(import.meta.url);
-
-/** Resolves a file of an installed package's `dist/` folder (the relay depends on both), or undefined when it is missing or not built. */
-function distFile(specifier: string): string | undefined {
-  try {
-    return require.resolve(specifier);
-  } catch {
-    return undefined;
-  }
-}
+import { sendExport } from './export.ts';
+import { distFile, NOT_BUILT } from './dist-file.ts';
+import { type HttpContext, drained, pathSegment, sendError, sendJson } from './respond.ts';
 
 const RECORDER_JS = distFile('@sentiero/recorder/iife');
 const DASHBOARD_JS = distFile('@sentiero/viewer/dist/dashboard.js');
 const VIEWER_DIST = DASHBOARD_JS && path.dirname(DASHBOARD_JS);
-const NOT_BUILT = 'install @sentiero/recorder and @sentiero/viewer next to @sentiero/relay, or in a checkout run `npm run build`';
 
 /** Why the browser bundles the relay serves cannot be found, or undefined when they can (the warning at start-up). */
 export function missingBundles(dashboard: boolean): string | undefined {
@@ -44,29 +34,18 @@ export function missingBundles(dashboard: boolean): string | undefined {
 export const DASHBOARD_CSP = [
   "default-src 'none'",
   "script-src 'self'",
-  "style-src 'self' 'unsafe-inline' *",
-  'img-src * data: blob:',
-  'font-src * data:',
-  'media-src * data: blob:',
+  // Viewer privacy: a replay's remote assets come through the relay's asset proxy ('self') or not at all,
+  // never from the recorded site; rrweb's about:blank iframe inherits this policy.
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "media-src 'self' data: blob:",
   "connect-src 'self' ws: wss:",
   "frame-src 'self' blob: about:",
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'self'",
 ].join('; ');
-
-/** Resolves when a response can take more data, or has closed (removing both listeners either way). */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
-}
 
 function num(q: URLSearchParams, key: string): number | undefined {
   const v = q.get(key);
@@ -144,6 +123,7 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
   const limits = options.limits;
   const ingestLimiter = new KeyedRateLimiter(limits.maxMessagesPerSecond, limits.rateWindowMs);
   const errorRoutes = createErrorRoutes(ctx);
+  const assets = createAssetProxy(options);
 
   const requireViewer = (req: IncomingMessage) => {
     const token = bearer(req);
@@ -247,6 +227,8 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
       if (pathname.startsWith('/api/')) {
         // Routes that take the ingest key (error reports, source maps, Sentry envelopes) come before the viewer token's guard.
         if (await errorRoutes.ingest(req, res, pathname.slice('/api/'.length).split('/'), query)) return;
+        // The asset proxy is loaded by <img>, <link> and CSS, which send no Authorization header: it checks its own key.
+        if (pathname === '/api/assets') return await assets.serve(req, res, query);
         const cors = apiCors(req);
         if (method === 'OPTIONS') {
           res.writeHead(204, {
@@ -263,6 +245,10 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
         await ctx.ready;
         const parts = pathname.slice('/api/'.length).split('/');
         if (await errorRoutes.api(req, res, parts, query, cors)) return;
+        if (parts[0] === 'assets' && parts[1] === 'policy' && parts.length === 2) {
+          if (method !== 'GET') throw new RelayError(ErrorCode.METHOD_NOT_ALLOWED, 'GET the asset policy');
+          return sendJson(res, 200, assets.policy(), cors);
+        }
         if (parts[0] === 'sessions') {
           if (parts.length === 1) {
             if (method !== 'GET') throw new RelayError(ErrorCode.METHOD_NOT_ALLOWED, 'GET the sessions');
@@ -282,6 +268,11 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
               { res.end(); return; }
             }
             throw new RelayError(ErrorCode.METHOD_NOT_ALLOWED, 'GET or DELETE a session');
+          }
+          if (parts.length === 3 && parts[2] === 'export.html') {
+            if (method !== 'GET' && method !== 'HEAD') throw new RelayError(ErrorCode.METHOD_NOT_ALLOWED, 'GET the export');
+            // Audit (issue #13): the lead wires ctx.audit({ action: 'export', sessionId: id }) here.
+            return await sendExport(ctx, id, req, res, cors);
           }
           if (parts.length === 3 && parts[2] === 'events') {
             if (method !== 'GET') throw new RelayError(ErrorCode.METHOD_NOT_ALLOWED, 'GET the events');

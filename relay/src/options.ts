@@ -1,5 +1,5 @@
 /** The relay's options, their defaults, and the checks that run at construction. */
-import { DEFAULT_LIMITS, DEFAULT_RECORDER_CONFIG, type Limits, type RecorderConfig, createSecret } from '@sentiero/protocol';
+import { type AssetMode, DEFAULT_LIMITS, DEFAULT_RECORDER_CONFIG, type Limits, type RecorderConfig, createSecret } from '@sentiero/protocol';
 import type { Store } from '@sentiero/storage';
 import { type OriginPolicy, normalizeOrigin } from './auth.ts';
 
@@ -47,7 +47,34 @@ export interface RelayOptions {
   sourceMapsDir?: string;
   /** Where log lines go. Default: `console`, warnings and errors only. */
   logger?: Logger;
+
+  // Viewer privacy (docs/viewer-privacy.md).
+  /**
+   * How a replay loads the images, fonts and stylesheets the recording refers to: `'proxy'`
+   * through the relay's asset proxy (the recorded site sees the relay, never the viewer), or
+   * `'block'` not at all. Default `'proxy'`. Either way the viewer's browser never fetches them
+   * from the recorded site.
+   */
+  viewerAssets?: AssetMode;
+  /** Limits of the asset proxy; see `AssetProxyOptions`. */
+  assetProxy?: Partial<AssetProxyOptions>;
 }
+
+/** Limits of the viewer's asset proxy. */
+export interface AssetProxyOptions {
+  /**
+   * Origins (`http://intranet.example:8080`) the proxy may fetch from although they resolve to a
+   * loopback, private or link-local address; every other such address is refused. Default none.
+   */
+  allowPrivateOrigins: string[];
+  /** Largest asset, in bytes. Default 5 MB (5_000_000). */
+  maxBytes: number;
+  /** Longest time for one asset, redirects included, in ms. Default 10000. */
+  timeoutMs: number;
+}
+
+/** The asset proxy's defaults. */
+export const DEFAULT_ASSET_PROXY: AssetProxyOptions = { allowPrivateOrigins: [], maxBytes: 5_000_000, timeoutMs: 10_000 };
 
 /** Options after defaults, as the relay uses them. */
 export interface ResolvedOptions {
@@ -63,6 +90,8 @@ export interface ResolvedOptions {
   dashboard: boolean;
   sourceMapsDir: string | undefined;
   logger: Logger;
+  viewerAssets: AssetMode;
+  assetProxy: AssetProxyOptions;
 }
 
 const quietConsole: Logger = {
@@ -120,6 +149,7 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
       return origin;
     });
   }
+  const { viewerAssets, assetProxy } = resolveViewerPrivacy(options);
   const limits: Limits = { ...DEFAULT_LIMITS };
   for (const [k, v] of Object.entries(options.limits ?? {})) {
     if (!(k in DEFAULT_LIMITS)) throw new TypeError(`Unknown limit "${k}"; known: ${Object.keys(DEFAULT_LIMITS).join(', ')}`);
@@ -146,5 +176,28 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
     dashboard: options.dashboard ?? true,
     sourceMapsDir: options.sourceMapsDir,
     logger: options.logger ?? quietConsole,
+    viewerAssets,
+    assetProxy,
   };
+}
+
+/** Checks `viewerAssets` and `assetProxy`. */
+function resolveViewerPrivacy(options: RelayOptions): { viewerAssets: AssetMode; assetProxy: AssetProxyOptions } {
+  const viewerAssets = options.viewerAssets ?? 'proxy';
+  if (viewerAssets !== 'proxy' && viewerAssets !== 'block') throw new TypeError(`The "viewerAssets" option must be "proxy" or "block"; got ${JSON.stringify(viewerAssets)}`);
+  const given = options.assetProxy ?? {};
+  if (typeof given !== 'object' || given === null) throw new TypeError('The "assetProxy" option must be an object');
+  const assetProxy: AssetProxyOptions = { ...DEFAULT_ASSET_PROXY, allowPrivateOrigins: [] };
+  for (const [k, v] of Object.entries(given)) {
+    if (k === 'allowPrivateOrigins') {
+      if (!Array.isArray(v)) throw new TypeError('The "assetProxy.allowPrivateOrigins" option must be an array of origins');
+      assetProxy.allowPrivateOrigins = v.map((o: unknown) => {
+        const origin = typeof o === 'string' ? normalizeOrigin(o) : undefined;
+        if (origin === undefined) throw new TypeError(`The "assetProxy.allowPrivateOrigins" option must list origins such as "http://intranet.example:8080"; got ${JSON.stringify(o)}`);
+        return origin;
+      });
+    } else if (k === 'maxBytes' || k === 'timeoutMs') assetProxy[k] = positiveInteger(`assetProxy.${k}`, v);
+    else throw new TypeError(`Unknown assetProxy setting "${k}"; known: ${Object.keys(DEFAULT_ASSET_PROXY).join(', ')}`);
+  }
+  return { viewerAssets, assetProxy };
 }

@@ -44,6 +44,19 @@ export function sendError(res: ServerResponse, err: RelayError, extra: Record<st
   sendJson(res, err.status ?? 500, { code: err.code, message: err.message }, extra);
 }
 
+/** Resolves when a response can take more data, or has closed (removing both listeners either way). */
+export function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 /** A percent-decoded path segment; a malformed escape (`%E0%A4%A`) is `SENTIERO_INVALID_MESSAGE` (400), never a failure of the relay. */
 export function pathSegment(raw: string | undefined): string {
   try {

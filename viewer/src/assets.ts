@@ -23,7 +23,7 @@ const NodeType = { Element: 2, Text: 3 } as const;
 const Source = { Mutation: 0, StyleSheetRule: 8, Font: 10, StyleDeclaration: 13, AdoptedStyleSheet: 15 } as const;
 
 /** SVG presentation attributes whose value may be a CSS `url(…)`. */
-const CSS_ATTRS = new Set(['style', '_cssText', 'fill', 'stroke', 'filter', 'clip-path', 'mask', 'marker-start', 'marker-mid', 'marker-end', 'cursor']);
+const CSS_ATTRS = new Set(['style', '_csstext', 'fill', 'stroke', 'filter', 'clip-path', 'mask', 'marker-start', 'marker-mid', 'marker-end', 'cursor']);
 /** Attributes that hold one URL the browser fetches on its own, whatever the element. */
 const URL_ATTRS = new Set(['src', 'poster', 'background', 'lowsrc', 'dynsrc']);
 const SRCSET_ATTRS = new Set(['srcset', 'imagesrcset']);
