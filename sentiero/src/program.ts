@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ErrorCode, SentieroError } from '@sentiero/protocol';
 import { doctorCommand } from './commands/doctor.ts';
 import { eraseCommand } from './commands/erase.ts';
+import { exportCommand } from './commands/export.ts';
 import { importCommand } from './commands/import.ts';
 import { serveCommand } from './commands/serve.ts';
 import { sessionsCommand } from './commands/sessions.ts';
@@ -87,6 +88,14 @@ export function createProgram(io: Io, signal: AbortSignal): Command {
     .addOption(dataOption()).addOption(relayOption()).addOption(tokenOption())
     .addOption(jsonOption())
     .action((id, o) => eraseCommand(id, o, io));
+
+  program.command('export')
+    .description('save a session as one HTML file that replays offline, with no relay and no token')
+    .argument('<session>', 'the session id')
+    .addOption(dataOption()).addOption(relayOption()).addOption(tokenOption())
+    .addOption(new Option('-o, --output <file>', 'the file to write, or - for stdout (default: sentiero-<session>.html here)'))
+    .addOption(jsonOption())
+    .action((id, o) => exportCommand(id, o, io));
 
   program.command('stats')
     .description('sessions, events and bytes on disk, in all and per day')
