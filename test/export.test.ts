@@ -6,7 +6,7 @@
  * makes no request to the recorded site (its assets come through the relay's proxy).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -228,7 +228,7 @@ describe('HTML export and viewer privacy in real Chromium', function () {
   });
 
   it('replays in the dashboard with no request to the recorded site: its assets come through the relay', async () => {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+    const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, acceptDownloads: true });
     const requests: string[] = [];
     context.on('request', (r) => { if (!/^(data|blob|about):/.test(r.url())) requests.push(r.url()); });
     const page = await context.newPage();
@@ -259,6 +259,12 @@ describe('HTML export and viewer privacy in real Chromium', function () {
     }, siteOrigin);
     await page.waitForTimeout(1000);
     assert.deepEqual(siteLog.filter((r) => r.url.startsWith('/direct')), [], 'the dashboard\'s CSP refused the direct loads');
+
+    // "Download replay" saves the export.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-action="download"]')]);
+    assert.equal(download.suggestedFilename(), `sentiero-${sessionId}.html`);
+    const saved = readFileSync((await download.path())!, 'utf8');
+    assert.match(saved, /^<!doctype html>[\s\S]*id="sentiero-events">[A-Za-z0-9+/=]+<\/script>[\s\S]*<\/html>\n$/);
     await context.close();
   });
 });
