@@ -119,7 +119,8 @@ export function closeCodeFor(code: ErrorCode): CloseCode {
     case ErrorCode.FORBIDDEN: return CloseCode.UNAUTHORIZED;
     case ErrorCode.BAD_ENVELOPE:
     case ErrorCode.BAD_ENCODING:
-    case ErrorCode.UNSUPPORTED_ENCODING: return CloseCode.INVALID_MESSAGE;
+    case ErrorCode.UNSUPPORTED_ENCODING:
+    case ErrorCode.ASSET_FAILED: return CloseCode.INVALID_MESSAGE;
     default: return CloseCode.INTERNAL;
   }
 }

@@ -120,7 +120,7 @@ ${dataOpen('sentiero-session')}${summary}${DATA_CLOSE}${dataOpen('sentiero-event
       for await (const b of ctx.store.readBatchesJson(sessionId)) {
         if (closed) return;
         const line = `{"windowId":${JSON.stringify(b.windowId)},"seq":${b.seq},"events":${b.eventsJson}}\n`;
-        if (!gzip.write(line)) await new Promise<void>((resolve) => { gzip.once('drain', resolve); gzip.once('close', resolve); });
+        if (!gzip.write(line)) await drained(gzip);
       }
       gzip.end();
     } catch (err) {
@@ -138,8 +138,9 @@ ${dataOpen('sentiero-session')}${summary}${DATA_CLOSE}${dataOpen('sentiero-event
       if (closed) return;
     }
   } catch (err) {
-    // Headers are sent: a failure mid-stream can only cut the response short (the file will not load), never answer JSON.
-    ctx.options.logger.error(`exporting session ${sessionId} failed`, err);
+    // A client that went away is no failure. Otherwise the headers are sent: a failure mid-stream can
+    // only cut the response short (the file will not load), never answer JSON.
+    if (!closed) ctx.options.logger.error(`exporting session ${sessionId} failed`, err);
     res.destroy();
     return;
   } finally {

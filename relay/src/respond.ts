@@ -44,8 +44,8 @@ export function sendError(res: ServerResponse, err: RelayError, extra: Record<st
   sendJson(res, err.status ?? 500, { code: err.code, message: err.message }, extra);
 }
 
-/** Resolves when a response can take more data, or has closed (removing both listeners either way). */
-export function drained(res: ServerResponse): Promise<void> {
+/** Resolves when a response (or any writable stream) can take more data, or has closed (removing both listeners either way). */
+export function drained(res: NodeJS.EventEmitter): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       res.off('drain', done);
