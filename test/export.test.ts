@@ -176,8 +176,7 @@ describe('HTML export and viewer privacy in real Chromium', function () {
     context.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
     await context.route((url) => url.protocol !== 'file:', (route) => route.abort());
     const page = await context.newPage();
-    // Not "load": the replay's blocked fonts and images keep Chromium from firing it for a while, and the test needs none of them.
-    await page.goto(pathToFileURL(file).href, { waitUntil: 'domcontentloaded' });
+    await page.goto(pathToFileURL(file).href);
     return { page, context, requests, dialogs };
   }
 

@@ -98,4 +98,7 @@ function start(): void {
   });
 }
 
-start();
+// After the page's own load: rrweb keeps its iframe's document open, which would hold the page's
+// `load` event (and the browser's busy indicator) back for as long as the replay is shown.
+if (document.readyState === 'complete') start();
+else window.addEventListener('load', start, { once: true });
