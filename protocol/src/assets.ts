@@ -20,6 +20,23 @@ export const BLOCKED_ASSET_URL = 'data:,';
 const CSS_URL = /url\(\s*(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'|((?:[^)'"\s\\]|\\.)*))\s*\)/gi;
 const CSS_IMPORT = /@import\s+(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)')/gi;
 
+/**
+ * One URL of a recording (or of a proxied stylesheet) as a replay may load it: `data:` URLs and
+ * fragments (`#clip`) as they are; anything else resolved against `base` and, when it is http(s),
+ * passed to `map`; every other scheme (`javascript:`, `file:`) or unparseable URL blocked.
+ */
+export function mapAssetUrl(raw: string, base: string | URL, map: (absolute: string) => string): string {
+  const t = raw.trim();
+  if (t === '' || t.startsWith('#') || /^data:/i.test(t)) return raw;
+  let abs: URL;
+  try {
+    abs = new URL(t, base);
+  } catch {
+    return BLOCKED_ASSET_URL;
+  }
+  return abs.protocol === 'http:' || abs.protocol === 'https:' ? map(abs.href) : BLOCKED_ASSET_URL;
+}
+
 /** A CSS string's value with its escapes (`\"`, `\\`, `\41 `) undone. */
 function unescapeCss(s: string): string {
   return s.replace(/\\([0-9a-fA-F]{1,6}\s?|[\s\S])/g, (_m, e: string) => {

@@ -14,7 +14,7 @@ import { type LookupAddress, lookup as dnsLookup } from 'node:dns';
 import { type IncomingMessage, type ServerResponse, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP } from 'node:net';
-import { type AssetPolicy, BLOCKED_ASSET_URL, ErrorCode, rewriteCssUrls } from '@sentiero/protocol';
+import { type AssetPolicy, ErrorCode, mapAssetUrl, rewriteCssUrls } from '@sentiero/protocol';
 import { bearer, safeEqual } from './auth.ts';
 import { RelayError } from './errors.ts';
 import type { ResolvedOptions } from './options.ts';
@@ -108,17 +108,8 @@ export function createAssetProxy(options: ResolvedOptions): AssetProxy {
   let inflight = 0;
 
   /** A URL of a proxied stylesheet, made to come back through the proxy (root-relative: it resolves against the relay). */
-  const cssUrl = (raw: string, base: URL): string => {
-    if (/^data:/i.test(raw)) return raw;
-    let abs: URL;
-    try {
-      abs = new URL(raw, base);
-    } catch {
-      return BLOCKED_ASSET_URL;
-    }
-    if (abs.protocol !== 'http:' && abs.protocol !== 'https:') return BLOCKED_ASSET_URL;
-    return `${basePath}/api/assets?k=${encodeURIComponent(key)}&url=${encodeURIComponent(abs.href)}`;
-  };
+  const cssUrl = (raw: string, base: URL): string =>
+    mapAssetUrl(raw, base, (abs) => `${basePath}/api/assets?k=${encodeURIComponent(key)}&url=${encodeURIComponent(abs)}`);
 
   /** Checks a URL the proxy is asked to (or redirected to) fetch; returns whether its origin may be private. */
   function check(url: URL): boolean {

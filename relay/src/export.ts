@@ -15,7 +15,7 @@ import { ErrorCode } from '@sentiero/protocol';
 import { NOT_BUILT, distFile } from './dist-file.ts';
 import { RelayError } from './errors.ts';
 import { toSummary } from './hub.ts';
-import { type HttpContext, drained } from './respond.ts';
+import { type HttpContext, batchLine, drained } from './respond.ts';
 
 /** The player and its styles, checked to be safe to inline, and the CSP that lets the player (and nothing else) run. */
 interface Player {
@@ -119,8 +119,7 @@ ${dataOpen('sentiero-session')}${summary}${DATA_CLOSE}${dataOpen('sentiero-event
     try {
       for await (const b of ctx.store.readBatchesJson(sessionId)) {
         if (closed) return;
-        const line = `{"windowId":${JSON.stringify(b.windowId)},"seq":${b.seq},"events":${b.eventsJson}}\n`;
-        if (!gzip.write(line)) await drained(gzip);
+        if (!gzip.write(batchLine(b))) await drained(gzip);
       }
       gzip.end();
     } catch (err) {

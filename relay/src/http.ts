@@ -18,7 +18,7 @@ import { createAssetProxy } from './assets.ts';
 import { createErrorRoutes } from './error-routes.ts';
 import { sendExport } from './export.ts';
 import { distFile, NOT_BUILT } from './dist-file.ts';
-import { type HttpContext, drained, pathSegment, sendError, sendJson } from './respond.ts';
+import { type HttpContext, batchLine, drained, pathSegment, sendError, sendJson } from './respond.ts';
 
 const RECORDER_JS = distFile('@sentiero/recorder/iife');
 const DASHBOARD_JS = distFile('@sentiero/viewer/dist/dashboard.js');
@@ -192,7 +192,7 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
     // The events go out as the store keeps them: no parse and stringify of every batch on the app's event loop.
     for await (const b of store.readBatchesJson(id)) {
       if (aborted) return;
-      const line = `{"windowId":${JSON.stringify(b.windowId)},"seq":${b.seq},"events":${b.eventsJson}}\n`;
+      const line = batchLine(b);
       if (!res.write(line)) await drained(res);
     }
     res.end();

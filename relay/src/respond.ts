@@ -44,6 +44,11 @@ export function sendError(res: ServerResponse, err: RelayError, extra: Record<st
   sendJson(res, err.status ?? 500, { code: err.code, message: err.message }, extra);
 }
 
+/** One line of `GET <base>/api/sessions/:id/events` (and of an HTML export's data): a stored batch as NDJSON, its events as the store keeps them. */
+export function batchLine(b: { windowId: string; seq: number; eventsJson: string }): string {
+  return `{"windowId":${JSON.stringify(b.windowId)},"seq":${b.seq},"events":${b.eventsJson}}\n`;
+}
+
 /** Resolves when a response (or any writable stream) can take more data, or has closed (removing both listeners either way). */
 export function drained(res: NodeJS.EventEmitter): Promise<void> {
   return new Promise((resolve) => {

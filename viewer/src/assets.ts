@@ -6,7 +6,7 @@
  * export). The dashboard's and the export's CSP back this up: a URL missed here is refused by
  * the browser, never fetched from the recorded site.
  */
-import { type AssetPolicy, BLOCKED_ASSET_URL, EventType, type RecordedEvent, rewriteCssUrls } from '@sentiero/protocol';
+import { type AssetPolicy, BLOCKED_ASSET_URL, EventType, type RecordedEvent, mapAssetUrl, rewriteCssUrls } from '@sentiero/protocol';
 
 /** Turns a URL of the recording (absolute, resolved against the page) into the one the replay may load. */
 export type AssetUrlMap = (url: string) => string;
@@ -53,17 +53,7 @@ export function createAssetRewriter(map: AssetUrlMap): AssetRewriter {
   /** Element tags by node id, for attribute mutations (which name the node only). */
   const tags = new Map<number, string>();
 
-  const url = (raw: string): string => {
-    const t = raw.trim();
-    if (t === '' || t.startsWith('#') || /^data:/i.test(t)) return raw;
-    let abs: URL;
-    try {
-      abs = new URL(t, base);
-    } catch {
-      return BLOCKED_ASSET_URL;
-    }
-    return abs.protocol === 'http:' || abs.protocol === 'https:' ? map(abs.href) : BLOCKED_ASSET_URL;
-  };
+  const url = (raw: string): string => mapAssetUrl(raw, base, map);
   const css = (text: string) => rewriteCssUrls(text, url);
   const srcset = (text: string) =>
     text.split(/,(?=\s*\S)/).map((candidate) => {
