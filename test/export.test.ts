@@ -125,7 +125,7 @@ describe('HTML export and viewer privacy in real Chromium', function () {
     t = await startRelay({
       limits: { liveGraceMs: 1000 },
       allowedOrigins: [siteOrigin],
-      // The recorded site is on this machine: the proxy may fetch from it because it is allowlisted (and only then; see relay/test/assets.test.ts).
+      // The recorded site is on this machine: the proxy may fetch from it because it is allowlisted (and only then; see relay/test/asset-proxy.test.ts).
       assetProxy: { allowPrivateOrigins: [siteOrigin] },
     });
     relayBase = t.base;

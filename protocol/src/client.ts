@@ -3,7 +3,7 @@
  * from `ws` on Node 20) and in browsers, and is the only way the viewer and the extensions
  * talk to a relay.
  */
-import type { AssetPolicy } from './assets.ts';
+import type { AssetPolicy } from './asset-policy.ts';
 import type {
   ErrorGroup, ErrorGroupDetail, ErrorGroupListResponse, ErrorOccurrence, SessionErrorsResponse, SettableErrorStatus,
 } from './error-groups.ts';

@@ -14,7 +14,7 @@ import { RelayError } from './errors.ts';
 import { toSummary } from './hub.ts';
 import { ingestOne, metaFromRequest } from './ingest.ts';
 import { KeyedRateLimiter } from './rate-limit.ts';
-import { createAssetProxy } from './assets.ts';
+import { createAssetProxy } from './asset-proxy.ts';
 import { createErrorRoutes } from './error-routes.ts';
 import { sendExport } from './export.ts';
 import { distFile, NOT_BUILT } from './dist-file.ts';

@@ -5,7 +5,7 @@
  */
 import { type Client, type Watch, type WebSocketConstructor, createClient } from '@sentiero/protocol';
 import { h, render } from 'preact';
-import { type AssetUrlMap, assetUrlMap } from './assets.ts';
+import { type AssetUrlMap, assetUrlMap } from './asset-urls.ts';
 import type { ConnectionState, HostCapability, HostToViewer, Theme, ViewerAdapter, ViewerToHost } from './host.ts';
 import { type Route, formatRoute, parseRoute } from './route.ts';
 import { App } from './ui/app.ts';

@@ -6,7 +6,7 @@
  * its own beyond the stage it is given.
  */
 import { BLOCKED_ASSET_URL, type Client, CustomTag, ErrorCode, EventType, type RecordedEvent, SentieroError, type SessionSummary, type Watch } from '@sentiero/protocol';
-import { type AssetRewriter, type AssetUrlMap, createAssetRewriter } from './assets.ts';
+import { type AssetRewriter, type AssetUrlMap, createAssetRewriter } from './asset-urls.ts';
 import { type Engine, createEngine } from './engine.ts';
 import { LagMeter, type LagStats } from './lag.ts';
 import { type InactivePeriod, type Marker, MarkerReader, inactivePeriods, mergeMarkers } from './markers.ts';

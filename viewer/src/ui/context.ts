@@ -1,6 +1,6 @@
 /** What every view gets from `mountViewer`: the relay client, the shared watch socket, and the host. */
 import type { Client, Watch } from '@sentiero/protocol';
-import type { AssetUrlMap } from '../assets.ts';
+import type { AssetUrlMap } from '../asset-urls.ts';
 import type { ConnectionState, HostCapability, ViewerToHost } from '../host.ts';
 import type { Route } from '../route.ts';
 

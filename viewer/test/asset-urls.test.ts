@@ -1,7 +1,7 @@
 /** Viewer privacy: every URL of a recording that rrweb would load by itself is sent through the relay's proxy, or blocked. */
 import assert from 'node:assert/strict';
 import { BLOCKED_ASSET_URL, type RecordedEvent } from '@sentiero/protocol';
-import { assetUrlMap, createAssetRewriter } from '../src/assets.ts';
+import { assetUrlMap, createAssetRewriter } from '../src/asset-urls.ts';
 
 const RELAY = 'https://relay.example/sentiero';
 const proxy = assetUrlMap({ mode: 'proxy', key: 'K' }, RELAY);
