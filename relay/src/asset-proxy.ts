@@ -82,6 +82,8 @@ const SERVE_HEADERS = {
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; sandbox",
   'cross-origin-resource-policy': 'cross-origin',
   'referrer-policy': 'no-referrer',
+  // Fonts load in CORS mode: the VS Code webview and the DevTools panel are on other origins than the relay.
+  'access-control-allow-origin': '*',
 };
 
 /** One upstream answer, read whole (under the size cap). */

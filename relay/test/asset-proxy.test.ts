@@ -156,6 +156,7 @@ describe('asset proxy: against real servers', function () {
     assert.equal(res.headers.get('content-type'), 'image/png');
     assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
     assert.match(res.headers.get('content-security-policy')!, /sandbox/);
+    assert.equal(res.headers.get('access-control-allow-origin'), '*', 'fonts load in CORS mode from the extensions');
     assert.equal(res.headers.get('set-cookie'), null, 'the site\'s cookie is not passed back');
     assert.deepEqual(Buffer.from(await res.arrayBuffer()), PNG);
     assert.deepEqual(seen, [{ url: '/a.png', cookie: undefined, authorization: undefined, referer: undefined }], 'no cookie, credential or referrer was sent');
