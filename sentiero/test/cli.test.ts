@@ -204,6 +204,8 @@ describe('sentiero CLI', function () {
       const wrong = await cli('sessions', '--relay', info.url, '--token', 'wrong-token-wrong-token');
       assert.equal(wrong.code, ExitCode.FAILURE);
       assert.match(wrong.err, /\[SENTIERO_UNAUTHORIZED\]/);
+      const exported = await cli('export', 'no-such-session-0001', '--relay', info.url, '--token', info.token, '-o', path.join(tmp, 'remote.html'));
+      assert.equal(exported.code, ExitCode.NOT_FOUND, exported.err);
       const doctor = await cli('doctor', '--data', data, '--port', String(info.port), '--base', '/rec');
       assert.match(doctor.out, /in use by a Sentiero relay/);
 
