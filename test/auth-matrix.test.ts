@@ -58,6 +58,9 @@ const ROUTES: Route[] = [
   { method: 'DELETE', path: '/api/sessions/:session', credential: 'admin', ok: 204 },
   { method: 'GET', path: '/api/sessions/:session/events', credential: 'viewer', ok: 200 },
   { method: 'GET', path: '/api/sessions/:session/errors', credential: 'viewer', ok: 200 },
+  { method: 'GET', path: '/api/sessions/:session/export.html', credential: 'viewer', ok: 200 },
+  // The asset proxy also takes its own key (relay/test/asset-proxy.test.ts); with the token and no `url=` it gets past the guard to a 400.
+  { method: 'GET', path: '/api/assets', credential: 'viewer', ok: 400 },
   { method: 'GET', path: '/api/errors', credential: 'viewer', ok: 200 },
   { method: 'GET', path: '/api/errors/:group', credential: 'viewer', ok: 200 },
   { method: 'PATCH', path: '/api/errors/:group', credential: 'admin', ok: 200, body: () => JSON.stringify({ status: 'resolved' }) },

@@ -5,6 +5,9 @@ export default [
   { ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', format: 'esm' },
   { ...common, entryPoints: ['src/index.ts'], outfile: 'dist/viewer.iife.js', format: 'iife', globalName: 'SentieroViewer' },
   { ...common, entryPoints: ['src/host.ts'], outfile: 'dist/host.js', format: 'esm' },
+  // The HTML export's player: inlined by the relay into each export (so no source map link, and the licenses inside it).
+  { ...common, entryPoints: ['src/export.ts'], outfile: 'dist/export.js', format: 'iife', sourcemap: false, legalComments: 'eof' },
+  { entryPoints: ['src/export.css'], outfile: 'dist/export.css', bundle: true, minify: true },
   { entryPoints: ['src/dashboard.css'], outfile: 'dist/dashboard.css', bundle: true, minify: true },
   { entryPoints: ['src/viewer.css'], outfile: 'dist/viewer.css', bundle: true, minify: true },
 ];

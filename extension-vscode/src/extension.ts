@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { registerConnect } from './commands/connect.ts';
 import { registerDisconnect } from './commands/disconnect.ts';
+import { registerExportSession } from './commands/export-session.ts';
 import { registerIgnoreError } from './commands/ignore-error.ts';
 import { registerOpenSession } from './commands/open-session.ts';
 import { registerRefresh } from './commands/refresh.ts';
@@ -56,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerResolveError(services),
     registerIgnoreError(services),
     registerReopenError(services),
+    registerExportSession(services),
   );
 }
 

@@ -15,6 +15,7 @@ export const Command = {
   RESOLVE_ERROR: 'sentiero.resolveError',
   IGNORE_ERROR: 'sentiero.ignoreError',
   REOPEN_ERROR: 'sentiero.reopenError',
+  EXPORT_SESSION: 'sentiero.exportSession',
 } as const;
 
 /** One of the command ids. */

@@ -22,6 +22,11 @@ describe('the replay webview page', () => {
     assert.deepEqual(directives.get('script-src'), [`'nonce-${page.nonce}'`]);
     assert.deepEqual(directives.get('connect-src'), ['http://127.0.0.1:3000', 'ws://127.0.0.1:3000']);
     assert.doesNotMatch(csp, /unsafe-eval/);
+    // Viewer privacy: a recording's assets come from the relay's proxy, never from the recorded site.
+    assert.deepEqual(directives.get('img-src'), [page.cspSource, 'http://127.0.0.1:3000', 'data:', 'blob:']);
+    assert.deepEqual(directives.get('font-src'), [page.cspSource, 'http://127.0.0.1:3000', 'data:']);
+    assert.deepEqual(directives.get('style-src'), [page.cspSource, "'unsafe-inline'", 'http://127.0.0.1:3000']);
+    assert.doesNotMatch(csp, /(^|\s)(https?:|\*)(\s|;|$)/, 'no scheme or host wildcard');
     assert.deepEqual(relayOrigins('https://app.example:8443/x/sentiero'), ['https://app.example:8443', 'wss://app.example:8443']);
   });
 

@@ -3,6 +3,7 @@
  * from `ws` on Node 20) and in browsers, and is the only way the viewer and the extensions
  * talk to a relay.
  */
+import type { AssetPolicy } from './asset-policy.ts';
 import type {
   ErrorGroup, ErrorGroupDetail, ErrorGroupListResponse, ErrorOccurrence, SessionErrorsResponse, SettableErrorStatus,
 } from './error-groups.ts';
@@ -146,8 +147,19 @@ export interface Client {
   prune(): Promise<PruneReport>;
   /** `GET <base>/api/storage`: the store's size and its bounds. */
   storage(): Promise<StorageStatus>;
+  /** `GET <base>/api/assets/policy`: how the viewer loads a recording's remote assets. A relay without the route answers `block`. */
+  getAssetPolicy(): Promise<AssetPolicy>;
+  /** `GET <base>/api/sessions/:id/export.html`: the session as one self-contained HTML file, streamed, with the file name the relay suggests. */
+  exportHtml(id: string): Promise<HtmlExport>;
   /** Opens the watch socket. */
   watch(): Watch;
+}
+
+/** A session's HTML export as it streams in. */
+export interface HtmlExport {
+  /** The file name from `Content-Disposition`, e.g. `sentiero-<id>.html`. */
+  filename: string;
+  body: ReadableStream<Uint8Array>;
 }
 
 function trimSlash(s: string): string {
@@ -280,6 +292,21 @@ export function createClient(options: ClientOptions): Client {
     },
     async storage() {
       return (await (await request('/api/storage')).json()) as StorageStatus;
+    },
+    async getAssetPolicy() {
+      try {
+        const body = (await (await request('/api/assets/policy')).json()) as Partial<AssetPolicy>;
+        return body.mode === 'proxy' && typeof body.key === 'string' ? { mode: 'proxy', key: body.key } : { mode: 'block' };
+      } catch (err) {
+        if (err instanceof SentieroError && err.code === ErrorCode.NOT_FOUND) return { mode: 'block' };
+        throw err;
+      }
+    },
+    async exportHtml(id) {
+      const res = await request(`/api/sessions/${encodeURIComponent(id)}/export.html`);
+      const named = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1];
+      if (!res.body) throw new SentieroError(ErrorCode.INTERNAL, 'the export had no body');
+      return { filename: named && /^[\w.-]+$/.test(named) ? named : `sentiero-${id}.html`, body: res.body };
     },
     watch() {
       return createWatch(base, options);

@@ -59,6 +59,8 @@ export const ErrorCode = {
   CSRF_REQUIRED: 'SENTIERO_CSRF_REQUIRED',
   /** A name that is already taken (a token name used in the relay's options or the store). */
   CONFLICT: 'SENTIERO_CONFLICT',
+  /** The asset proxy could not get an asset: unreachable, too slow, a status other than 200 after redirects, or a type other than image, font or CSS. */
+  ASSET_FAILED: 'SENTIERO_ASSET_FAILED',
   /** An unexpected failure inside the relay. */
   INTERNAL: 'SENTIERO_INTERNAL',
   // Analytics
@@ -131,6 +133,7 @@ export function closeCodeFor(code: ErrorCode): CloseCode {
     case ErrorCode.BAD_ENCODING:
     case ErrorCode.UNSUPPORTED_ENCODING:
     case ErrorCode.INVALID_QUERY: return CloseCode.INVALID_MESSAGE;
+    case ErrorCode.ASSET_FAILED: return CloseCode.INVALID_MESSAGE;
     default: return CloseCode.INTERNAL;
   }
 }
@@ -163,6 +166,7 @@ export function httpStatusFor(code: ErrorCode): number {
     case ErrorCode.TOO_MANY_CONNECTIONS: return 429;
     case ErrorCode.SHUTTING_DOWN:
     case ErrorCode.STORE_FAILED: return 503;
+    case ErrorCode.ASSET_FAILED: return 502;
     default: return 500;
   }
 }

@@ -8,3 +8,4 @@ export * from './error-groups.ts';
 export * from './capture.ts';
 export * from './privacy.ts';
 export * from './analytics.ts';
+export * from './asset-policy.ts';

@@ -5,7 +5,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ErrorCode, isValidId, parseJson, validateIngestPost } from '@sentiero/protocol';
 import type { ListOptions } from '@sentiero/storage';
@@ -17,26 +16,17 @@ import { RelayError } from './errors.ts';
 import { toSummary } from './hub.ts';
 import { ingestOne, metaFromRequest } from './ingest.ts';
 import { KeyedRateLimiter } from './rate-limit.ts';
+import { createAssetProxy } from './asset-proxy.ts';
 import { createErrorRoutes } from './error-routes.ts';
 import { createPrivacyRoutes } from './privacy/routes.ts';
 import { createAnalyticsRoutes } from './analytics-routes.ts';
-import { type HttpContext, pathSegment, sendError, sendJson } from './respond.ts';
-
-const require = createRequire(import.meta.url);
-
-/** Resolves a file of an installed package's `dist/` folder (the relay depends on both), or undefined when it is missing or not built. */
-function distFile(specifier: string): string | undefined {
-  try {
-    return require.resolve(specifier);
-  } catch {
-    return undefined;
-  }
-}
+import { sendExport } from './export.ts';
+import { distFile, NOT_BUILT } from './dist-file.ts';
+import { type HttpContext, batchLine, drained, pathSegment, sendError, sendJson } from './respond.ts';
 
 const RECORDER_JS = distFile('@sentiero/recorder/iife');
 const DASHBOARD_JS = distFile('@sentiero/viewer/dist/dashboard.js');
 const VIEWER_DIST = DASHBOARD_JS && path.dirname(DASHBOARD_JS);
-const NOT_BUILT = 'install @sentiero/recorder and @sentiero/viewer next to @sentiero/relay, or in a checkout run `npm run build`';
 
 /** Why the browser bundles the relay serves cannot be found, or undefined when they can (the warning at start-up). */
 export function missingBundles(dashboard: boolean): string | undefined {
@@ -58,29 +48,18 @@ const ISOLATION_HEADERS = {
 export const DASHBOARD_CSP = [
   "default-src 'none'",
   "script-src 'self'",
-  "style-src 'self' 'unsafe-inline' *",
-  'img-src * data: blob:',
-  'font-src * data:',
-  'media-src * data: blob:',
+  // Viewer privacy: a replay's remote assets come through the relay's asset proxy ('self') or not at all,
+  // never from the recorded site; rrweb's about:blank iframe inherits this policy.
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "media-src 'self' data: blob:",
   "connect-src 'self' ws: wss:",
   "frame-src 'self' blob: about:",
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
-
-/** Resolves when a response can take more data, or has closed (removing both listeners either way). */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
-}
 
 function num(q: URLSearchParams, key: string): number | undefined {
   const v = q.get(key);
@@ -161,6 +140,7 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
   const accessRoutes = createAccessRoutes(ctx);
   const privacyRoutes = createPrivacyRoutes(ctx.privacy, ctx.pruner, (req, action, target) => ctx.audit(req, action, target));
   const analyticsRoutes = createAnalyticsRoutes(ctx);
+  const assets = createAssetProxy(options);
   const apiCors = (req: IncomingMessage): Record<string, string> =>
     req.headers.origin ? { 'access-control-allow-origin': '*', vary: 'origin' } : {};
 
@@ -225,7 +205,7 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
     // The events go out as the store keeps them: no parse and stringify of every batch on the app's event loop.
     for await (const b of store.readBatchesJson(id)) {
       if (aborted) return;
-      const line = `{"windowId":${JSON.stringify(b.windowId)},"seq":${b.seq},"events":${b.eventsJson}}\n`;
+      const line = batchLine(b);
       if (!res.write(line)) await drained(res);
     }
     res.end();
@@ -261,6 +241,8 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
       if (pathname.startsWith('/api/')) {
         // Routes that take the ingest key (error reports, source maps, Sentry envelopes) come before the token guard; so does the sign-in, which takes a token in its body.
         if (await errorRoutes.ingest(req, res, pathname.slice('/api/'.length).split('/'), query)) return;
+        // The asset proxy is loaded by <img>, <link> and CSS, which send no Authorization header: it checks its own key.
+        if (pathname === '/api/assets') return await assets.serve(req, res, query);
         if (await accessRoutes.open(req, res, pathname.slice('/api/'.length).split('/'))) return;
         const cors = apiCors(req);
         if (method === 'OPTIONS') {
@@ -285,6 +267,10 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
         if (await analyticsRoutes.api(req, res, parts, query, cors)) return;
         // Privacy operations: erase and prune (admin, audited), storage figures.
         if (await privacyRoutes.api(req, res, parts, cors)) return;
+        if (parts[0] === 'assets' && parts[1] === 'policy' && parts.length === 2) {
+          if (method !== 'GET') throw new RelayError(ErrorCode.METHOD_NOT_ALLOWED, 'GET the asset policy');
+          return sendJson(res, 200, assets.policy(), cors);
+        }
         if (parts[0] === 'sessions') {
           if (parts.length === 1) {
             if (method !== 'GET') throw new RelayError(ErrorCode.METHOD_NOT_ALLOWED, 'GET the sessions');
@@ -308,6 +294,11 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
               { res.end(); return; }
             }
             throw new RelayError(ErrorCode.METHOD_NOT_ALLOWED, 'GET or DELETE a session');
+          }
+          if (parts.length === 3 && parts[2] === 'export.html') {
+            if (method !== 'GET' && method !== 'HEAD') throw new RelayError(ErrorCode.METHOD_NOT_ALLOWED, 'GET the export');
+            await ctx.audit(req, AuditAction.EXPORT, id);
+            return await sendExport(ctx, id, req, res, cors);
           }
           if (parts.length === 3 && parts[2] === 'events') {
             if (method !== 'GET') throw new RelayError(ErrorCode.METHOD_NOT_ALLOWED, 'GET the events');

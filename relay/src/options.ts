@@ -1,5 +1,5 @@
 /** The relay's options, their defaults, and the checks that run at construction. */
-import { DEFAULT_LIMITS, DEFAULT_RECORDER_CONFIG, type Limits, type RecorderConfig, createSecret } from '@sentiero/protocol';
+import { type AssetMode, DEFAULT_LIMITS, DEFAULT_RECORDER_CONFIG, type Limits, type RecorderConfig, createSecret } from '@sentiero/protocol';
 import type { RedisNode, Role, Store } from '@sentiero/storage';
 import { type OriginPolicy, hashToken, normalizeOrigin } from './auth.ts';
 import { type Sanitizer, defaultSanitizers } from './sanitize.ts';
@@ -88,6 +88,17 @@ export interface RelayOptions {
   analytics?: boolean;
   /** How often changed digests are written and become visible to analytics queries, in ms. Default 2000. */
   analyticsFlushMs?: number;
+
+  // Viewer privacy (docs/viewer-privacy.md).
+  /**
+   * How a replay loads the images, fonts and stylesheets the recording refers to: `'proxy'`
+   * through the relay's asset proxy (the recorded site sees the relay, never the viewer), or
+   * `'block'` not at all. Default `'proxy'`. Either way the viewer's browser never fetches them
+   * from the recorded site.
+   */
+  viewerAssets?: AssetMode;
+  /** Limits of the asset proxy; see `AssetProxyOptions`. */
+  assetProxy?: Partial<AssetProxyOptions>;
 }
 
 /** Where the relay's Redis is (the `redis` option). */
@@ -118,6 +129,22 @@ export interface HashedToken {
 /** The name of the `token` option's token. */
 export const DEFAULT_TOKEN_NAME = 'default';
 
+/** Limits of the viewer's asset proxy. */
+export interface AssetProxyOptions {
+  /**
+   * Origins (`http://intranet.example:8080`) the proxy may fetch from although they resolve to a
+   * loopback, private or link-local address; every other such address is refused. Default none.
+   */
+  allowPrivateOrigins: string[];
+  /** Largest asset, in bytes. Default 5 MB (5_000_000). */
+  maxBytes: number;
+  /** Longest time for one asset, redirects included, in ms. Default 10000. */
+  timeoutMs: number;
+}
+
+/** The asset proxy's defaults. */
+export const DEFAULT_ASSET_PROXY: AssetProxyOptions = { allowPrivateOrigins: [], maxBytes: 5_000_000, timeoutMs: 10_000 };
+
 /** Options after defaults, as the relay uses them. */
 export interface ResolvedOptions {
   basePath: string;
@@ -142,6 +169,8 @@ export interface ResolvedOptions {
   pruneIntervalMs: number;
   analytics: boolean;
   analyticsFlushMs: number;
+  viewerAssets: AssetMode;
+  assetProxy: AssetProxyOptions;
 }
 
 /** Days a session is kept after its last batch when `retentionDays` is not given. */
@@ -239,6 +268,7 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
   if (typeof retentionDays !== 'number' || !Number.isFinite(retentionDays) || retentionDays <= 0) {
     throw new TypeError(`The "retentionDays" option must be a positive number of days; got ${String(retentionDays)}`);
   }
+  const { viewerAssets, assetProxy } = resolveViewerPrivacy(options);
   const limits: Limits = { ...DEFAULT_LIMITS };
   for (const [k, v] of Object.entries(options.limits ?? {})) {
     if (!(k in DEFAULT_LIMITS)) throw new TypeError(`Unknown limit "${k}"; known: ${Object.keys(DEFAULT_LIMITS).join(', ')}`);
@@ -275,6 +305,8 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
     pruneIntervalMs: options.pruneIntervalMs === undefined ? DEFAULT_PRUNE_INTERVAL_MS : positiveInteger('pruneIntervalMs', options.pruneIntervalMs),
     analytics: options.analytics === undefined ? true : checkBoolean('analytics', options.analytics),
     analyticsFlushMs: options.analyticsFlushMs === undefined ? 2000 : positiveInteger('analyticsFlushMs', options.analyticsFlushMs),
+    viewerAssets,
+    assetProxy,
   };
 }
 
@@ -289,4 +321,25 @@ function checkRedis(options: RelayOptions): RedisOptions | undefined {
     throw new TypeError('The "redis" option cannot be used with "store" or "dataDir" (it makes the store)');
   }
   return { ...redis };
+}
+
+/** Checks `viewerAssets` and `assetProxy`. */
+function resolveViewerPrivacy(options: RelayOptions): { viewerAssets: AssetMode; assetProxy: AssetProxyOptions } {
+  const viewerAssets = options.viewerAssets ?? 'proxy';
+  if (viewerAssets !== 'proxy' && viewerAssets !== 'block') throw new TypeError(`The "viewerAssets" option must be "proxy" or "block"; got ${JSON.stringify(viewerAssets)}`);
+  const given = options.assetProxy ?? {};
+  if (typeof given !== 'object' || given === null) throw new TypeError('The "assetProxy" option must be an object');
+  const assetProxy: AssetProxyOptions = { ...DEFAULT_ASSET_PROXY, allowPrivateOrigins: [] };
+  for (const [k, v] of Object.entries(given)) {
+    if (k === 'allowPrivateOrigins') {
+      if (!Array.isArray(v)) throw new TypeError('The "assetProxy.allowPrivateOrigins" option must be an array of origins');
+      assetProxy.allowPrivateOrigins = v.map((o: unknown) => {
+        const origin = typeof o === 'string' ? normalizeOrigin(o) : undefined;
+        if (origin === undefined) throw new TypeError(`The "assetProxy.allowPrivateOrigins" option must list origins such as "http://intranet.example:8080"; got ${JSON.stringify(o)}`);
+        return origin;
+      });
+    } else if (k === 'maxBytes' || k === 'timeoutMs') assetProxy[k] = positiveInteger(`assetProxy.${k}`, v);
+    else throw new TypeError(`Unknown assetProxy setting "${k}"; known: ${Object.keys(DEFAULT_ASSET_PROXY).join(', ')}`);
+  }
+  return { viewerAssets, assetProxy };
 }

@@ -58,6 +58,24 @@ export function sendError(res: ServerResponse, err: RelayError, extra: Record<st
   sendJson(res, err.status ?? 500, { code: err.code, message: err.message }, extra);
 }
 
+/** One line of `GET <base>/api/sessions/:id/events` (and of an HTML export's data): a stored batch as NDJSON, its events as the store keeps them. */
+export function batchLine(b: { windowId: string; seq: number; eventsJson: string }): string {
+  return `{"windowId":${JSON.stringify(b.windowId)},"seq":${b.seq},"events":${b.eventsJson}}\n`;
+}
+
+/** Resolves when a response (or any writable stream) can take more data, or has closed (removing both listeners either way). */
+export function drained(res: NodeJS.EventEmitter): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 /** A percent-decoded path segment; a malformed escape (`%E0%A4%A`) is `SENTIERO_INVALID_MESSAGE` (400), never a failure of the relay. */
 export function pathSegment(raw: string | undefined): string {
   try {

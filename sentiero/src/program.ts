@@ -4,6 +4,7 @@ import { ErrorCode, SentieroError } from '@sentiero/protocol';
 import { auditCommand, auditVerifyCommand } from './commands/audit.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { eraseCommand } from './commands/erase.ts';
+import { exportCommand } from './commands/export.ts';
 import { importCommand } from './commands/import.ts';
 import { pruneCommand } from './commands/prune.ts';
 import { serveCommand } from './commands/serve.ts';
@@ -102,6 +103,13 @@ export function createProgram(io: Io, signal: AbortSignal): Command {
     .addOption(new Option('--max-disk-bytes <bytes>', 'with --data: the most bytes the store may take (default: its size plus half the free space)').argParser(integer(1, Number.MAX_SAFE_INTEGER)))
     .addOption(jsonOption())
     .action((o) => pruneCommand({ ...o, relayOptions: { retentionDays: o.retentionDays, maxDiskBytes: o.maxDiskBytes } }, io));
+  program.command('export')
+    .description('save a session as one HTML file that replays offline, with no relay and no token')
+    .argument('<session>', 'the session id')
+    .addOption(dataOption()).addOption(relayOption()).addOption(tokenOption())
+    .addOption(new Option('-o, --output <file>', 'the file to write, or - for stdout (default: sentiero-<session>.html here)'))
+    .addOption(jsonOption())
+    .action((id, o) => exportCommand(id, o, io));
 
   program.command('stats')
     .description('sessions, events and bytes on disk, in all and per day')

@@ -1,7 +1,7 @@
 /** The `sentiero` command: every command on a real LevelDB folder, bad arguments, a missing folder, and a folder held by a running relay. */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,7 +38,7 @@ describe('sentiero CLI', function () {
   afterEach(() => rm(tmp, { recursive: true, force: true }));
 
   it('prints help for the tool and every command', async () => {
-    for (const cmd of [[], ['serve'], ['import'], ['sessions'], ['erase'], ['prune'], ['stats'], ['doctor'], ['audit'], ['audit', 'verify']]) {
+    for (const cmd of [[], ['serve'], ['import'], ['sessions'], ['erase'], ['prune'], ['export'], ['stats'], ['doctor'], ['audit'], ['audit', 'verify']]) {
       const r = await cli(...cmd, '--help');
       assert.equal(r.code, ExitCode.OK, cmd.join(' '));
       assert.match(r.out, /^Usage: sentiero/, cmd.join(' '));
@@ -127,6 +127,24 @@ describe('sentiero CLI', function () {
     assert.equal(again.code, ExitCode.NOT_FOUND);
     assert.match(again.err, /\[SENTIERO_NOT_FOUND\]/);
     assert.deepEqual(JSON.parse((await cli('sessions', '--data', data, '--json')).out), []);
+  });
+
+  it('exports a session as one HTML file, from the data folder, to a file or stdout', async () => {
+    const { sessionId } = JSON.parse((await cli('import', FIXTURE_PATH, '--data', data, '--json')).out);
+    const file = path.join(tmp, 'replay.html');
+    const saved = await cli('export', sessionId, '--data', data, '-o', file, '--json');
+    assert.equal(saved.code, ExitCode.OK, saved.err);
+    const report = JSON.parse(saved.out);
+    const html = await readFile(file, 'utf8');
+    assert.deepEqual(report, { exported: sessionId, file, bytes: Buffer.byteLength(html) });
+    assert.match(html, /^<!doctype html>[\s\S]*<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'sha256-[\s\S]*id="sentiero-events">[A-Za-z0-9+/=]+<\/script>[\s\S]*<\/html>\n$/);
+    const printed = await cli('export', sessionId, '--data', data, '-o', '-');
+    assert.equal(printed.code, ExitCode.OK, printed.err);
+    assert.equal(printed.out.length, html.length, 'the same file on stdout (only its export time differs)');
+    const missing = await cli('export', 'no-such-session-0001', '--data', data, '-o', path.join(tmp, 'missing.html'));
+    assert.equal(missing.code, ExitCode.NOT_FOUND);
+    assert.match(missing.err, /\[SENTIERO_NOT_FOUND\]/);
+    assert.deepEqual((await readdir(tmp)).sort(), ['data', 'replay.html'], 'no partial file is left behind');
   });
 
   it('shows a progress bar on a terminal, and none for --json', async () => {
@@ -250,6 +268,8 @@ describe('sentiero CLI', function () {
       const wrong = await cli('sessions', '--relay', info.url, '--token', 'wrong-token-wrong-token');
       assert.equal(wrong.code, ExitCode.FAILURE);
       assert.match(wrong.err, /\[SENTIERO_UNAUTHORIZED\]/);
+      const exported = await cli('export', 'no-such-session-0001', '--relay', info.url, '--token', info.token, '-o', path.join(tmp, 'remote.html'));
+      assert.equal(exported.code, ExitCode.NOT_FOUND, exported.err);
       const doctor = await cli('doctor', '--data', data, '--port', String(info.port), '--base', '/rec');
       assert.match(doctor.out, /in use by a Sentiero relay/);
 

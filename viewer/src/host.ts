@@ -13,6 +13,8 @@ export const HostCapability = {
   OPEN_SOURCE: 'open-source',
   /** The host has a sign-out (the dashboard forgets its stored token). */
   SIGN_OUT: 'sign-out',
+  /** The host saves a session's HTML export itself (VS Code: a save dialog); without it the viewer downloads the file. */
+  EXPORT: 'export',
 } as const;
 
 /** One of the host capabilities. */
@@ -40,11 +42,13 @@ export interface OpenSourceMessage { t: 'open-source'; url: string; line: number
 export interface CopyMessage { t: 'copy'; text: string }
 /** The user asked to sign out (sent only with the `sign-out` capability). */
 export interface SignOutMessage { t: 'sign-out' }
+/** The user asked for a session's HTML export (sent only with the `export` capability). */
+export interface ExportMessage { t: 'export'; sessionId: string }
 
 /** Every message the viewer sends its host. */
 export type ViewerToHost =
   | ReadyMessage | RouteMessage | AuthFailedMessage | RelayUnreachableMessage | ConnectionMessage | OpenSourceMessage
-  | CopyMessage | SignOutMessage;
+  | CopyMessage | SignOutMessage | ExportMessage;
 
 /** Go to a route (`#/sessions`, `#/sessions/<id>?t=<ms>`). */
 export interface NavigateMessage { t: 'navigate'; route: string }
@@ -107,6 +111,7 @@ export function isViewerToHost(v: unknown): v is ViewerToHost {
     case 'open-source': return isStr(v.url, 4096) && isNum(v.line) && (v.column === undefined || isNum(v.column)) && (v.fn === undefined || isStr(v.fn, 1024));
     case 'copy': return isStr(v.text, 8192);
     case 'sign-out': return true;
+    case 'export': return isStr(v.sessionId, 128);
     default: return false;
   }
 }

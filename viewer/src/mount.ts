@@ -5,6 +5,7 @@
  */
 import { type Client, type Watch, type WebSocketConstructor, createClient } from '@sentiero/protocol';
 import { h, render } from 'preact';
+import { type AssetUrlMap, assetUrlMap } from './asset-urls.ts';
 import type { ConnectionState, HostCapability, HostToViewer, Theme, ViewerAdapter, ViewerToHost } from './host.ts';
 import { type Route, formatRoute, parseRoute } from './route.ts';
 import { App } from './ui/app.ts';
@@ -37,6 +38,11 @@ export interface ViewerOptions {
    * button, and the connection state reaches the host as `connection` messages only.
    */
   showHeader?: boolean;
+  /**
+   * One session with no relay behind it (an HTML export): no way back to the list, no links to
+   * copy, no download. Default `false`.
+   */
+  standalone?: boolean;
 }
 
 /** What `mountViewer` returns. */
@@ -63,6 +69,7 @@ export function mountViewer(root: HTMLElement, options: ViewerOptions): ViewerHa
   }
   if (typeof options.token !== 'string') throw new TypeError('mountViewer: "token" must be a string');
   if (options.showHeader !== undefined && typeof options.showHeader !== 'boolean') throw new TypeError('mountViewer: "showHeader" must be a boolean');
+  if (options.standalone !== undefined && typeof options.standalone !== 'boolean') throw new TypeError('mountViewer: "standalone" must be a boolean');
 
   const adapter = options.adapter;
   const capabilities = new Set(options.capabilities ?? []);
@@ -72,6 +79,7 @@ export function mountViewer(root: HTMLElement, options: ViewerOptions): ViewerHa
   let generation = 0;
   let client: Client;
   let watch: Watch | undefined;
+  let assets: Promise<AssetUrlMap> | undefined;
   let connection: ConnectionState = 'connecting';
   let closedInARow = 0;
   let destroyed = false;
@@ -85,6 +93,7 @@ export function mountViewer(root: HTMLElement, options: ViewerOptions): ViewerHa
     generation++;
     watch?.close();
     watch = undefined;
+    assets = undefined;
     connection = 'connecting';
     closedInARow = 0;
     client = createClient({ baseUrl: relayUrl, token, ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}) });
@@ -117,6 +126,11 @@ export function mountViewer(root: HTMLElement, options: ViewerOptions): ViewerHa
     linkBase: options.linkBase ?? relayUrl,
     capabilities,
     showHeader: options.showHeader !== false,
+    standalone: options.standalone === true,
+    assets: () => (assets ??= client.getAssetPolicy().then((p) => assetUrlMap(p, relayUrl), (err: unknown) => {
+      assets = undefined;
+      throw err;
+    })),
     connection,
     post,
     navigate: (r) => go(r, true),

@@ -5,7 +5,8 @@
  * switch to replay when the session ends. The UI renders its snapshots; it has no DOM of
  * its own beyond the stage it is given.
  */
-import { type Client, CustomTag, ErrorCode, EventType, type RecordedEvent, SentieroError, type SessionSummary, type Watch } from '@sentiero/protocol';
+import { BLOCKED_ASSET_URL, type Client, CustomTag, ErrorCode, EventType, type RecordedEvent, SentieroError, type SessionSummary, type Watch } from '@sentiero/protocol';
+import { type AssetRewriter, type AssetUrlMap, createAssetRewriter } from './asset-urls.ts';
 import { CaptureReader, type ConsoleEntry, type NetworkEntry, mergeByTime } from './capture-log.ts';
 import { type Engine, createEngine } from './engine.ts';
 import { LagMeter, type LagStats } from './lag.ts';
@@ -85,6 +86,8 @@ export interface SessionControllerOptions {
   skipInactive?: boolean;
   /** A failure the host should know of (401, or the relay not answering). */
   onFailure?(kind: 'auth' | 'unreachable', message: string): void;
+  /** Where the replay may load the recording's remote assets from (see assets.ts). Default: nowhere. */
+  assets?(): Promise<AssetUrlMap>;
 }
 
 interface WindowData {
@@ -93,6 +96,7 @@ interface WindowData {
   reader: MarkerReader;
   capture: CaptureReader;
   hasSnapshot: boolean;
+  rewriter: AssetRewriter;
 }
 
 const NOTIFY_MS = 60;
@@ -148,6 +152,8 @@ export class SessionController {
   /** Set when the first engine is made: settles once its frame has been painted. */
   private firstPaint: Promise<void> | undefined;
   private painted = false;
+  /** Where remote assets go; known before the first event is taken. */
+  private assetMap: AssetUrlMap = () => BLOCKED_ASSET_URL;
   private lastAbs = 0;
 
   constructor(private readonly o: SessionControllerOptions) {
@@ -302,7 +308,7 @@ export class SessionController {
   private windowData(id: string, index = this.windows.size): WindowData {
     let w = this.windows.get(id);
     if (!w) {
-      w = { info: { id, index: index + 1, start: 0, end: 0, url: '', eventCount: 0 }, events: [], reader: new MarkerReader(id), capture: new CaptureReader(id), hasSnapshot: false };
+      w = { info: { id, index: index + 1, start: 0, end: 0, url: '', eventCount: 0 }, events: [], reader: new MarkerReader(id), capture: new CaptureReader(id), hasSnapshot: false, rewriter: createAssetRewriter(this.assetMap) };
       this.windows.set(id, w);
     }
     return w;
@@ -317,7 +323,7 @@ export class SessionController {
     if (!events.length) return;
     const w = this.windowData(windowId);
     for (const e of events) {
-      w.events.push(e);
+      w.events.push(w.rewriter.rewrite(e));
       if (e.type === EventType.FullSnapshot) w.hasSnapshot = true;
       if (e.type === EventType.Meta) {
         const href = (e.data as { href?: unknown } | undefined)?.href;
@@ -356,6 +362,12 @@ export class SessionController {
   /** Reads the stored batches over REST; resolves to whether it got them all. */
   private async stream(): Promise<boolean> {
     try {
+      if (this.o.assets) {
+        // No asset policy, no replay: a failure to ask is a failure to load, never a direct fetch.
+        const map = await this.o.assets();
+        this.assetMap = map;
+        for (const w of this.windows.values()) w.rewriter = createAssetRewriter(map);
+      }
       let slice = performance.now();
       for await (const line of this.o.client.getEvents(this.o.sessionId)) {
         if (this.disposed) return false;

@@ -35,18 +35,21 @@ export function relayOrigins(relayUrl: string): string[] {
 
 /**
  * The Content-Security-Policy: scripts only with the nonce; connections only to the relay;
- * recorded pages' images, styles, fonts and media from anywhere (rrweb replays them inside its
+ * recorded pages' images, styles, fonts and media only from the relay (its asset proxy) or
+ * `data:`/`blob:`, never from the recorded site (viewer privacy: rrweb replays them inside its
  * sandboxed iframe, which inherits this policy and can run no script).
  */
 export function replayCsp(o: Pick<ReplayHtmlOptions, 'cspSource' | 'nonce' | 'relayUrl'>): string {
+  const relay = relayOrigins(o.relayUrl)[0];
+  const directive = (name: string, ...sources: Array<string | undefined>) => [name, ...sources.filter(Boolean)].join(' ');
   return [
     "default-src 'none'",
     `script-src 'nonce-${o.nonce}'`,
-    `style-src ${o.cspSource} 'unsafe-inline' http: https:`,
-    `img-src ${o.cspSource} http: https: data: blob:`,
-    `font-src ${o.cspSource} http: https: data:`,
-    'media-src http: https: data: blob:',
-    `connect-src ${relayOrigins(o.relayUrl).join(' ')}`.trimEnd(),
+    directive('style-src', o.cspSource, "'unsafe-inline'", relay),
+    directive('img-src', o.cspSource, relay, 'data:', 'blob:'),
+    directive('font-src', o.cspSource, relay, 'data:'),
+    directive('media-src', relay, 'data:', 'blob:'),
+    directive('connect-src', ...relayOrigins(o.relayUrl)),
     "frame-src 'self' blob: about:",
     "base-uri 'none'",
     "form-action 'none'",

@@ -60,7 +60,7 @@ function onShellMessage(m: ExtensionToShell): void {
   try {
     viewer = mountViewer(root, {
       relayUrl: m.relayUrl, token: m.token, route: m.route, theme: m.theme, adapter,
-      capabilities: [HostCapability.OPEN_SOURCE],
+      capabilities: [HostCapability.OPEN_SOURCE, HostCapability.EXPORT],
       // VS Code has the bars already: the tab's title, and the connection in the status bar.
       showHeader: false,
     });

@@ -50,6 +50,7 @@ class ReplayPanel implements vscode.Disposable {
       'open-source': (m) => this.owner.openSource(m.url, m.line, m.column),
       copy: async (m) => { await vscode.env.clipboard.writeText(m.text); },
       'sign-out': () => {},
+      export: async (m) => { await vscode.commands.executeCommand(Command.EXPORT_SESSION, m.sessionId); },
     };
     this.shellHandlers = {
       boot: async () => {

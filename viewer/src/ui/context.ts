@@ -1,5 +1,6 @@
 /** What every view gets from `mountViewer`: the relay client, the shared watch socket, and the host. */
 import type { Client, Watch } from '@sentiero/protocol';
+import type { AssetUrlMap } from '../asset-urls.ts';
 import type { ConnectionState, HostCapability, ViewerToHost } from '../host.ts';
 import type { Route } from '../route.ts';
 
@@ -17,6 +18,10 @@ export interface ViewerContext {
   readonly capabilities: ReadonlySet<HostCapability>;
   /** Whether the viewer shows its own top bar (brand, Sessions / Errors, connection); hosts with a bar of their own hide it. */
   readonly showHeader: boolean;
+  /** One exported session with no relay behind it: no list, no links, no download. */
+  readonly standalone: boolean;
+  /** Where a replay loads the recording's remote assets from (asked of the relay once per connection). */
+  assets(): Promise<AssetUrlMap>;
   /** The state of the watch socket. */
   readonly connection: ConnectionState;
   /** Sends a message to the host. */

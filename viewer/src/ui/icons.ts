@@ -17,6 +17,7 @@ export const Icon = {
   search: () => svg('M10 4a6 6 0 1 0 3.7 10.7l4.8 4.8 1.4-1.4-4.8-4.8A6 6 0 0 0 10 4zm0 2a4 4 0 1 1 0 8 4 4 0 0 1 0-8z'),
   source: () => svg('M8.6 16.6 4 12l4.6-4.6L7.2 6 1.2 12l6 6zm6.8 0L20 12l-4.6-4.6L16.8 6l6 6-6 6z'),
   tab: () => svg('M3 5a2 2 0 0 1 2-2h5l2 3h7a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2z'),
+  download: () => svg('M11 4h2v8.2l3.1-3.1 1.4 1.4L12 16l-5.5-5.5 1.4-1.4 3.1 3.1zM5 18h14v2H5z'),
   check: () => svg('M9 16.2 4.8 12l-1.4 1.4L9 19 21 7l-1.4-1.4z'),
   logo: () => html`<svg class="sv-logo" width="22" height="22" viewBox="0 0 24 24" aria-hidden="true"><circle cx="5" cy="18" r="2.6" /><circle cx="12" cy="11" r="2.6" /><circle cx="19" cy="5" r="2.6" /><path d="M5 18 12 11 19 5" fill="none" stroke-width="2" stroke-dasharray="2 2.4" /></svg>`,
 } as const;

@@ -11,6 +11,7 @@ import { SPEEDS, SessionController, type SessionSnapshot, type Speed } from '../
 import { describeClient } from '../ua.ts';
 import { Activity } from './activity.ts';
 import { ConsolePane } from './console-pane.ts';
+import { downloadExport } from './download.ts';
 import type { ViewerContext } from './context.ts';
 import { Icon } from './icons.ts';
 import { NetworkPane } from './network-pane.ts';
@@ -64,6 +65,7 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
   const [help, setHelp] = useState(false);
   const [side, setSide] = useState<SideTab>('activity');
   const [copied, setCopied] = useState<string>();
+  const [exporting, setExporting] = useState(false);
   const stage = useRef<HTMLDivElement>(null);
   const player = useRef<HTMLDivElement>(null);
   const clock = useRef<HTMLSpanElement>(null);
@@ -71,7 +73,7 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
 
   // A layout effect, not an effect: loading starts as soon as the view is in the DOM, not after its first paint.
   useLayoutEffect(() => {
-    const opts = { client: ctx.client, watch: () => ctx.watch(), sessionId, onFailure: (k: 'auth' | 'unreachable', m: string) => ctx.reportFailure(k, m) };
+    const opts = { client: ctx.client, watch: () => ctx.watch(), sessionId, assets: () => ctx.assets(), onFailure: (k: 'auth' | 'unreachable', m: string) => ctx.reportFailure(k, m) };
     const c = new SessionController({ ...opts, ...(t !== undefined ? { t } : {}), ...(windowId ? { windowId } : {}) });
     setController(c);
     setSnap(c.snapshot);
@@ -143,6 +145,21 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
     setTimeout(() => setCopied(undefined), 2500);
   };
 
+  const download = async () => {
+    if (ctx.capabilities.has(HostCapability.EXPORT)) {
+      ctx.post({ t: 'export', sessionId });
+      return;
+    }
+    setExporting(true);
+    try {
+      await downloadExport(ctx.client, sessionId);
+    } catch (err) {
+      ctx.reportFailure((err as { status?: number }).status === 401 ? 'auth' : 'unreachable', (err as Error).message);
+    } finally {
+      setExporting(false);
+    }
+  };
+
   const s = snap;
   const summary = s?.summary;
   const shownConsole = useMemo(() => (s ? s.console.filter((e) => e.windowId === s.windowId) : []), [s?.console, s?.windowId]);
@@ -160,7 +177,7 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
       data-window=${s?.windowId ?? ''} data-speed=${String(s?.speed ?? 1)} data-skip=${String(s?.skipInactive ?? true)} data-recording=${String(!!s?.recording)}
       data-lag=${s?.lag ? String(Math.round(s.lag.p50)) : ''} data-frame=${String(!!s?.hasFrame)} data-seeking=${String(!!s?.seeking)} data-loading=${String(s?.loading ?? true)}>
       <header class="sv-session-head">
-        <button type="button" class="sv-back" onClick=${() => ctx.navigate({ view: 'list', filters: { ...DEFAULT_FILTERS } })}>${Icon.back()} Sessions</button>
+        ${ctx.standalone ? '' : html`<button type="button" class="sv-back" onClick=${() => ctx.navigate({ view: 'list', filters: { ...DEFAULT_FILTERS } })}>${Icon.back()} Sessions</button>`}
         <div class="sv-title">
           <h1 class="sv-h1" title=${summary?.url ?? ''}>${s?.title || (summary ? shortUrl(summary.url) || '(no URL)' : 'Session')}</h1>
           ${summary ? html`
@@ -175,7 +192,8 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
             </div>` : ''}
         </div>
         <div class="sv-actions">
-          <button type="button" class="sv-btn" onClick=${copyLink} disabled=${!s?.hasFrame} data-action="copy-link" title="Copy link at this moment">${copied ? Icon.check() : Icon.link()} <span class="sv-copy-text">${copied ? 'Link copied' : 'Copy link at this moment'}</span></button>
+          ${ctx.standalone ? '' : html`<button type="button" class="sv-btn" onClick=${download} disabled=${exporting || !s || s.status !== 'ready'} data-action="download" title="Download this replay as one HTML file that plays offline">${Icon.download()} <span class="sv-copy-text">${exporting ? 'Preparing…' : 'Download replay'}</span></button>`}
+          ${ctx.standalone ? '' : html`<button type="button" class="sv-btn" onClick=${copyLink} disabled=${!s?.hasFrame} data-action="copy-link" title="Copy link at this moment">${copied ? Icon.check() : Icon.link()} <span class="sv-copy-text">${copied ? 'Link copied' : 'Copy link at this moment'}</span></button>`}
           <button type="button" class="sv-icon-btn" onClick=${() => setHelp(true)} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">${Icon.help()}</button>
           <${EraseSession} ctx=${ctx} sessionId=${sessionId} />
         </div>
@@ -242,7 +260,7 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
               : html`<${Activity} markers=${s.markers} start=${s.start} windows=${s.windows}
           canOpenSource=${ctx.capabilities.has(HostCapability.OPEN_SOURCE)}
           onSeek=${(m: { timestamp: number; windowId: string }) => (m.windowId && m.windowId !== s.windowId ? controller?.selectWindow(m.windowId, m.timestamp + MARKER_LEAD_MS) : controller?.seek(m.timestamp + MARKER_LEAD_MS))}
-          onOpenGroup=${(groupId: string) => ctx.navigate({ view: 'error', groupId })}
+          onOpenGroup=${ctx.standalone ? undefined : (groupId: string) => ctx.navigate({ view: 'error', groupId })}
           onOpenSource=${(f: { url: string; line: number; column?: number; fn?: string }) => ctx.post({ t: 'open-source', url: f.url, line: f.line, ...(f.column ? { column: f.column } : {}), ...(f.fn ? { fn: f.fn } : {}) })}
           onTime=${onTime} />`}
           </div>` : ''}
