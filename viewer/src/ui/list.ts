@@ -51,7 +51,7 @@ export function SessionList({ ctx, filters }: { ctx: ViewerContext; filters: Lis
       },
     );
     return () => { cancelled = true; };
-  }, [ctx.generation, filters.range, filters.url, filters.errorsOnly, filters.liveOnly, filters.minDurationMs]);
+  }, [ctx.generation, filters.range, filters.url, filters.errorsOnly, filters.liveOnly, filters.minDurationMs, filters.from, filters.to]);
 
   useEffect(() => ctx.watch().onSession(
     (s) => setState((st) => {
@@ -86,7 +86,7 @@ export function SessionList({ ctx, filters }: { ctx: ViewerContext; filters: Lis
     <section class="sv-list" aria-label="Sessions">
       <div class="sv-list-head">
         <div>
-          ${ctx.showHeader ? '' : html`<${ViewsNav} ctx=${ctx} sessionsOn=${true} inline />`}
+          ${ctx.showHeader ? '' : html`<${ViewsNav} ctx=${ctx} current="sessions" inline />`}
           <h1 class="sv-h1">Sessions</h1>
           <p class="sv-sub">${state.loading ? 'Loading…' : `${state.sessions.length}${state.next ? '+' : ''} session${state.sessions.length === 1 ? '' : 's'}`}${liveCount ? html` · <span class="sv-live-text">${liveCount} live now</span>` : ''}</p>
         </div>
@@ -114,6 +114,10 @@ export function SessionList({ ctx, filters }: { ctx: ViewerContext; filters: Lis
           <input type="checkbox" name="live" checked=${filters.liveOnly} onChange=${(e: Event) => setFilters({ liveOnly: (e.target as HTMLInputElement).checked })} />
           Live only
         </label>
+        ${filters.from !== undefined || filters.to !== undefined ? html`<span class="sv-chip is-on" data-window="1">
+          ${filters.from !== undefined ? formatWhen(filters.from, now) : '…'} – ${filters.to !== undefined ? formatWhen(filters.to, now) : 'now'}
+          <button type="button" class="sv-link-btn" aria-label="Any time" onClick=${() => { const { from: _f, to: _t, ...rest } = filters; ctx.navigate({ view: 'list', filters: rest }); }}>×</button>
+        </span>` : ''}
         ${isFiltered(filters) ? html`<button type="button" class="sv-link-btn" onClick=${() => { setUrlText(''); ctx.navigate({ view: 'list', filters: { range: 'all', url: '', errorsOnly: false, liveOnly: false, minDurationMs: 0 } }); }}>Clear filters</button>` : ''}
       </form>
       ${state.error ? html`<div class="sv-banner is-error" role="alert">Could not load the sessions: ${state.error}</div>` : ''}
@@ -134,7 +138,8 @@ export function SessionList({ ctx, filters }: { ctx: ViewerContext; filters: Lis
     </section>`;
 }
 
-function Row({ s, now, onOpen }: { s: SessionSummary; now: number; onOpen: () => void }) {
+/** One session row of a list. */
+export function Row({ s, now, onOpen }: { s: SessionSummary; now: number; onOpen: () => void }) {
   const c = describeClient(s.userAgent || '');
   const pages = s.pages?.length || 1;
   const last = s.pages?.[s.pages.length - 1];
