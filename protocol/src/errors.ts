@@ -55,6 +55,9 @@ export const ErrorCode = {
   SEQ_OUT_OF_WINDOW: 'SENTIERO_SEQ_OUT_OF_WINDOW',
   /** An unexpected failure inside the relay. */
   INTERNAL: 'SENTIERO_INTERNAL',
+  // Analytics
+  /** An analytics query, funnel or segment with a missing, malformed or contradictory parameter (the message names it). */
+  INVALID_QUERY: 'SENTIERO_INVALID_QUERY',
 } as const;
 
 /** One of the protocol's error codes. */
@@ -117,7 +120,8 @@ export function closeCodeFor(code: ErrorCode): CloseCode {
     case ErrorCode.FORBIDDEN: return CloseCode.UNAUTHORIZED;
     case ErrorCode.BAD_ENVELOPE:
     case ErrorCode.BAD_ENCODING:
-    case ErrorCode.UNSUPPORTED_ENCODING: return CloseCode.INVALID_MESSAGE;
+    case ErrorCode.UNSUPPORTED_ENCODING:
+    case ErrorCode.INVALID_QUERY: return CloseCode.INVALID_MESSAGE;
     default: return CloseCode.INTERNAL;
   }
 }
@@ -130,7 +134,8 @@ export function httpStatusFor(code: ErrorCode): number {
     case ErrorCode.INVALID_MESSAGE:
     case ErrorCode.UNSUPPORTED_VERSION:
     case ErrorCode.BAD_ENVELOPE:
-    case ErrorCode.BAD_ENCODING: return 400;
+    case ErrorCode.BAD_ENCODING:
+    case ErrorCode.INVALID_QUERY: return 400;
     case ErrorCode.UNAUTHORIZED:
     case ErrorCode.AUTH_REQUIRED: return 401;
     case ErrorCode.ORIGIN_NOT_ALLOWED:

@@ -5,3 +5,4 @@ export * from './messages.ts';
 export * from './validate.ts';
 export * from './client.ts';
 export * from './error-groups.ts';
+export * from './analytics.ts';

@@ -9,7 +9,7 @@
  * its `StoreError` is the one the backend throws, also from the built `dist/`.
  */
 import assert from 'node:assert/strict';
-import type { ErrorOccurrence, RecordedEvent, SessionMeta } from '@sentiero/protocol';
+import type { ErrorOccurrence, RecordedEvent, Segment, SessionDigest, SessionMeta } from '@sentiero/protocol';
 import { MAX_LISTED_WINDOWS, MAX_OCCURRENCES_KEPT, StoreError, StoreErrorCode } from '@sentiero/storage';
 import type { BatchInput, ErrorListOptions, ListOptions, ReadOptions, SessionRecord, Store, StoredBatch } from '@sentiero/storage';
 
@@ -1055,5 +1055,110 @@ export function runStoreConformance(name: string, factory: () => Store | Promise
         assert.equal(store.supports.persistence, false);
       });
     }
+    // ───── Analytics: per-session digests and saved segments ─────
+    describe('analytics digests and segments', () => {
+      const digest = (sessionId: string, startedAt: number, extra: Partial<SessionDigest> = {}): SessionDigest => ({
+        v: 1, sessionId, startedAt, endedAt: startedAt + 5_000, durationMs: 5_000, browser: 'Chrome', os: 'Linux', device: 'desktop',
+        pages: [{ url: 'https://shop.test/home', windowId: 'w1', at: startedAt, durationMs: 5_000, scrollDepth: 0.5, vitals: { LCP: 1200 } }],
+        clicks: [], rageClicks: [], deadClicks: [], errorClicks: [], fields: [], events: [{ name: 'signup', at: startedAt + 1, url: 'https://shop.test/home', props: { plan: 'pro' } }],
+        counts: { events: 10, pages: 1, clicks: 0, rageClicks: 0, deadClicks: 0, errorClicks: 0, errors: 0, customEvents: 1 }, engagement: 12, ...extra,
+      });
+      const segment = (id: string, createdAt: number): Segment => ({ id, name: `segment ${id}`, filter: { browser: 'Chrome', hasErrors: true }, createdAt, updatedAt: createdAt });
+      const analytics = async (): Promise<Store | undefined> => {
+        const store = await opened();
+        return store.supports.analytics ? store : undefined;
+      };
+
+      it('stores a digest, replaces it, and reads it back', async function () {
+        const store = await analytics();
+        if (!store) return this.skip();
+        await store.append(batch('d1', 'w1', 1, [1_000]));
+        assert.equal(await store.putDigest(digest('d1', 1_000)), true);
+        assert.deepEqual(await store.getDigest('d1'), digest('d1', 1_000));
+        assert.equal(await store.putDigest(digest('d1', 900, { engagement: 40 })), true);
+        assert.deepEqual(await store.getDigest('d1'), digest('d1', 900, { engagement: 40 }));
+        assert.deepEqual((await collect(store.scanDigests())).map((d) => [d.sessionId, d.startedAt]), [['d1', 900]]);
+        assert.equal(await store.getDigest('nope'), undefined);
+      });
+
+      it('stores no digest for a session that does not exist, and deletes it with its session', async function () {
+        const store = await analytics();
+        if (!store) return this.skip();
+        assert.equal(await store.putDigest(digest('ghost', 1_000)), false);
+        assert.equal(await store.getDigest('ghost'), undefined);
+        await store.append(batch('d1', 'w1', 1, [1_000]));
+        await store.putDigest(digest('d1', 1_000));
+        assert.equal(await store.deleteSession('d1'), true);
+        assert.equal(await store.getDigest('d1'), undefined);
+        assert.deepEqual(await collect(store.scanDigests()), []);
+        assert.equal(await store.putDigest(digest('d1', 1_000)), false);
+      });
+
+      it('scans by start time, oldest first, ties by session id, with inclusive bounds', async function () {
+        const store = await analytics();
+        if (!store) return this.skip();
+        const starts: [string, number][] = [['c', 3_000], ['a', 1_000], ['b2', 2_000], ['b1', 2_000], ['e', 5_000]];
+        for (const [id, t] of starts) {
+          await store.append(batch(id, 'w1', 1, [t]));
+          await store.putDigest(digest(id, t));
+        }
+        const ids = async (o?: { from?: number; to?: number }) => (await collect(store.scanDigests(o))).map((d) => d.sessionId);
+        assert.deepEqual(await ids(), ['a', 'b1', 'b2', 'c', 'e']);
+        assert.deepEqual(await ids({ from: 2_000, to: 3_000 }), ['b1', 'b2', 'c']);
+        assert.deepEqual(await ids({ from: 2_001 }), ['c', 'e']);
+        assert.deepEqual(await ids({ to: 1_999 }), ['a']);
+        assert.deepEqual(await ids({ from: 6_000 }), []);
+      });
+
+      it('rejects a digest that is not one, and bad scan bounds, with STORE_INVALID_ARGUMENT', async function () {
+        const store = await analytics();
+        if (!store) return this.skip();
+        await store.append(batch('d1', 'w1', 1, [1_000]));
+        await rejectsWith(store.putDigest({ ...digest('d1', 1_000), pages: 'no' } as unknown as SessionDigest), StoreErrorCode.INVALID_ARGUMENT, 'pages');
+        await rejectsWith(store.putDigest({ ...digest('d1', 1_000), sessionId: 'a b' }), StoreErrorCode.INVALID_ARGUMENT, 'sessionId');
+        await rejectsWith(store.getDigest('a b'), StoreErrorCode.INVALID_ARGUMENT, 'getDigest');
+        await rejectsWith(collect(store.scanDigests({ from: Number.NaN })), StoreErrorCode.INVALID_ARGUMENT, 'from');
+        await rejectsWith(store.putSegment({ ...segment('s1', 1), filter: { colour: 'red' } } as unknown as Segment), StoreErrorCode.INVALID_ARGUMENT, 'filter');
+      });
+
+      it('keeps saved segments: put replaces, listed oldest first, deleted once', async function () {
+        const store = await analytics();
+        if (!store) return this.skip();
+        await store.putSegment(segment('s2', 20));
+        await store.putSegment(segment('s1', 10));
+        await store.putSegment({ ...segment('s2', 20), name: 'renamed' });
+        assert.deepEqual((await store.listSegments()).map((s) => [s.id, s.name]), [['s1', 'segment s1'], ['s2', 'renamed']]);
+        assert.equal(await store.deleteSegment('s1'), true);
+        assert.equal(await store.deleteSegment('s1'), false);
+        assert.deepEqual((await store.listSegments()).map((s) => s.id), ['s2']);
+      });
+
+      it('rejects with STORE_NOT_OPEN when not open', async function () {
+        const store = await fresh();
+        if (!store.supports.analytics) return this.skip();
+        await rejectsWith(store.putDigest(digest('d1', 1)), StoreErrorCode.NOT_OPEN, 'putDigest');
+        await rejectsWith(store.getDigest('d1'), StoreErrorCode.NOT_OPEN, 'getDigest');
+        await rejectsWith(collect(store.scanDigests()), StoreErrorCode.NOT_OPEN, 'scanDigests');
+        await rejectsWith(store.listSegments(), StoreErrorCode.NOT_OPEN, 'listSegments');
+      });
+
+      if (options.reopen) {
+        it('keeps digests and segments across close and reopen', async () => {
+          const store = await opened();
+          if (!store.supports.analytics) return;
+          await store.append(batch('d1', 'w1', 1, [1_000]));
+          await store.putDigest(digest('d1', 1_000));
+          await store.putSegment(segment('s1', 10));
+          await store.close();
+          const again = await options.reopen!(store);
+          created.push(again);
+          await again.open();
+          assert.deepEqual(await again.getDigest('d1'), digest('d1', 1_000));
+          assert.deepEqual(await collect(again.scanDigests()), [digest('d1', 1_000)]);
+          assert.deepEqual(await again.listSegments(), [segment('s1', 10)]);
+        });
+      }
+    });
+    // ───── end of analytics ─────
   });
 }

@@ -15,6 +15,8 @@ export const StoreErrorCode = {
   OPEN_FAILED: 'STORE_OPEN_FAILED',
   /** The backend failed an operation (I/O error, disk full…); `cause` holds its error. */
   BACKEND_FAILED: 'STORE_BACKEND_FAILED',
+  /** The backend does not keep what was asked for (its `supports` says so; e.g. analytics digests). */
+  NOT_SUPPORTED: 'STORE_NOT_SUPPORTED',
 } as const;
 
 /** One of the store's error codes. */

@@ -8,3 +8,4 @@ export type { LevelStoreOptions } from './level-store.ts';
 export { MemoryStore } from './memory-store.ts';
 export { MAX_LISTED_WINDOWS, MAX_PAGES } from './session-record.ts';
 export { MAX_OCCURRENCES_KEPT, DEFAULT_OCCURRENCES, MAX_GROUP_SESSIONS } from './error-record.ts';
+export type { DigestScanOptions } from './digest-record.ts';

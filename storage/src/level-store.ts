@@ -8,7 +8,8 @@
  * concurrent appends from several windows never lose an update.
  */
 import { Level } from 'level';
-import type { ErrorGroup, ErrorGroupDetail, ErrorGroupSession, ErrorOccurrence, SettableErrorStatus } from '@sentiero/protocol';
+import type { ErrorGroup, ErrorGroupDetail, ErrorGroupSession, ErrorOccurrence, Segment, SessionDigest, SettableErrorStatus } from '@sentiero/protocol';
+import { type DigestScanOptions, digestKey, digestRange, parseDigest, parseSegment } from './digest-record.ts';
 import {
   Compression, DICTIONARY_BYTES, batchText, createDictionary, decodeBatch, decodeBatchJson, decodeDictionary, encodeBatchText, encodeDictionary,
 } from './codec.ts';
@@ -68,6 +69,10 @@ function createLayout(location: string) {
     sessionErrors: db.sublevel<string, string>('session-errors', { valueEncoding: 'utf8' }),
     groupSessions: db.sublevel<string, string>('group-sessions', { valueEncoding: 'utf8' }),
     sourceMaps: db.sublevel<string, string>('source-maps', { valueEncoding: 'utf8' }),
+    // Analytics (digest-record.ts)
+    digests: db.sublevel<string, string>('digests', { valueEncoding: 'utf8' }),
+    digestKeys: db.sublevel<string, string>('digest-keys', { valueEncoding: 'utf8' }),
+    segments: db.sublevel<string, string>('segments', { valueEncoding: 'utf8' }),
   };
 }
 
@@ -183,7 +188,7 @@ const parseWindow = (text: string, key: string): WindowRecord =>
 /** A `Store` on LevelDB (`supports.persistence` is true). */
 export class LevelStore extends Store {
   /** LevelDB keeps everything across close and reopen. */
-  readonly supports: StoreSupports = Object.freeze({ persistence: true });
+  readonly supports: StoreSupports = Object.freeze({ persistence: true, analytics: true });
   /** The LevelDB folder. */
   readonly location: string;
   /** The compression of newly written batches. */
@@ -528,6 +533,11 @@ export class LevelStore extends Store {
       for await (const key of layout.windows.keys(rangeUnder(id))) write.del(key, { sublevel: layout.windows });
       for await (const key of layout.dictionaries.keys(rangeUnder(id))) write.del(key, { sublevel: layout.dictionaries });
       for await (const key of layout.batches.keys(rangeUnder(id))) write.del(key, { sublevel: layout.batches });
+      const digest = await layout.digestKeys.get(id);
+      if (digest !== undefined) {
+        write.del(digest, { sublevel: layout.digests });
+        write.del(id, { sublevel: layout.digestKeys });
+      }
       const entries: SessionErrorRecord[] = [];
       for await (const [key, value] of layout.sessionErrors.iterator(rangeUnder(id))) {
         entries.push(parseEntry(value, key));
@@ -683,6 +693,60 @@ export class LevelStore extends Store {
 
   protected override async _getSourceMap(file: string): Promise<string | undefined> {
     return this.#db().sourceMaps.get(file);
+  }
+
+  // ───── Analytics: per-session digests and saved segments ─────
+
+  protected override async _putDigest(digest: SessionDigest): Promise<boolean> {
+    return this.#locks.run(digest.sessionId, async () => {
+      const layout = this.#db();
+      if (!(await this.#readRecord(layout, digest.sessionId))) return false;
+      const key = digestKey(digest);
+      const old = await layout.digestKeys.get(digest.sessionId);
+      const write = layout.db.batch();
+      if (old !== undefined && old !== key) write.del(old, { sublevel: layout.digests });
+      if (old !== key) write.put(digest.sessionId, key, { sublevel: layout.digestKeys });
+      write.put(key, JSON.stringify(digest), { sublevel: layout.digests });
+      await write.write();
+      return true;
+    });
+  }
+
+  protected override async _getDigest(sessionId: string): Promise<SessionDigest | undefined> {
+    const layout = this.#db();
+    const key = await layout.digestKeys.get(sessionId);
+    const text = key === undefined ? undefined : await layout.digests.get(key);
+    return text === undefined ? undefined : parseDigest(text, sessionId);
+  }
+
+  protected override async *_scanDigests(range: DigestScanOptions): AsyncIterable<SessionDigest> {
+    const iterator = this.#db().digests.iterator(digestRange(range));
+    try {
+      for (;;) {
+        const chunk = await iterator.nextv(1000);
+        if (chunk.length === 0) return;
+        for (const [key, text] of chunk) yield parseDigest(text, key);
+      }
+    } finally {
+      await iterator.close();
+    }
+  }
+
+  protected override async _putSegment(segment: Segment): Promise<void> {
+    await this.#db().segments.put(segment.id, JSON.stringify(segment));
+  }
+
+  protected override async _listSegments(): Promise<Segment[]> {
+    const out: Segment[] = [];
+    for await (const [k, v] of this.#db().segments.iterator()) out.push(parseSegment(v, k));
+    return out.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+  }
+
+  protected override async _deleteSegment(id: string): Promise<boolean> {
+    const layout = this.#db();
+    if ((await layout.segments.get(id)) === undefined) return false;
+    await layout.segments.del(id);
+    return true;
   }
 }
 

@@ -4,7 +4,8 @@
  * caller changing its objects afterwards changes nothing stored). Data lives as long as the
  * instance, across close and open, but not beyond the process.
  */
-import type { ErrorGroup, ErrorGroupDetail, ErrorOccurrence, RecordedEvent, SettableErrorStatus } from '@sentiero/protocol';
+import type { ErrorGroup, ErrorGroupDetail, ErrorOccurrence, RecordedEvent, Segment, SessionDigest, SettableErrorStatus } from '@sentiero/protocol';
+import { type DigestScanOptions, inScan } from './digest-record.ts';
 import { pageOf } from './list.ts';
 import { MemoryErrors } from './memory-errors.ts';
 import { batchText, parseBatchText } from './codec.ts';
@@ -31,10 +32,13 @@ interface MemorySession {
 /** A `Store` in memory (`supports.persistence` is false). */
 export class MemoryStore extends Store {
   /** Memory does not outlive the process. */
-  readonly supports: StoreSupports = Object.freeze({ persistence: false });
+  readonly supports: StoreSupports = Object.freeze({ persistence: false, analytics: true });
 
   readonly #sessions = new Map<string, MemorySession>();
   readonly #errors = new MemoryErrors();
+  /** Digests as JSON text, by session id; segments by id. */
+  readonly #digests = new Map<string, string>();
+  readonly #segments = new Map<string, string>();
 
   protected override async _append(batch: BatchInput): Promise<AppendResult> {
     const session = this.#sessions.get(batch.sessionId);
@@ -95,6 +99,7 @@ export class MemoryStore extends Store {
   protected override async _deleteSession(id: string): Promise<boolean> {
     const existed = this.#sessions.delete(id);
     if (existed) this.#errors.forgetSession(id);
+    this.#digests.delete(id);
     return existed;
   }
 
@@ -127,5 +132,35 @@ export class MemoryStore extends Store {
 
   protected override async _getSourceMap(file: string): Promise<string | undefined> {
     return this.#errors.getSourceMap(file);
+  }
+
+  // ───── Analytics: per-session digests and saved segments ─────
+
+  protected override async _putDigest(digest: SessionDigest): Promise<boolean> {
+    if (!this.#sessions.has(digest.sessionId)) return false;
+    this.#digests.set(digest.sessionId, JSON.stringify(digest));
+    return true;
+  }
+
+  protected override async _getDigest(sessionId: string): Promise<SessionDigest | undefined> {
+    const text = this.#digests.get(sessionId);
+    return text === undefined ? undefined : (JSON.parse(text) as SessionDigest);
+  }
+
+  protected override async *_scanDigests(range: DigestScanOptions): AsyncIterable<SessionDigest> {
+    const all = [...this.#digests.values()].map((t) => JSON.parse(t) as SessionDigest).filter((d) => inScan(d, range));
+    yield* all.sort((a, b) => a.startedAt - b.startedAt || (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0));
+  }
+
+  protected override async _putSegment(segment: Segment): Promise<void> {
+    this.#segments.set(segment.id, JSON.stringify(segment));
+  }
+
+  protected override async _listSegments(): Promise<Segment[]> {
+    return [...this.#segments.values()].map((t) => JSON.parse(t) as Segment).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+  }
+
+  protected override async _deleteSegment(id: string): Promise<boolean> {
+    return this.#segments.delete(id);
   }
 }

@@ -4,7 +4,8 @@
  * overrides only the hooks and declares what it `supports`. Every rejection is a
  * `StoreError` with a documented code.
  */
-import type { ErrorGroup, ErrorGroupDetail, ErrorOccurrence, SettableErrorStatus } from '@sentiero/protocol';
+import type { ErrorGroup, ErrorGroupDetail, ErrorOccurrence, Segment, SessionDigest, SettableErrorStatus } from '@sentiero/protocol';
+import { type DigestScanOptions, checkDigest, checkScan, checkSegment } from './digest-record.ts';
 import { StoreError, StoreErrorCode } from './errors.ts';
 import { batchTime } from './merge.ts';
 import type {
@@ -31,6 +32,8 @@ function backendFailed(what: string, err: unknown): StoreError {
 }
 
 const ignore = (): void => {};
+
+const unsupported = (what: string): StoreError => new StoreError(StoreErrorCode.NOT_SUPPORTED, `this store keeps no ${what}`);
 
 /**
  * A store of sessions and their event batches. Construct a backend, `await open()`, use it,
@@ -208,7 +211,7 @@ export abstract class Store {
     }
   }
 
-  /** Removes the session, its batches, its index entries and its error entries (its groups stay); resolves to whether it existed. */
+  /** Removes the session, its batches, its index entries, its error entries (its groups stay) and its analytics digest; resolves to whether it existed. */
   async deleteSession(id: string): Promise<boolean> {
     this.#assertOpen();
     const sid = checkId(id, 'id');
@@ -273,6 +276,101 @@ export abstract class Store {
     const f = checkSourceMapFile(file);
     return this.#track('getSourceMap', () => this._getSourceMap(f));
   }
+
+  // ───── Analytics: per-session digests and saved segments ─────
+
+  /**
+   * Stores a session's analytics digest, replacing the one before. Resolves to false, storing
+   * nothing, when there is no such session (so that a digest written after a deletion never
+   * brings the session back). Rejects a digest that is not one with `STORE_INVALID_ARGUMENT`.
+   */
+  async putDigest(digest: SessionDigest): Promise<boolean> {
+    this.#assertOpen();
+    const d = checkDigest(digest);
+    return this.#track('putDigest', () => this._putDigest(d));
+  }
+
+  /** The session's digest, or undefined. */
+  async getDigest(sessionId: string): Promise<SessionDigest | undefined> {
+    this.#assertOpen();
+    const sid = checkId(sessionId, 'sessionId');
+    return this.#track('getDigest', () => this._getDigest(sid));
+  }
+
+  /** The digests whose `startedAt` is within [`from`, `to`] (both optional), oldest first (ties by session id), as a stream. */
+  async *scanDigests(options?: DigestScanOptions): AsyncGenerator<SessionDigest> {
+    this.#assertOpen();
+    const range = checkScan(options);
+    const generation = this.#generation;
+    const source = this._scanDigests(range)[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        let step: IteratorResult<SessionDigest>;
+        try {
+          step = await source.next();
+        } catch (err) {
+          throw backendFailed('scanDigests', err);
+        }
+        if (step.done) return;
+        if (this.#status !== 'open' || this.#generation !== generation) throw notOpen();
+        yield step.value;
+      }
+    } finally {
+      await Promise.resolve(source.return?.()).catch(ignore);
+    }
+  }
+
+  /** Stores a saved segment under its id, replacing any before. */
+  async putSegment(segment: Segment): Promise<void> {
+    this.#assertOpen();
+    const s = checkSegment(segment);
+    return this.#track('putSegment', () => this._putSegment(s));
+  }
+
+  /** The saved segments, oldest first. */
+  async listSegments(): Promise<Segment[]> {
+    this.#assertOpen();
+    return this.#track('listSegments', () => this._listSegments());
+  }
+
+  /** Removes a saved segment; resolves to whether it existed. */
+  async deleteSegment(id: string): Promise<boolean> {
+    this.#assertOpen();
+    const sid = checkId(id, 'id');
+    return this.#track('deleteSegment', () => this._deleteSegment(sid));
+  }
+
+  /** See `putDigest`; must not store a digest of a session that does not exist, also when a deletion runs at the same time. The default rejects with `STORE_NOT_SUPPORTED`. */
+  protected async _putDigest(_digest: SessionDigest): Promise<boolean> {
+    throw unsupported('analytics digests');
+  }
+
+  /** See `getDigest`. The default rejects with `STORE_NOT_SUPPORTED`. */
+  protected async _getDigest(_sessionId: string): Promise<SessionDigest | undefined> {
+    throw unsupported('analytics digests');
+  }
+
+  /** See `scanDigests`; must stream. The default rejects with `STORE_NOT_SUPPORTED`. */
+  protected async *_scanDigests(_range: DigestScanOptions): AsyncIterable<SessionDigest> {
+    throw unsupported('analytics digests');
+  }
+
+  /** See `putSegment`. The default rejects with `STORE_NOT_SUPPORTED`. */
+  protected async _putSegment(_segment: Segment): Promise<void> {
+    throw unsupported('saved segments');
+  }
+
+  /** See `listSegments`. The default rejects with `STORE_NOT_SUPPORTED`. */
+  protected async _listSegments(): Promise<Segment[]> {
+    throw unsupported('saved segments');
+  }
+
+  /** See `deleteSegment`. The default rejects with `STORE_NOT_SUPPORTED`. */
+  protected async _deleteSegment(_id: string): Promise<boolean> {
+    throw unsupported('saved segments');
+  }
+
+  // ───── end of analytics ─────
 
   /** Opens the backend's resources. The default does nothing. */
   protected async _open(): Promise<void> {}

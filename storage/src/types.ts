@@ -144,6 +144,8 @@ export type StoreStatus = 'opening' | 'open' | 'closing' | 'closed';
 export interface StoreSupports {
   /** Data survives the process: a new instance on the same location sees it. */
   persistence: boolean;
+  /** Keeps analytics digests and saved segments (`putDigest`, `scanDigests`, `putSegment`, …); without it those reject with `STORE_NOT_SUPPORTED`. */
+  analytics?: boolean;
 }
 
 /** What `recordError` did. */
