@@ -12,9 +12,9 @@ import { IncrementalSource } from '../rrweb-types.ts';
 /** Events after the moment the page was shown that are still applied (a view's first render after an in-app navigation). */
 const SETTLE_MS = 1500;
 
-/** The URL without its hash, for comparing pages. */
+/** Whether two URLs are the same page as analytics counts pages: origin and path, without query, hash or a trailing slash. */
 export function samePage(a: string, b: string): boolean {
-  const strip = (u: string) => u.replace(/#.*$/, '').replace(/\/+$/, '');
+  const strip = (u: string) => u.replace(/[?#].*$/, '').replace(/\/+$/, '');
   return strip(a) === strip(b);
 }
 
