@@ -16,6 +16,9 @@ export const PAGE_H = 2400;
 export const BUY = { x: 210, y: 300 };
 export const DEEP = { x: 800, y: 1900 };
 
+/** A custom event name that is markup: the views must show it as text. */
+export const HOSTILE = '<img src=x onerror="window.__pwned=1">';
+
 export const CHROME_LINUX = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 export const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 
@@ -90,6 +93,7 @@ export function seedSessions(t0: number): Seed[] {
   const s3: Ev[] = [
     ...start(c, 5000),
     click(c + 3000, DEEP, 'a#contact', 'Contact sales'), mutation(c + 3050),
+    custom(c + 3200, 'sentiero/event@1', { name: HOSTILE, props: {} }),
     custom(c + 3500, 'sentiero/scroll@1', { href: PRICING, depth: 0.9 }),
     move(c + 15_000),
   ];
