@@ -16,6 +16,7 @@ import { toSummary } from './hub.ts';
 import { ingestOne, metaFromRequest } from './ingest.ts';
 import { KeyedRateLimiter } from './rate-limit.ts';
 import { createErrorRoutes } from './error-routes.ts';
+import { createAnalyticsRoutes } from './analytics-routes.ts';
 import { type HttpContext, pathSegment, sendError, sendJson } from './respond.ts';
 
 const require = createRequire(import.meta.url);
@@ -144,6 +145,7 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
   const limits = options.limits;
   const ingestLimiter = new KeyedRateLimiter(limits.maxMessagesPerSecond, limits.rateWindowMs);
   const errorRoutes = createErrorRoutes(ctx);
+  const analyticsRoutes = createAnalyticsRoutes(ctx);
 
   const requireViewer = (req: IncomingMessage) => {
     const token = bearer(req);
@@ -250,7 +252,7 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
         const cors = apiCors(req);
         if (method === 'OPTIONS') {
           res.writeHead(204, {
-            ...cors, 'access-control-allow-methods': 'GET, DELETE, POST, PATCH', 'access-control-allow-headers': 'authorization, content-type',
+            ...cors, 'access-control-allow-methods': 'GET, DELETE, POST, PATCH, PUT', 'access-control-allow-headers': 'authorization, content-type',
             'access-control-max-age': '600',
           });
           { res.end(); return; }
@@ -263,6 +265,7 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
         await ctx.ready;
         const parts = pathname.slice('/api/'.length).split('/');
         if (await errorRoutes.api(req, res, parts, query, cors)) return;
+        if (await analyticsRoutes.api(req, res, parts, query, cors)) return;
         if (parts[0] === 'sessions') {
           if (parts.length === 1) {
             if (method !== 'GET') throw new RelayError(ErrorCode.METHOD_NOT_ALLOWED, 'GET the sessions');

@@ -11,6 +11,7 @@ import {
   parseJson, validateIngestClientMessage,
 } from '@sentiero/protocol';
 import type { AppendResult, Store } from '@sentiero/storage';
+import type { Analytics } from './analytics/service.ts';
 import type { IngestBudget } from './backpressure.ts';
 import { digestBatch } from './digest.ts';
 import { RelayError } from './errors.ts';
@@ -38,6 +39,8 @@ export interface IngestContext {
   bounds: SessionBounds;
   /** Unacknowledged bytes of ingest sockets. */
   budget: IngestBudget;
+  /** Session digests, derived after each newly stored batch (undefined when analytics is off). */
+  analytics: Analytics | undefined;
 }
 
 /** One validated batch to ingest, from either transport. */
@@ -121,6 +124,7 @@ async function fanOut(ctx: IngestContext, item: IngestItem, occurrences: readonl
   const { hub } = ctx;
   const { sessionId, windowId, seq, events } = item;
   hub.publish({ sessionId, windowId, seq, encode: () => eventsFrame(sessionId, windowId, seq, JSON.stringify(events)) });
+  ctx.analytics?.observe({ sessionId, windowId, events, userAgent: item.meta?.userAgent });
   for (const occ of occurrences) {
     // The events are durable; an occurrence that cannot be recorded is logged, not a reason to refuse the batch.
     await ctx.errors.record(occ).catch((err: unknown) => ctx.options.logger.error(`recording an error of ${item.sessionId} failed: ${describe(err)}`));

@@ -47,6 +47,11 @@ export interface RelayOptions {
   sourceMapsDir?: string;
   /** Where log lines go. Default: `console`, warnings and errors only. */
   logger?: Logger;
+  // Analytics (docs/analytics.md)
+  /** Whether to derive a digest per session at ingest and answer `<base>/api/analytics/…`. Default true (needs a store with `supports.analytics`). */
+  analytics?: boolean;
+  /** How often changed digests are written and become visible to analytics queries, in ms. Default 2000. */
+  analyticsFlushMs?: number;
 }
 
 /** Options after defaults, as the relay uses them. */
@@ -63,6 +68,8 @@ export interface ResolvedOptions {
   dashboard: boolean;
   sourceMapsDir: string | undefined;
   logger: Logger;
+  analytics: boolean;
+  analyticsFlushMs: number;
 }
 
 const quietConsole: Logger = {
@@ -76,6 +83,11 @@ function positiveInteger(name: string, value: unknown): number {
     throw new TypeError(`The "${name}" option must be a positive integer; got ${String(value)}`);
   }
   return value as number;
+}
+
+function checkBoolean(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new TypeError(`The "${name}" option must be true or false; got ${String(value)}`);
+  return value;
 }
 
 /** Merges the defaults into `options` and checks them; a wrong value throws a `TypeError` that names it. */
@@ -146,5 +158,7 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
     dashboard: options.dashboard ?? true,
     sourceMapsDir: options.sourceMapsDir,
     logger: options.logger ?? quietConsole,
+    analytics: options.analytics === undefined ? true : checkBoolean('analytics', options.analytics),
+    analyticsFlushMs: options.analyticsFlushMs === undefined ? 2000 : positiveInteger('analyticsFlushMs', options.analyticsFlushMs),
   };
 }

@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ErrorCode, validateErrorReport, type ErrorContext, type ErrorReportAck } from '@sentiero/protocol';
 import { LevelStore, type Store } from '@sentiero/storage';
+import { Analytics } from './analytics/service.ts';
 import { originAllowed } from './auth.ts';
 import { IngestBudget } from './backpressure.ts';
 import { ConnectionCounter } from './connections.ts';
@@ -139,8 +140,13 @@ export function createRelay(options: RelayOptions = {}): Relay {
   const sourceMaps = new SourceMaps({ store, dir: opts.sourceMapsDir, logger: opts.logger });
   const errors = new ErrorTracker({ store, hub, sourceMaps, logger: opts.logger, changed: (id) => changed(id) });
 
+  let analytics: Analytics | undefined;
+  if (opts.analytics && !store.supports.analytics) opts.logger.warn('analytics is off: the store keeps no digests (supports.analytics)');
+  else if (opts.analytics) analytics = new Analytics({ store, logger: opts.logger, flushMs: opts.analyticsFlushMs }, ready);
+
   const ctx = {
     options: opts,
+    analytics,
     store,
     hub,
     inflight,
@@ -153,6 +159,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
     isClosing: () => closing !== undefined,
     async deleteSession(id: string) {
       const existed = await store.deleteSession(id);
+      analytics?.forget(id);
       if (existed) {
         bounds.forget(id);
         hub.forget(id);
@@ -325,6 +332,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
         feedTimers.clear();
         await ready.catch(() => undefined);
         while (inflight.size) await Promise.allSettled([...inflight]);
+        await analytics?.close();
         hub.close();
         ingestWss.close();
         watchWss.close();
