@@ -106,10 +106,13 @@ describe('viewer: analytics views in real Chromium', function () {
   });
 
   it('heatmaps: the heat is where the clicks were, over the replayed page, and the scroll map fades downwards', async () => {
+    // A window narrower than the page, so that the page and its heat are scaled down together.
+    await context.close();
+    context = await browser.newContext({ viewport: { width: 900, height: 900 } });
     const page = await open(`#/analytics/heatmaps?${range}&url=${encodeURIComponent(PRICING)}&kind=click`);
     await page.waitForSelector('.sv-heat[data-phase="ready"] .sv-heat-canvas[data-drawn="true"]', { timeout: 30_000 });
     const scale = Number(await page.getAttribute('.sv-heat', 'data-scale'));
-    assert.ok(scale > 0 && scale <= 1);
+    assert.ok(scale > 0.5 && scale < 1, `scaled to fit: ${scale}`);
     // The replayed page is the pricing page at its full size, its button where the clicks landed.
     const button = await page.evaluate(() => {
       const doc = document.querySelector<HTMLIFrameElement>('.sv-heat-page iframe')?.contentDocument;
@@ -117,7 +120,9 @@ describe('viewer: analytics views in real Chromium', function () {
       return r && { x: r.x + r.width / 2, y: r.y + r.height / 2, h: doc!.documentElement.clientHeight };
     });
     assert.ok(button, 'the page is replayed');
-    assert.deepEqual([Math.round(button.x), Math.round(button.y)], [BUY.x, BUY.y]);
+    assert.deepEqual([Math.round(button.x), Math.round(button.y)], [BUY.x, BUY.y], 'page coordinates inside the replay');
+    const frame = await page.$eval('.sv-heat-frame', (e) => e.getBoundingClientRect().width);
+    assert.ok(Math.abs(frame - PAGE_W * scale) < 1, 'the page is drawn at the scale of the heat');
     assert.equal(button.h, PAGE_H, 'the replay is as tall as the page');
     const alpha = (x: number, y: number) => page.evaluate(([px, py]) => {
       const c = document.querySelector<HTMLCanvasElement>('.sv-heat-canvas')!;
@@ -145,7 +150,6 @@ describe('viewer: analytics views in real Chromium', function () {
     const bottom = await hue(PAGE_H - 20);
     assert.ok(top.r! > top.b!, 'red at the top, which every view reached');
     assert.ok(bottom.b! > bottom.r!, 'blue at the bottom, which fewer reached');
-    void PAGE_W;
   });
 
   it('forms: interactions, time and drop-off per field of the signup form', async () => {

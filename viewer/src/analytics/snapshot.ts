@@ -73,8 +73,10 @@ export function renderPageSnapshot(host: HTMLElement, moment: PageMoment, size: 
   const events = moment.events
     .filter((e) => !(e.type === EventType.IncrementalSnapshot && (e.data as { source?: number }).source === IncrementalSource.ViewportResize))
     .map((e) => (e.type === EventType.Meta ? { ...e, data: { ...(e.data as object), width: size.width, height: size.height } } : e));
+  const root = document.createElement('div');
+  host.append(root);
   const replayer = new Replayer(events as unknown as eventWithTime[], {
-    root: host,
+    root,
     showWarning: false,
     mouseTail: false,
     triggerFocus: false,
@@ -84,7 +86,7 @@ export function renderPageSnapshot(host: HTMLElement, moment: PageMoment, size: 
   });
   const start = events[0]?.timestamp ?? moment.at;
   replayer.pause(Math.max(0, moment.at - start) + SETTLE_MS);
-  const mouse = host.querySelector<HTMLElement>('.replayer-mouse');
+  const mouse = root.querySelector<HTMLElement>('.replayer-mouse');
   if (mouse) mouse.style.display = 'none';
   return {
     document: () => replayer.iframe.contentDocument,
@@ -92,6 +94,21 @@ export function renderPageSnapshot(host: HTMLElement, moment: PageMoment, size: 
       try {
         replayer.destroy();
       } catch { /* already torn down */ }
+      root.remove();
     },
   };
+}
+
+/** The full size of the page at `moment`: replayed once at its recorded viewport, then measured (scroll width and height). */
+export function measurePage(host: HTMLElement, moment: PageMoment): { width: number; height: number } {
+  const meta = [...moment.events].reverse().find((e) => e.type === EventType.Meta && e.timestamp <= moment.at);
+  const viewport = meta?.data as { width?: number; height?: number } | undefined;
+  const width = viewport?.width || 1280;
+  const snap = renderPageSnapshot(host, moment, { width, height: viewport?.height || 800 });
+  try {
+    const doc = snap.document()?.documentElement;
+    return { width, height: Math.max(doc?.scrollHeight ?? 0, viewport?.height || 800) };
+  } finally {
+    snap.destroy();
+  }
 }

@@ -7,7 +7,7 @@ import { html } from 'htm/preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import simpleheat from 'simpleheat';
 import { toParams } from '../../analytics/query.ts';
-import { type PageSnapshot, findPageMoment, renderPageSnapshot } from '../../analytics/snapshot.ts';
+import { type PageSnapshot, findPageMoment, measurePage, renderPageSnapshot } from '../../analytics/snapshot.ts';
 import type { HeatmapAnswer } from '../../analytics/types.ts';
 import type { AnalyticsRoute, Route } from '../../route.ts';
 import type { ViewerContext } from '../context.ts';
@@ -16,6 +16,8 @@ import { PagePicker } from './page-picker.ts';
 
 /** The tallest page drawn, in CSS pixels (a canvas has a size limit; deeper clicks are cut off). */
 export const MAX_PAGE_HEIGHT = 16_000;
+/** The page's size when neither the relay nor a replay can tell it. */
+export const FALLBACK_SIZE = { width: 1280, height: 3000 } as const;
 /** The radius of one click's heat on the page, in CSS pixels (before scaling). */
 export const HEAT_RADIUS = 24;
 
@@ -54,8 +56,11 @@ function HeatStage({ ctx, report, kind }: { ctx: ViewerContext; report: HeatmapA
   const canvas = useRef<HTMLCanvasElement>(null);
   const [phase, setPhase] = useState<Phase>({ t: 'loading' });
   const [scale, setScale] = useState(0);
-  const width = Math.max(1, report.page.width);
-  const height = Math.max(1, Math.min(MAX_PAGE_HEIGHT, report.page.height));
+  // The relay gives the page's size from its clicks; without clicks (a scroll map) it is measured on the replayed page.
+  const known = report.page.width > 0 && report.page.height > 0;
+  const [size, setSize] = useState(known ? report.page : undefined);
+  const width = Math.max(1, size?.width ?? FALLBACK_SIZE.width);
+  const height = Math.max(1, Math.min(MAX_PAGE_HEIGHT, size?.height ?? FALLBACK_SIZE.height));
 
   useLayoutEffect(() => {
     const el = box.current;
@@ -76,20 +81,26 @@ function HeatStage({ ctx, report, kind }: { ctx: ViewerContext; report: HeatmapA
         const moment = await findPageMoment(ctx.client, sessionId, report.url);
         if (cancelled) return;
         if (!moment || !page.current) continue;
-        snap = renderPageSnapshot(page.current, moment, { width, height });
+        let full = known ? report.page : undefined;
+        if (!full) {
+          full = measurePage(page.current, moment);
+          setSize(full);
+        }
+        snap = renderPageSnapshot(page.current, moment, { width: full.width, height: Math.min(MAX_PAGE_HEIGHT, full.height) });
         const summary = await ctx.client.getSession(sessionId).catch(() => undefined);
         if (cancelled) return;
         const t = summary ? Math.max(0, moment.at - summary.startedAt) : undefined;
         setPhase({ t: 'ready', sessionId, route: { view: 'session', sessionId, windowId: moment.windowId, ...(t !== undefined ? { t } : {}) } });
         return;
       }
+      if (!known) setSize(FALLBACK_SIZE);
       setPhase({ t: 'none' });
     })().catch((err: unknown) => { if (!cancelled) setPhase({ t: 'failed', message: err instanceof Error ? err.message : String(err) }); });
     return () => {
       cancelled = true;
       snap?.destroy();
     };
-  }, [report, width, height]);
+  }, [report]);
 
   // The heat, redrawn when the scale changes.
   useEffect(() => {
