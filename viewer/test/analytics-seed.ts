@@ -42,7 +42,7 @@ function pricingSnapshot(at: number): Ev {
             el(9, 'button', { id: 'buy', style: `position:absolute;left:${BUY.x - 60}px;top:${BUY.y - 20}px;width:120px;height:40px;background:#4f46e5;color:#fff;border:0;border-radius:8px;font-size:16px` }, [txt(10, 'Buy now')]),
             el(11, 'div', { style: 'position:absolute;left:40px;right:40px;top:420px;height:900px;background:#e2e8f0;border-radius:16px' }, [txt(12, 'Plans')]),
             el(13, 'footer', { id: 'foot', style: `position:absolute;left:0;right:0;top:${PAGE_H - 600}px;height:600px;background:#1e293b;color:#cbd5e1;padding:40px;box-sizing:border-box` }, [
-              el(14, 'a', { id: 'contact', href: '#contact', style: 'color:#fff' }, [txt(15, 'Contact sales')]),
+              el(14, 'a', { id: 'contact', href: '#contact', style: `position:absolute;left:${DEEP.x - 55}px;top:${DEEP.y - (PAGE_H - 600) - 10}px;width:110px;color:#fff` }, [txt(15, 'Contact sales')]),
             ]),
           ]),
         ])],
@@ -58,8 +58,8 @@ const move = (at: number): Ev => ({ type: 3, timestamp: at, data: { source: 1, p
 const mutation = (at: number): Ev => ({ type: 3, timestamp: at, data: { source: 0, texts: [{ id: 8, value: 'Simple pricing!' }], attributes: [], removes: [], adds: [] } });
 const field = (at: number, kind: string, name: string) => custom(at, 'sentiero/field@1', { form: 'signup', field: name, kind, href: SIGNUP });
 
-/** The three sessions, starting `t0` (ms since epoch) and a minute apart. */
-export function seedSessions(t0: number): Seed[] {
+/** The three sessions, starting `t0` (ms since epoch) and a minute apart; their ids are `<prefix>0001`…`0003`. */
+export function seedSessions(t0: number, prefix = 'seedsession'): Seed[] {
   const start = (t: number, lcp: number): Ev[] => [
     { type: 4, timestamp: t, data: { href: `${PRICING}?ref=mail`, width: PAGE_W, height: 700 } },
     pricingSnapshot(t + 1),
@@ -98,8 +98,8 @@ export function seedSessions(t0: number): Seed[] {
     move(c + 15_000),
   ];
   return [
-    { sessionId: 'seedsession0001', userAgent: CHROME_LINUX, events: s1 },
-    { sessionId: 'seedsession0002', userAgent: CHROME_LINUX, events: s2 },
-    { sessionId: 'seedsession0003', userAgent: IPHONE, events: s3 },
+    { sessionId: `${prefix}0001`, userAgent: CHROME_LINUX, events: s1 },
+    { sessionId: `${prefix}0002`, userAgent: CHROME_LINUX, events: s2 },
+    { sessionId: `${prefix}0003`, userAgent: IPHONE, events: s3 },
   ];
 }

@@ -198,7 +198,7 @@ describe('viewer: analytics views in real Chromium', function () {
     await page.fill('.sv-segment-form input[name="name"]', 'Phones');
     await page.fill('.sv-segment-form input[name="device"]', 'mobile');
     await page.click('text=Save segment');
-    const item = page.locator('.sv-segments li', { hasText: 'Phones' });
+    const item = page.locator('.sv-seglist li', { hasText: 'Phones' });
     await item.waitFor();
     assert.match((await item.textContent())!, /Device mobile/);
     await item.locator('text=Apply').click();
@@ -212,7 +212,7 @@ describe('viewer: analytics views in real Chromium', function () {
     await waitFor(async () => (await text(page, `.sv-pages-row[data-url="${PRICING}"] [data-col="views"]`)) === '1', { what: 'one view in the segment' });
 
     await page.click('.sv-an-tab[data-tab="segments"]');
-    await page.locator('.sv-segments li', { hasText: 'Phones' }).locator('text=Delete').click();
+    await page.locator('.sv-seglist li', { hasText: 'Phones' }).locator('text=Delete').click();
     await page.waitForSelector('text=No segment yet');
     assert.equal((await api<unknown[] | { segments: unknown[] }>('/api/segments') as { segments: unknown[] }).segments.length, 0);
   });

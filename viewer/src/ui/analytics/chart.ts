@@ -17,6 +17,14 @@ function themeColor(el: Element, name: string, fallback: string): string {
   return getComputedStyle(el).getPropertyValue(name).trim() || fallback;
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `Dec 6` for `2026-12-06` (a UTC day, as the relay counts them). */
+function dayLabel(day: string): string {
+  const d = new Date(startOfDay(day));
+  return `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}`;
+}
+
 /** Sessions per day as bars. */
 export function DayChart({ days, onPick, height = 220 }: DayChartProps) {
   const box = useRef<HTMLDivElement>(null);
@@ -25,7 +33,8 @@ export function DayChart({ days, onPick, height = 220 }: DayChartProps) {
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const xs = days.map((d) => startOfDay(d.day) / 1000);
+    // The x axis is the days' positions (a bar each), labelled with their dates.
+    const xs = days.map((_, i) => i);
     const ys = days.map((d) => d.sessions);
     const accent = themeColor(el, '--accent', '#4f46e5');
     const muted = themeColor(el, '--muted', '#64748b');
@@ -36,8 +45,11 @@ export function DayChart({ days, onPick, height = 220 }: DayChartProps) {
       height,
       legend: { show: false },
       cursor: { drag: { x: false, y: false }, points: { show: false } },
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.1))] } },
-      axes: [{ ...axis, space: 60 }, { ...axis, size: 44, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000] }],
+      scales: { x: { time: false, range: () => [-0.5, days.length - 0.5] }, y: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.1))] } },
+      axes: [
+        { ...axis, space: 50, incrs: [1, 2, 7, 14, 30], values: (_u, splits) => splits.map((i) => (days[i] ? dayLabel(days[i]!.day) : '')) },
+        { ...axis, size: 44, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000] },
+      ],
       series: [{}, { label: 'Sessions', stroke: accent, fill: `${accent}cc`, width: 0, paths: uPlot.paths.bars!({ size: [0.7, 48] }), points: { show: false } }],
     };
     const plot = new uPlot(opts, [xs, ys], el);

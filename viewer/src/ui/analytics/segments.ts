@@ -62,7 +62,7 @@ export function SegmentsView({ ctx, route, segments, reload }: { ctx: ViewerCont
         <h2 class="sv-h2">Saved segments</h2>
         ${segments === undefined ? html`<div class="sv-empty-small">Loading…</div>`
           : !segments.length ? html`<div class="sv-empty-small">No segment yet: save one below, then pick it above to narrow every view.</div>`
-          : html`<ul class="sv-segments">${segments.map((s) => html`<li data-segment=${s.id} class=${route.query.segment === s.id ? 'is-on' : ''}>
+          : html`<ul class="sv-seglist">${segments.map((s) => html`<li data-segment=${s.id} class=${route.query.segment === s.id ? 'is-on' : ''}>
               <span class="sv-cell-main"><span class="sv-strong">${s.name}</span><span class="sv-muted">${describeFilter(s.filter ?? {})}</span></span>
               <button type="button" class="sv-btn sv-btn-sm" onClick=${() => apply(s)}>Apply</button>
               <button type="button" class="sv-btn sv-btn-sm" disabled=${busy} onClick=${() => remove(s)}>Delete</button>
