@@ -5,6 +5,7 @@ export default [
   { ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', format: 'esm' },
   { ...common, entryPoints: ['src/index.ts'], outfile: 'dist/viewer.iife.js', format: 'iife', globalName: 'SentieroViewer' },
   { ...common, entryPoints: ['src/host.ts'], outfile: 'dist/host.js', format: 'esm' },
+  { ...common, entryPoints: ['src/analytics/api.ts'], outfile: 'dist/analytics-api.js', format: 'esm' },
   { entryPoints: ['src/dashboard.css'], outfile: 'dist/dashboard.css', bundle: true, minify: true },
   { entryPoints: ['src/viewer.css'], outfile: 'dist/viewer.css', bundle: true, minify: true },
 ];
