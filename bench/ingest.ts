@@ -86,6 +86,8 @@ async function product(frames: string[], round: number): Promise<{ ms: number; k
   const relay = createRelay({
     ...(compression ? { store: new LevelStore({ location: dir, compression }) } : { dataDir: dir }),
     limits: { maxMessagesPerSecond: 1_000_000 },
+    // BENCH_ANALYTICS=off: no digests (bench/analytics.ts compares both).
+    analytics: process.env.BENCH_ANALYTICS !== 'off',
   });
   const server = createServer();
   relay.attach(server);

@@ -61,6 +61,9 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/api/errors', credential: 'viewer', ok: 200 },
   { method: 'GET', path: '/api/errors/:group', credential: 'viewer', ok: 200 },
   { method: 'PATCH', path: '/api/errors/:group', credential: 'viewer', ok: 200, body: () => JSON.stringify({ status: 'resolved' }) },
+  // Analytics: the probe finds /api/segments; every /api/analytics/* route is checked in relay/test/analytics.test.ts.
+  { method: 'GET', path: '/api/segments', credential: 'viewer', ok: 200 },
+  { method: 'POST', path: '/api/segments', credential: 'viewer', ok: 201, body: () => JSON.stringify({ name: 'matrix', filter: {} }) },
   { method: 'POST', path: '/api/errors', credential: 'ingest-key', ok: 200, body: report },
   { method: 'POST', path: '/api/sourcemaps', credential: 'ingest-key', ok: 201, body: () => JSON.stringify({ file: '/a.js', map: { version: 3, sources: [], names: [], mappings: '' } }) },
   { method: 'POST', path: '/api/:project/envelope/', credential: 'ingest-key', ok: 200, body: () => `{}\n{"type":"event"}\n${sentryEvent()}\n` },

@@ -20,6 +20,9 @@ const MAX_BODY_BYTES = 64 * 1024;
 /** At most this many saved segments. */
 const MAX_SEGMENTS = 1000;
 
+/** The analytics answers under `<base>/api/analytics/`. */
+const ANALYTICS = new Set(['overview', 'pages', 'frustration', 'heatmap', 'forms', 'funnel']);
+
 const invalid = (message: string): RelayError => new RelayError(ErrorCode.INVALID_QUERY, message);
 
 /** A time parameter: ms since epoch, or a date `Date.parse` reads (`2026-12-01`, ISO 8601). */
@@ -77,6 +80,7 @@ export function createAnalyticsRoutes(ctx: HttpContext) {
 
   async function analyticsRoute(name: string, req: IncomingMessage, res: ServerResponse, q: URLSearchParams, cors: Record<string, string>): Promise<void> {
     const method = req.method ?? 'GET';
+    if (!ANALYTICS.has(name)) throw new RelayError(ErrorCode.NOT_FOUND, `no analytics ${JSON.stringify(name.slice(0, 80))}`);
     const analytics = await analyticsOf();
     if (name === 'funnel') {
       if (method !== 'POST') throw new RelayError(ErrorCode.METHOD_NOT_ALLOWED, 'POST a funnel: { steps: [{ url } | { event }], from?, to?, withinMs? }');
@@ -94,12 +98,11 @@ export function createAnalyticsRoutes(ctx: HttpContext) {
       case 'pages': return sendJson(res, 200, pages(analytics.index, scope), cors);
       case 'frustration': return sendJson(res, 200, frustration(analytics.index, scope), cors);
       case 'forms': return sendJson(res, 200, forms(analytics.index, scope, urlOf(q, false)), cors);
-      case 'heatmap': {
+      default: {
         const kind = q.get('kind') ?? 'click';
         if (kind !== 'click' && kind !== 'scroll') throw invalid('the "kind" parameter must be "click" or "scroll"');
         return sendJson(res, 200, heatmap(analytics.index, scope, urlOf(q, true) as string, kind), cors);
       }
-      default: throw new RelayError(ErrorCode.NOT_FOUND, `no analytics "${name}"`);
     }
   }
 

@@ -25,32 +25,74 @@ class Linked {
   total = 0;
   readonly #rows: number[] = [];
   readonly #starts: number[] = [];
+  /** Where the oldest kept one is, once full. */
+  #oldest = 0;
 
   add(row: number, start: number): void {
     this.total++;
     const rows = this.#rows;
     const starts = this.#starts;
-    if (rows.length === MAX_LINKED_SESSIONS && start <= starts[rows.length - 1]) return;
-    let i = rows.length;
-    while (i > 0 && starts[i - 1] < start) i--;
-    rows.splice(i, 0, row);
-    starts.splice(i, 0, start);
-    if (rows.length > MAX_LINKED_SESSIONS) {
-      rows.pop();
-      starts.pop();
+    if (rows.length < MAX_LINKED_SESSIONS) {
+      rows.push(row);
+      starts.push(start);
+      if (rows.length === MAX_LINKED_SESSIONS) this.#findOldest();
+      return;
     }
+    if (start <= starts[this.#oldest]) return;
+    rows[this.#oldest] = row;
+    starts[this.#oldest] = start;
+    this.#findOldest();
   }
 
+  #findOldest(): void {
+    const starts = this.#starts;
+    let o = 0;
+    for (let i = 1; i < starts.length; i++) if (starts[i] < starts[o]) o = i;
+    this.#oldest = o;
+  }
+
+  /** Their ids, newest first. */
   ids(index: DigestIndex): string[] {
-    return this.#rows.map((r) => index.ids[r]);
+    const order = this.#rows.map((_, i) => i).sort((a, b) => this.#starts[b] - this.#starts[a] || this.#rows[a] - this.#rows[b]);
+    return order.map((i) => index.ids[this.#rows[i]]);
   }
 }
 
-/** The median of the first `n` values (NaN when none). */
+/** The k-th smallest of `a` (0-based), reordering `a` (quickselect: linear time, where a sort of 100,000 values costs tens of ms). */
+function select(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const pivot = a[(lo + hi) >>> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const x = a[i];
+        a[i] = a[j];
+        a[j] = x;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
+}
+
+/** The median of the first `n` values (NaN when none); a Float64Array given is reordered. */
 function median(values: number[] | Float64Array, n = values.length): number {
   if (n === 0) return Number.NaN;
-  const sorted = Float64Array.from(values.slice(0, n) as ArrayLike<number>).sort();
-  return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  const a = values instanceof Float64Array ? values.subarray(0, n) : Float64Array.from(values);
+  if (n % 2) return select(a, (n - 1) / 2);
+  const hi = select(a, n / 2);
+  let lo = -Infinity;
+  for (let i = 0; i < n / 2; i++) if (a[i] > lo) lo = a[i];
+  return (lo + hi) / 2;
 }
 
 /** The `p`th percentile (nearest rank). */
@@ -124,50 +166,57 @@ function scan(index: DigestIndex, scope: QueryScope, fn: (row: number) => void):
   return read;
 }
 
-const countOf = (map: Map<number, number>, index: DigestIndex): Record<string, number> =>
-  Object.fromEntries([...map].sort((a, b) => b[1] - a[1]).map(([id, n]) => [index.dict.values[id], n]));
-
-const bump = (map: Map<number, number>, key: number, by = 1): void => {
-  map.set(key, (map.get(key) ?? 0) + by);
-};
+/** Per interned string, a count; as `{ string: count }`, largest first. */
+function countsOf(counts: Int32Array, index: DigestIndex): Record<string, number> {
+  const out: [string, number][] = [];
+  for (let id = 0; id < counts.length; id++) if (counts[id]) out.push([index.dict.values[id], counts[id]]);
+  return Object.fromEntries(out.sort((a, b) => b[1] - a[1]));
+}
 
 /** `GET <base>/api/analytics/overview`. */
 export function overview(index: DigestIndex, scope: QueryScope): OverviewAnswer {
   const c = index.sessions.cols;
+  const strings = index.dict.values.length;
   const linked = new Linked();
-  const durations: number[] = [];
-  const engagement: number[] = [];
-  const users = new Set<number>();
+  const durations = new Float64Array(index.sessions.length);
+  const engagement = new Float64Array(index.sessions.length);
+  const user = new Uint8Array(strings);
+  let users = 0;
   let anonymous = 0;
   let pageviews = 0;
   let bounces = 0;
   const days = new Map<number, number>();
-  const browsers = new Map<number, number>();
-  const os = new Map<number, number>();
-  const devices = new Map<number, number>();
-  const events = new Map<number, number>();
+  const browsers = new Int32Array(strings);
+  const os = new Int32Array(strings);
+  const devices = new Int32Array(strings);
+  const events = new Int32Array(strings);
   const names = index.events.cols.name;
+  let n = 0;
   const read = scan(index, scope, (r) => {
     linked.add(r, c.start[r]);
-    durations.push(c.dur[r]);
-    engagement.push(c.eng[r]);
-    if (c.user[r] >= 0) users.add(c.user[r]);
-    else anonymous++;
+    durations[n] = c.dur[r];
+    engagement[n++] = c.eng[r];
+    const u = c.user[r];
+    if (u < 0) anonymous++;
+    else if (!user[u]) {
+      user[u] = 1;
+      users++;
+    }
     pageviews += c.pv[r];
     if (c.pv[r] <= 1 && c.clicks[r] === 0 && c.dur[r] < BOUNCE_MS) bounces++;
-    bump(days, Math.floor(c.start[r] / DAY_MS));
-    bump(browsers, c.browser[r]);
-    bump(os, c.os[r]);
-    bump(devices, c.device[r]);
-    for (let i = c.e0[r]; i < c.e1[r]; i++) bump(events, names[i]);
+    const day = Math.floor(c.start[r] / DAY_MS);
+    days.set(day, (days.get(day) ?? 0) + 1);
+    browsers[c.browser[r]]++;
+    os[c.os[r]]++;
+    devices[c.device[r]]++;
+    for (let i = c.e0[r]; i < c.e1[r]; i++) events[names[i]]++;
   });
-  const sessions = linked.total;
   return {
-    read, sessions, sessionIds: linked.ids(index), visitors: users.size + anonymous, pageviews,
-    medianDurationMs: orZero(median(durations)), bounceRate: sessions ? bounces / sessions : 0,
-    perDay: [...days].sort((a, b) => a[0] - b[0]).map(([d, n]) => ({ day: new Date(d * DAY_MS).toISOString().slice(0, 10), sessions: n })),
-    customEvents: countOf(events, index), browsers: countOf(browsers, index), os: countOf(os, index), devices: countOf(devices, index),
-    medianEngagement: orZero(median(engagement)),
+    read, sessions: n, sessionIds: linked.ids(index), visitors: users + anonymous, pageviews,
+    medianDurationMs: orZero(median(durations, n)), bounceRate: n ? bounces / n : 0,
+    perDay: [...days].sort((a, b) => a[0] - b[0]).map(([d, k]) => ({ day: new Date(d * DAY_MS).toISOString().slice(0, 10), sessions: k })),
+    customEvents: countsOf(events, index), browsers: countsOf(browsers, index), os: countsOf(os, index), devices: countsOf(devices, index),
+    medianEngagement: orZero(median(engagement, n)),
   };
 }
 
