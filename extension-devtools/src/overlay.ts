@@ -14,16 +14,23 @@ export const OVERLAY_ID = '__sentiero_overlay__';
 export interface OverlayData {
   /** Clicks in page coordinates. */
   points: Array<{ x: number; y: number }>;
-  /** Elements people clicked in frustration on this page: selector, what happened, how often. */
-  marks: Array<{ selector: string; kind: 'rage' | 'dead' | 'error'; count: number }>;
+  /** Elements people clicked in frustration on this page: selector, and how often each kind happened on it. */
+  marks: Array<{ selector: string; rage: number; dead: number; error: number }>;
 }
 
 /** The overlay for one page from the relay's answers: its clicks, and the frustration targets on that page. */
 export function overlayData(heatmap: Pick<HeatmapAnswer, 'points'>, frustration: Pick<FrustrationAnswer, 'rageClicks' | 'deadClicks' | 'errorClicks'>, url: string): OverlayData {
-  const marks: OverlayData['marks'] = [];
+  const marks = new Map<string, OverlayData['marks'][number]>();
   const kinds = [['rageClicks', 'rage'], ['deadClicks', 'dead'], ['errorClicks', 'error']] as const;
-  for (const [key, kind] of kinds) for (const t of frustration[key]) if (t.url === url) marks.push({ selector: t.selector, kind, count: t.count });
-  return { points: heatmap.points.map((p) => ({ x: p.x, y: p.y })), marks };
+  for (const [key, kind] of kinds) {
+    for (const t of frustration[key]) {
+      if (t.url !== url) continue;
+      let m = marks.get(t.selector);
+      if (!m) marks.set(t.selector, (m = { selector: t.selector, rage: 0, dead: 0, error: 0 }));
+      m[kind] += t.count;
+    }
+  }
+  return { points: heatmap.points.map((p) => ({ x: p.x, y: p.y })), marks: [...marks.values()] };
 }
 
 /**
@@ -64,11 +71,13 @@ export function overlayExpression(data: OverlayData | null): string {
     if (!el) continue;
     const r = el.getBoundingClientRect();
     const x = r.left + window.scrollX, y = r.top + window.scrollY;
-    g.strokeStyle = COLORS[m.kind]; g.lineWidth = 3;
+    // One frame per element, in the colour of the worst that happened on it; the label counts each kind.
+    const color = m.rage ? COLORS.rage : m.error ? COLORS.error : COLORS.dead;
+    g.strokeStyle = color; g.lineWidth = 3;
     g.strokeRect(x - 2, y - 2, r.width + 4, r.height + 4);
-    const text = m.count + ' ' + m.kind + ' click' + (m.count === 1 ? '' : 's');
+    const text = ['rage', 'error', 'dead'].filter((k) => m[k] > 0).map((k) => m[k] + ' ' + k).join(' · ') + ' clicks';
     const tw = g.measureText(text).width + 10;
-    g.fillStyle = COLORS[m.kind];
+    g.fillStyle = color;
     g.fillRect(x - 2, Math.max(0, y - 20), tw, 18);
     g.fillStyle = '#fff';
     g.fillText(text, x + 3, Math.max(0, y - 20) + 13);
