@@ -3,7 +3,7 @@
  * relay computed (the viewer never computes analytics from raw events). A refusal becomes a
  * `SentieroError` with the relay's code and the HTTP status, as in the protocol client.
  */
-import { ErrorCode, SentieroError } from '@sentiero/protocol';
+import { createRelayRequest } from '@sentiero/protocol';
 import type {
   FormsAnswer, FrustrationAnswer, FunnelAnswer, FunnelRequest, HeatmapAnswer, OverviewAnswer, PagesAnswer, Segment, SegmentFilter,
 } from './types.ts';
@@ -38,22 +38,8 @@ export interface AnalyticsApi {
 }
 
 /** Creates the analytics calls for the relay at `baseUrl`, with the viewer token. */
-export function createAnalyticsApi(baseUrl: string, token: string, fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis)): AnalyticsApi {
-  const base = baseUrl.replace(/\/+$/, '');
-  const request = async (path: string, init: RequestInit = {}): Promise<Response> => {
-    const res = await fetchImpl(`${base}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) } });
-    if (!res.ok) {
-      let code: ErrorCode = ErrorCode.INTERNAL;
-      let message = `${res.status} ${res.statusText}`;
-      try {
-        const body = (await res.json()) as { code?: ErrorCode; message?: string };
-        if (body.code) code = body.code;
-        if (body.message) message = body.message;
-      } catch { /* not a JSON error body */ }
-      throw new SentieroError(code, message, { status: res.status });
-    }
-    return res;
-  };
+export function createAnalyticsApi(baseUrl: string, token: string, fetchImpl?: typeof fetch): AnalyticsApi {
+  const request = createRelayRequest(baseUrl, token, fetchImpl);
   const get = async <T>(path: string, params: Record<string, string | number | undefined>): Promise<T> => {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
