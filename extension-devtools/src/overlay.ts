@@ -68,7 +68,8 @@ export function overlayExpression(data: OverlayData | null): string {
   for (const m of d.marks) {
     let el = null;
     try { el = document.querySelector(m.selector); } catch (e) { el = null; }
-    if (!el) continue;
+    // The page itself is not an element to point at.
+    if (!el || el === document.body || el === de) continue;
     const r = el.getBoundingClientRect();
     const x = r.left + window.scrollX, y = r.top + window.scrollY;
     // One frame per element, in the colour of the worst that happened on it; the label counts each kind.
