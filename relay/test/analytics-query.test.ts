@@ -233,3 +233,30 @@ describe('analytics queries against brute force over the raw events', () => {
     }), { numRuns: 200 });
   });
 });
+
+describe('the digest index', () => {
+  it('answers the same after digests are replaced many times (dead rows, compaction) and after deletions', () => {
+    const list = fc.sample(sessions, { numRuns: 1, seed: 7 })[0].concat(fc.sample(sessions, { numRuns: 1, seed: 8 })[0].map((s) => ({ ...s, id: `t${s.id}` })));
+    const churned = new DigestIndex();
+    for (let round = 0; round < 1200; round++) {
+      for (const s of list) {
+        const state = createDeriveState(s.id);
+        deriveBatch(state, 'w1', eventsOf(s).slice(0, round % 7 === 6 ? undefined : 1 + (round % 5)), CLIENTS[s.client].ua);
+        churned.put(snapshotDigest(state));
+      }
+    }
+    for (const s of list) {
+      const state = createDeriveState(s.id);
+      deriveBatch(state, 'w1', eventsOf(s), CLIENTS[s.client].ua);
+      churned.put(snapshotDigest(state));
+    }
+    churned.remove(list[0].id);
+    const fresh = indexOf(list.slice(1));
+    assert.ok(churned.sessions.length < 1200 * list.length, 'dead rows were compacted away');
+    assert.equal(churned.size, list.length - 1);
+    const steps: FunnelStep[] = [{ url: 'shop.test' }, { event: 'signup' }, { url: 'cart' }];
+    assert.deepEqual(overview(churned, {}), overview(fresh, {}));
+    assert.deepEqual(funnel(churned, {}, steps), funnel(fresh, {}, steps));
+    assert.deepEqual(overview(churned, { filter: { event: 'purchase', property: { key: 'plan', value: 'pro' } } }), overview(fresh, { filter: { event: 'purchase', property: { key: 'plan', value: 'pro' } } }));
+  });
+});
