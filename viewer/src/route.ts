@@ -7,6 +7,7 @@
  * in `location.hash`, a VS Code webview's state, or nowhere.
  */
 import { type AnalyticsQuery, AnalyticsTab, type AnalyticsTabKey, HEATMAP_KINDS, formatSteps, parseSteps, readQuery, writeQuery } from './analytics/query.ts';
+import { type MomentHint, formatHint, parseHint } from './analytics/moment.ts';
 import type { FunnelStep, HeatmapAnswer } from './analytics/types.ts';
 
 type HeatmapKind = HeatmapAnswer['kind'];
@@ -65,6 +66,8 @@ export interface PickedRoute {
   sessions: PickedSession[];
   /** What the number was (recorded content: shown as text). */
   label: string;
+  /** What the number counted, so that a session opens at its first moment. */
+  find?: MomentHint;
 }
 
 /** Where the viewer is. */
@@ -96,7 +99,10 @@ export function parseRoute(text: string): Route {
       const t = Number(at);
       sessions.push(at !== undefined && Number.isFinite(t) && t >= 0 ? { id, t: Math.floor(t) } : { id });
     }
-    return { view: 'picked', sessions, label: (query.get('label') ?? '').slice(0, 512) };
+    const picked: PickedRoute = { view: 'picked', sessions, label: (query.get('label') ?? '').slice(0, 512) };
+    const find = parseHint(query.get('find'));
+    if (find) picked.find = find;
+    return picked;
   }
   const a = /^\/analytics(?:\/([a-z]+))?$/.exec(path);
   if (a) {
@@ -156,6 +162,7 @@ export function formatRoute(route: Route): string {
   if (route.view === 'picked') {
     q.set('ids', route.sessions.slice(0, MAX_PICKED).map((s) => (s.t === undefined ? s.id : `${s.id}@${Math.floor(s.t)}`)).join(','));
     if (route.label) q.set('label', route.label);
+    if (route.find) q.set('find', formatHint(route.find));
     return `#/analytics/sessions?${q.toString()}`;
   }
   if (route.view === 'analytics') {

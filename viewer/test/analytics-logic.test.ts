@@ -45,6 +45,15 @@ describe('viewer: analytics routes', () => {
     assert.equal(many.view === 'picked' && many.sessions.length, MAX_PICKED);
   });
 
+  it('carries what a number counted, so that each session opens at its moment', () => {
+    for (const find of [{ kind: 'click', selector: 'button#buy > span' }, { kind: 'event', name: 'a|b' }, { kind: 'page', url: 'http://a.test/p?x=1' }, { kind: 'field', field: 'email' }] as const) {
+      const r = parseRoute(formatRoute({ view: 'picked', sessions: [{ id: 's1' }], label: 'x', find }));
+      assert.deepEqual(r.view === 'picked' && r.find, find);
+    }
+    const r = parseRoute('#/analytics/sessions?ids=s1&find=hover:x');
+    assert.equal(r.view === 'picked' && r.find, undefined, 'an unknown kind is dropped');
+  });
+
   it('a session list route keeps an exact time window', () => {
     const r = parseRoute('#/sessions?from=1000&to=2000');
     assert.equal(r.view === 'list' && r.filters.from, 1000);

@@ -100,9 +100,11 @@ describe('viewer: analytics views in real Chromium', function () {
     await page.waitForSelector('.sv-picked .sv-row');
     assert.deepEqual(await rows(page), ['seedsession0001']);
     assert.match(await text(page, '.sv-picked-label'), /Rage clicks on Buy now/);
+    // One click replays the moment: a second before the burst's first click (2 s into the session).
     await page.click('.sv-row[data-session="seedsession0001"]');
     await waitFor(async () => (await viewState(page))?.frame === 'true', { what: 'the replay' });
-    assert.match(page.url(), /#\/sessions\/seedsession0001/);
+    assert.match(page.url(), /#\/sessions\/seedsession0001\?t=1000&w=w1$/);
+    await waitFor(async () => (await viewState(page))?.time === 1000, { what: 'the replay at the moment' });
   });
 
   it('heatmaps: the heat is where the clicks were, over the replayed page, and the scroll map fades downwards', async () => {
@@ -163,6 +165,9 @@ describe('viewer: analytics views in real Chromium', function () {
     await page.click('[data-field="email"] [data-col="interactions"] .sv-numlink');
     await page.waitForSelector('.sv-picked .sv-row');
     assert.deepEqual(await rows(page), ['seedsession0001', 'seedsession0002']);
+    // The second visit opens a second before it first used the field (7 s in).
+    await page.click('.sv-row[data-session="seedsession0002"]');
+    await page.waitForURL(/#\/sessions\/seedsession0002\?t=6000&w=w1$/);
   });
 
   it('funnels: built step by step, kept in the route, with conversion, drop-off and the sessions that left', async () => {

@@ -2,6 +2,7 @@
 import { html } from 'htm/preact';
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import type { MomentHint } from '../../analytics/moment.ts';
 import type { PickedSession, Route } from '../../route.ts';
 import { MAX_PICKED } from '../../route.ts';
 import type { ViewerContext } from '../context.ts';
@@ -34,18 +35,18 @@ export function useReport<T>(ctx: ViewerContext, load: () => Promise<T>, deps: u
   return state;
 }
 
-/** The route to the sessions behind a number. */
-export function pickedRoute(sessions: ReadonlyArray<string | PickedSession>, label: string): Route {
-  return { view: 'picked', label, sessions: sessions.slice(0, MAX_PICKED).map((s) => (typeof s === 'string' ? { id: s } : s)) };
+/** The route to the sessions behind a number; `find` is what it counted (each session then opens at its first moment). */
+export function pickedRoute(sessions: ReadonlyArray<string | PickedSession>, label: string, find?: MomentHint): Route {
+  return { view: 'picked', label, sessions: sessions.slice(0, MAX_PICKED).map((s) => (typeof s === 'string' ? { id: s } : s)), ...(find ? { find } : {}) };
 }
 
 /**
  * A number that opens the sessions behind it (plain text when there are none). The relay lists
  * the first few ids beside a count; `total` says how many there are, so the list can say so.
  */
-export function SessionsLink({ ctx, sessions, total, label, children, route }: { ctx: ViewerContext; sessions?: ReadonlyArray<string | PickedSession>; total?: number; label: string; children: ComponentChildren; route?: Route }) {
+export function SessionsLink({ ctx, sessions, total, label, find, children, route }: { ctx: ViewerContext; sessions?: ReadonlyArray<string | PickedSession>; total?: number; label: string; find?: MomentHint; children: ComponentChildren; route?: Route }) {
   const more = sessions && total !== undefined && total > sessions.length ? ` (the latest ${sessions.length} of ${total})` : '';
-  const to = route ?? (sessions?.length ? pickedRoute(sessions, `${label}${more}`) : undefined);
+  const to = route ?? (sessions?.length ? pickedRoute(sessions, `${label}${more}`, find) : undefined);
   if (!to) return html`<span class="sv-num">${children}</span>`;
   return html`<button type="button" class="sv-num sv-numlink" title=${`Sessions: ${label}`} data-sessions=${sessions ? String(sessions.length) : undefined}
     onClick=${() => ctx.navigate(to)}>${children}</button>`;

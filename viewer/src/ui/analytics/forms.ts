@@ -27,7 +27,7 @@ export function FormsView({ ctx, route }: { ctx: ViewerContext; route: Analytics
             <div class="sv-tr sv-th sv-form-row" role="row"><span role="columnheader">Field</span><span role="columnheader">Interactions</span><span role="columnheader">Time in field</span><span role="columnheader">Drop-off</span></div>
             ${rows.map((f) => html`<div class="sv-tr sv-form-row" role="row" data-field=${f.field}>
               <span role="cell" class="sv-cell-main"><code class="sv-selector">${f.field}</code><span class="sv-bar-track"><i style=${{ width: `${(f.interactions / most) * 100}%` }}></i></span></span>
-              <span role="cell" data-col="interactions"><${SessionsLink} ctx=${ctx} sessions=${f.sessionIds} total=${f.sessions} label=${`Used field ${f.field} of ${form}`}>${formatCount(f.interactions)}<//></span>
+              <span role="cell" data-col="interactions"><${SessionsLink} ctx=${ctx} sessions=${f.sessionIds} total=${f.sessions} label=${`Used field ${f.field} of ${form}`} find=${{ kind: 'field', field: f.field }}>${formatCount(f.interactions)}<//></span>
               <span role="cell" class="sv-num" data-col="time">${formatDuration(f.medianTimeMs)}</span>
               <span role="cell" data-col="dropoff" class=${f.abandoned > 0 ? 'sv-dropoff' : ''}>${formatCount(f.abandoned)} <span class="sv-muted">${formatPercent(f.dropOff)}</span></span>
             </div>`)}

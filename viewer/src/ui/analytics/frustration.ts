@@ -39,8 +39,8 @@ function Items({ ctx, items, title, route }: { ctx: ViewerContext; items: Frustr
         <span role="cell" class="sv-cell-main"><span class="sv-strong" title=${it.label}>${clip(it.label || '(no label)', 80)}</span><code class="sv-selector" title=${it.selector}>${clip(it.selector, 120)}</code></span>
         <span role="cell"><button type="button" class="sv-link-btn sv-url" title=${`Heatmap of ${it.url}`}
           onClick=${() => ctx.navigate({ view: 'analytics', tab: 'heatmaps', query: route.query, url: it.url, kind: 'click' })}>${shortUrl(it.url)}</button></span>
-        <span role="cell" data-col="count"><${SessionsLink} ctx=${ctx} sessions=${it.sessions} total=${it.sessionCount} label=${`${title} on ${it.label || it.selector}`}>${formatCount(it.count)}<//></span>
-        <span role="cell" data-col="sessions"><${SessionsLink} ctx=${ctx} sessions=${it.sessions} total=${it.sessionCount} label=${`${title} on ${it.label || it.selector}`}>${formatCount(it.sessionCount)}<//></span>
+        <span role="cell" data-col="count"><${SessionsLink} ctx=${ctx} sessions=${it.sessions} total=${it.sessionCount} label=${`${title} on ${it.label || it.selector}`} find=${{ kind: 'click', selector: it.selector }}>${formatCount(it.count)}<//></span>
+        <span role="cell" data-col="sessions"><${SessionsLink} ctx=${ctx} sessions=${it.sessions} total=${it.sessionCount} label=${`${title} on ${it.label || it.selector}`} find=${{ kind: 'click', selector: it.selector }}>${formatCount(it.sessionCount)}<//></span>
       </div>`)}
   </div>`;
 }

@@ -1,6 +1,7 @@
 /** Funnels: ordered steps (a page or a custom event), built here and kept in the route; conversion, drop-off and time between steps as the relay answers. */
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
+import type { MomentHint } from '../../analytics/moment.ts';
 import { toParams } from '../../analytics/query.ts';
 import { type FunnelAnswer, type FunnelStep, MAX_FUNNEL_STEPS } from '../../analytics/types.ts';
 import { formatDuration } from '../../format.ts';
@@ -13,6 +14,7 @@ interface Draft { kind: 'url' | 'event'; value: string }
 const toDraft = (s: FunnelStep): Draft => ('url' in s ? { kind: 'url', value: s.url } : { kind: 'event', value: s.event });
 const toStep = (d: Draft): FunnelStep => (d.kind === 'url' ? { url: d.value.trim() } : { event: d.value.trim() });
 const stepText = (s: FunnelStep) => ('url' in s ? `Page ${s.url}` : `Event ${s.event}`);
+const stepHint = (s: FunnelStep): MomentHint => ('url' in s ? { kind: 'page', url: s.url } : { kind: 'event', name: s.event });
 
 /** The funnels view. */
 export function FunnelsView({ ctx, route }: { ctx: ViewerContext; route: AnalyticsRoute }) {
@@ -62,9 +64,9 @@ export function FunnelsView({ ctx, route }: { ctx: ViewerContext; route: Analyti
           return html`<div class="sv-funnel-row" role="row" data-step=${i}>
             <span class="sv-funnel-name" role="cell"><b>${i + 1}</b> <span title=${stepText(step)}>${stepText(step)}</span></span>
             <span class="sv-funnel-bar" role="cell"><i style=${{ width: `${first ? (s.count / first) * 100 : 0}%` }}></i></span>
-            <span role="cell" data-col="count"><${SessionsLink} ctx=${ctx} sessions=${s.sessions} label=${`Reached step ${i + 1}: ${stepText(step)}`}>${formatCount(s.count)}<//></span>
+            <span role="cell" data-col="count"><${SessionsLink} ctx=${ctx} sessions=${s.sessions} label=${`Reached step ${i + 1}: ${stepText(step)}`} find=${stepHint(step)}>${formatCount(s.count)}<//></span>
             <span role="cell" class="sv-num" data-col="conversion">${first ? formatPercent(s.count / first) : '—'}</span>
-            <span role="cell" data-col="dropoff">${prev ? html`<${SessionsLink} ctx=${ctx} sessions=${dropped} label=${`Left before step ${i + 1}: ${stepText(step)}`}>−${formatCount(prev.count - s.count)}<//> <span class="sv-muted">${prev.count ? formatPercent((prev.count - s.count) / prev.count) : ''}</span>` : html`<span class="sv-muted">—</span>`}</span>
+            <span role="cell" data-col="dropoff">${prev ? html`<${SessionsLink} ctx=${ctx} sessions=${dropped} label=${`Left before step ${i + 1}: ${stepText(step)}`} find=${stepHint(steps[i - 1]!)}>−${formatCount(prev.count - s.count)}<//> <span class="sv-muted">${prev.count ? formatPercent((prev.count - s.count) / prev.count) : ''}</span>` : html`<span class="sv-muted">—</span>`}</span>
             <span role="cell" class="sv-num" data-col="time">${s.medianMsFromPrevious === null || s.medianMsFromPrevious === undefined || !prev ? '—' : formatDuration(s.medianMsFromPrevious)}</span>
           </div>`;
         })}

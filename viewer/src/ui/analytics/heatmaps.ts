@@ -39,7 +39,7 @@ export function HeatmapsView({ ctx, route }: { ctx: ViewerContext; route: Analyt
         </span>
         ${r ? html`<span class="sv-an-totals">
           ${kind === 'click' ? html`<span data-total="clicks"><b>${formatCount(r.pointCount)}</b> clicks</span>` : ''}
-          <span data-total="sessions"><${SessionsLink} ctx=${ctx} sessions=${r.sessionIds} total=${r.sessions} label=${`Visited ${r.url}`}>${formatCount(r.sessions)}<//> sessions</span>
+          <span data-total="sessions"><${SessionsLink} ctx=${ctx} sessions=${r.sessionIds} total=${r.sessions} label=${`Visited ${r.url}`} find=${{ kind: 'page', url: r.url }}>${formatCount(r.sessions)}<//> sessions</span>
         </span>` : ''}
       </div>
       ${!url ? html`<div class="sv-empty"><strong>Pick a page.</strong><span>Its heatmap is drawn over a replay of the page as a visitor saw it.</span></div>`
