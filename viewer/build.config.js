@@ -8,6 +8,7 @@ export default [
   // The HTML export's player: inlined by the relay into each export (so no source map link, and the licenses inside it).
   { ...common, entryPoints: ['src/export.ts'], outfile: 'dist/export.js', format: 'iife', sourcemap: false, legalComments: 'eof' },
   { entryPoints: ['src/export.css'], outfile: 'dist/export.css', bundle: true, minify: true },
+  { ...common, entryPoints: ['src/analytics/api.ts'], outfile: 'dist/analytics-api.js', format: 'esm' },
   { entryPoints: ['src/dashboard.css'], outfile: 'dist/dashboard.css', bundle: true, minify: true },
   { entryPoints: ['src/viewer.css'], outfile: 'dist/viewer.css', bundle: true, minify: true },
 ];

@@ -6,8 +6,10 @@
  */
 import { type Client, ErrorCode, type EventsMessage, SentieroError, type Watch, type WatchState } from '@sentiero/protocol';
 import { type HostAdapter, HostCapability, type ViewerToHost, formatRoute, parseRoute } from '@sentiero/viewer';
+import { type AnalyticsApi, createAnalyticsApi } from '@sentiero/viewer/analytics-api';
 import { type InspectedPage, type PageRecorder, relayOrigin } from './inspected.ts';
 import type { DevToolsAdapter, DevToolsTheme, DevToolsToPanel } from './messages.ts';
+import { overlayData } from './overlay.ts';
 import { type PanelError, type PanelErrorFrame, errorsIn, mergeErrors, sourceLocations } from './session-errors.ts';
 import type { TokenStore } from './tokens.ts';
 
@@ -73,7 +75,16 @@ export interface PanelState {
   theme: DevToolsTheme;
   /** The viewer has been mounted (on the first connection). */
   viewerMounted: boolean;
+  /** The analytics overlay on the inspected page: off, being read, drawn, or failed (with why in `overlayMessage`). */
+  overlay: OverlayState;
+  overlayMessage?: string;
 }
+
+/** The states of the analytics overlay. */
+export type OverlayState = 'off' | 'loading' | 'on' | 'failed';
+
+/** The days of analytics the overlay draws. */
+export const OVERLAY_DAYS = 7;
 
 /** The viewer as the controller sees it: a host adapter, and a way to mount it on first use. */
 export interface ViewerSlot {
@@ -94,6 +105,8 @@ export interface ControllerDeps {
   copyText?(text: string): void;
   /** How long to wait before checking an unreachable relay again (ms, default 3000). */
   retryMs?: number;
+  /** The analytics API of a relay (default `createAnalyticsApi` of `@sentiero/viewer/analytics-api`). */
+  analytics?(relayUrl: string, token: string): AnalyticsApi;
 }
 
 /** The panel controller. */
@@ -113,6 +126,8 @@ export interface PanelController {
   openFrame(frame: PanelErrorFrame, running?: boolean): void;
   /** Checks the page and the relay again now. */
   retry(): void;
+  /** Turns the analytics overlay (the last 7 days' clicks and frustration clicks) on the inspected page on or off. */
+  toggleOverlay(): void;
   /** Stops everything. */
   dispose(): void;
 }
@@ -169,6 +184,7 @@ export function createPanelController(deps: ControllerDeps): PanelController {
     canOpenResource: deps.devtools.canOpenResource,
     theme: 'light',
     viewerMounted: false,
+    overlay: 'off',
   };
   state.message = describe(state);
 
@@ -192,6 +208,37 @@ export function createPanelController(deps: ControllerDeps): PanelController {
     }
     for (const fn of [...listeners]) fn(state);
   };
+
+  /** The page URL the overlay was drawn for (analytics names a page by origin and path). */
+  let overlayUrl: string | undefined;
+  let overlayAttempt = 0;
+  let overlayGone = false;
+  const analyticsPage = (href: string): string => href.slice(0, href.search(/[?#]/) < 0 ? href.length : href.search(/[?#]/));
+
+  /** Reads the page's heatmap and frustration clicks and draws them over the inspected page. */
+  async function drawOverlay(): Promise<void> {
+    const mine = ++overlayAttempt;
+    const href = state.page?.url;
+    if (!conn || !href) {
+      set({ overlay: 'failed', overlayMessage: 'Connect to the page\'s relay first.' });
+      return;
+    }
+    const url = analyticsPage(href);
+    overlayUrl = url;
+    set({ overlay: 'loading', overlayMessage: undefined });
+    try {
+      const api = (deps.analytics ?? createAnalyticsApi)(conn.relay, conn.token);
+      const to = Date.now();
+      const scope = { from: to - OVERLAY_DAYS * 86_400_000, to };
+      const [heat, frustration] = await Promise.all([api.heatmap({ ...scope, url, kind: 'click' }), api.frustration(scope)]);
+      if (mine !== overlayAttempt || state.overlay === 'off') return;
+      deps.devtools.postMessage({ t: 'overlay', data: overlayData(heat, frustration, url) });
+      set({ overlay: 'on', overlayMessage: `${heat.pointCount} click${heat.pointCount === 1 ? '' : 's'} in the last ${OVERLAY_DAYS} days` });
+    } catch (err) {
+      if (mine !== overlayAttempt || state.overlay === 'off') return;
+      set({ overlay: 'failed', overlayMessage: classifyFailure(err).message });
+    }
+  }
 
   const navigateViewer = (route: string) => {
     if (viewerMounted && route === viewerRoute) return;
@@ -360,6 +407,11 @@ export function createPanelController(deps: ControllerDeps): PanelController {
   }
 
   const onPage = (page: InspectedPage) => {
+    // A navigation or a reload takes the overlay away with the old document: draw it again on the new one.
+    if ((state.overlay === 'on' || state.overlay === 'loading') && page.readyState === 'complete' && (overlayUrl !== analyticsPage(page.url) || overlayGone)) {
+      overlayGone = false;
+      queueMicrotask(() => void drawOverlay());
+    }
     const before = state.page?.recorder;
     if (!page.recorder) {
       // While a page loads, its recorder has not started yet: keep showing what was there.
@@ -389,7 +441,9 @@ export function createPanelController(deps: ControllerDeps): PanelController {
         unsubscribe();
         set({ status: PanelStatus.UNREADABLE, page: undefined, session: undefined, errors: [] }, m.message);
         return;
-      case 'navigated': return;
+      case 'navigated':
+        overlayGone = true;
+        return;
       case 'theme':
         set({ theme: m.theme });
         if (viewerMounted) deps.viewer.adapter.postMessage({ t: 'set-theme', theme: m.theme });
@@ -473,6 +527,16 @@ export function createPanelController(deps: ControllerDeps): PanelController {
     retry() {
       deps.devtools.postMessage({ t: 'refresh' });
       void connect(true);
+    },
+    toggleOverlay() {
+      if (state.overlay === 'off' || state.overlay === 'failed') {
+        void drawOverlay();
+        return;
+      }
+      overlayAttempt++;
+      overlayUrl = undefined;
+      deps.devtools.postMessage({ t: 'overlay', data: null });
+      set({ overlay: 'off', overlayMessage: undefined });
     },
     dispose() {
       disposed = true;

@@ -2,9 +2,11 @@
  * The panel's channel to DevTools: it reads the inspected page through
  * `devtools.inspectedWindow.eval` (when asked, after each navigation, and on a light poll
  * that notices a session rollover or a recorder that starts late), hears navigations and
- * theme changes, and opens source locations with `devtools.panels.openResource`.
+ * theme changes, opens source locations with `devtools.panels.openResource`, and draws the
+ * analytics overlay over the page (overlay.ts).
  */
 import { INSPECT_EXPRESSION, type InspectedPage, readInspectedPage, samePage } from './inspected.ts';
+import { overlayExpression } from './overlay.ts';
 import type { DevToolsAdapter, DevToolsTheme, DevToolsToPanel, PanelToDevTools, SourceLocation } from './messages.ts';
 
 /** A WebExtension event, as far as the adapter uses it. */
@@ -161,6 +163,9 @@ export function createDevToolsAdapter(api: DevToolsApi, options: DevToolsAdapter
       if (message.t === 'refresh') {
         force = true;
         void read();
+      } else if (message.t === 'overlay') {
+        // A page that is gone or unreadable just has no overlay: nothing to report.
+        void Promise.resolve(api.inspectedWindow.eval(overlayExpression(message.data))).catch(() => undefined);
       } else if (message.t === 'open-resource' && api.panels.openResource) {
         const { t: _t, fallbacks = [], ...first } = message;
         openFirstKnown(api.panels.openResource.bind(api.panels), [first, ...fallbacks]);

@@ -4,6 +4,7 @@
  */
 import type { MessageAdapter } from '@sentiero/viewer';
 import type { InspectedPage } from './inspected.ts';
+import type { OverlayData } from './overlay.ts';
 
 /** DevTools' color theme, as the viewer names it. */
 export type DevToolsTheme = 'light' | 'dark';
@@ -30,8 +31,11 @@ export interface SourceLocation { url: string; line: number; column?: number }
  */
 export interface OpenResourceMessage extends SourceLocation { t: 'open-resource'; fallbacks?: SourceLocation[] }
 
+/** Draw the analytics overlay over the inspected page (`null` removes it). */
+export interface OverlayMessage { t: 'overlay'; data: OverlayData | null }
+
 /** Every message the panel sends DevTools. */
-export type PanelToDevTools = RefreshMessage | OpenResourceMessage;
+export type PanelToDevTools = RefreshMessage | OpenResourceMessage | OverlayMessage;
 
 /** The panel's side of its channel to DevTools. */
 export type DevToolsAdapter = MessageAdapter<DevToolsToPanel, PanelToDevTools> & {

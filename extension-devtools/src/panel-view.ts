@@ -94,9 +94,10 @@ export function createPanelView(root: HTMLElement, controller: PanelController, 
   const sessions = el('button', { type: 'button', id: 'sp-sessions', title: 'Every session of this relay' }, 'All sessions');
   const errorsToggle = el('button', { type: 'button', id: 'sp-errors-toggle', 'aria-expanded': 'false', 'aria-controls': 'sp-errors' }, 'Errors');
   const tokens = el('button', { type: 'button', id: 'sp-tokens', title: 'Viewer tokens, per relay' }, 'Tokens');
+  const overlay = el('button', { type: 'button', id: 'sp-overlay', 'aria-pressed': 'false', title: 'Draw the last 7 days\' clicks and rage, dead and error clicks over the inspected page' }, 'Heatmap on page');
   const bar = el('header', { class: 'sp-bar' },
     el('img', { src: 'icons/icon-32.png', alt: '', width: '16', height: '16' }), el('strong', {}, 'Sentiero'), sessionInfo,
-    el('span', { class: 'sp-spacer' }), follow, sessions, errorsToggle, tokens);
+    el('span', { class: 'sp-spacer' }), follow, sessions, overlay, errorsToggle, tokens);
 
   const noticeText = el('p', { id: 'sp-notice-text' });
   const tokenInput = el('input', { type: 'password', id: 'sp-token', name: 'token', autocomplete: 'off', spellcheck: 'false', placeholder: 'Viewer token', 'aria-label': 'Viewer token' });
@@ -120,6 +121,7 @@ export function createPanelView(root: HTMLElement, controller: PanelController, 
   follow.addEventListener('click', () => controller.follow());
   sessions.addEventListener('click', () => controller.showSessions());
   tokens.addEventListener('click', () => options.openOptions());
+  overlay.addEventListener('click', () => controller.toggleOverlay());
   retry.addEventListener('click', () => controller.retry());
   errorsToggle.addEventListener('click', () => {
     showErrors = !showErrors;
@@ -194,6 +196,11 @@ export function createPanelView(root: HTMLElement, controller: PanelController, 
     tick();
     follow.hidden = state.following || !state.page?.recorder || state.status !== PanelStatus.CONNECTED;
     sessions.hidden = state.status !== PanelStatus.CONNECTED;
+    overlay.hidden = state.status !== PanelStatus.CONNECTED && state.overlay === 'off';
+    overlay.dataset.state = state.overlay;
+    overlay.setAttribute('aria-pressed', String(state.overlay === 'on' || state.overlay === 'loading'));
+    overlay.textContent = state.overlay === 'loading' ? 'Heatmap on page…' : state.overlay === 'failed' ? 'Heatmap on page (failed)' : 'Heatmap on page';
+    overlay.title = state.overlayMessage ?? 'Draw the last 7 days\' clicks and rage, dead and error clicks over the inspected page';
 
     notice.hidden = !state.message;
     notice.dataset.status = state.status;

@@ -20,6 +20,7 @@ import { createErrorCodeLens } from './editor/code-lens.ts';
 import { createErrorDiagnostics } from './editor/diagnostics.ts';
 import { ErrorLocations } from './editor/error-locations.ts';
 import { createErrorHover } from './editor/hover.ts';
+import { createTrackCodeLens } from './editor/track-lens.ts';
 import { REPLAY_VIEW_TYPE } from './ids.ts';
 import type { Services } from './services.ts';
 import { Settings } from './settings.ts';
@@ -44,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): void {
     createStatusBar(connection),
     createErrorDiagnostics(locations),
     createErrorCodeLens(locations, settings),
+    createTrackCodeLens(connection, settings),
     createErrorHover(locations),
     vscode.window.registerWebviewPanelSerializer(REPLAY_VIEW_TYPE, panels),
     registerUriHandler(),

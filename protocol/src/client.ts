@@ -225,13 +225,15 @@ async function* ndjson(body: ReadableStream<Uint8Array>): AsyncGenerator<StoredB
   }
 }
 
-/** Creates a client for one relay. */
-export function createClient(options: ClientOptions): Client {
-  const base = trimSlash(options.baseUrl);
-  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
-  const headers = { authorization: `Bearer ${options.token}` };
+/** A REST call to one relay with the viewer token: `request('/api/…', init)` resolves to the response, or throws a `SentieroError` with the relay's code and the HTTP status. */
+export type RelayRequest = (path: string, init?: RequestInit) => Promise<Response>;
 
-  async function request(path: string, init: RequestInit = {}): Promise<Response> {
+/** The REST calls of `createClient` (and of the viewer's analytics calls), for a base URL and token. */
+export function createRelayRequest(baseUrl: string, token: string, fetchImpl?: typeof fetch): RelayRequest {
+  const base = trimSlash(baseUrl);
+  const doFetch = fetchImpl ?? globalThis.fetch.bind(globalThis);
+  const headers = { authorization: `Bearer ${token}` };
+  return async (path, init = {}) => {
     const res = await doFetch(`${base}${path}`, { ...init, headers: { ...headers, ...(init.headers as Record<string, string>) } });
     if (!res.ok) {
       let code: ErrorCode = ErrorCode.INTERNAL;
@@ -244,7 +246,13 @@ export function createClient(options: ClientOptions): Client {
       throw new SentieroError(code, message, { status: res.status });
     }
     return res;
-  }
+  };
+}
+
+/** Creates a client for one relay. */
+export function createClient(options: ClientOptions): Client {
+  const base = trimSlash(options.baseUrl);
+  const request = createRelayRequest(base, options.token, options.fetch);
 
   return {
     async listSessions(filters = {}) {

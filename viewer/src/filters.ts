@@ -27,6 +27,9 @@ export interface ListFilters {
   minDurationMs: number;
   /** Only sessions in which the page identified this user ('' for any). */
   user: string;
+  /** An exact window (ms since epoch) instead of `range`: sessions active between `from` and `to` (an analytics number's sessions). */
+  from?: number;
+  to?: number;
 }
 
 /** The filters of a fresh list: everything from all time. */
@@ -43,6 +46,8 @@ export function toQuery(f: ListFilters, now: number, cursor?: string, limit = PA
   const q: SessionFilters = { limit };
   const span = TimeRange[f.range];
   if (span) q.from = now - span;
+  if (f.from !== undefined) q.from = f.from;
+  if (f.to !== undefined) q.to = f.to;
   const url = f.url.trim();
   if (url) q.url = url;
   if (f.errorsOnly) q.hasErrors = true;
@@ -58,6 +63,8 @@ export function toQuery(f: ListFilters, now: number, cursor?: string, limit = PA
 export function matchesFilters(s: SessionSummary, f: ListFilters, now: number): boolean {
   const span = TimeRange[f.range];
   if (span && s.lastEventAt < now - span) return false;
+  if (f.from !== undefined && s.lastEventAt < f.from) return false;
+  if (f.to !== undefined && s.startedAt > f.to) return false;
   const url = f.url.trim().toLowerCase();
   if (url && ![s.url, ...(s.pages ?? [])].some((p) => p.toLowerCase().includes(url))) return false;
   if (f.errorsOnly && !(s.errorCount > 0)) return false;
@@ -69,5 +76,5 @@ export function matchesFilters(s: SessionSummary, f: ListFilters, now: number): 
 
 /** Whether any filter differs from the default. */
 export function isFiltered(f: ListFilters): boolean {
-  return f.range !== DEFAULT_FILTERS.range || f.url.trim() !== '' || f.errorsOnly || f.liveOnly || f.minDurationMs > 0 || f.user.trim() !== '';
+  return f.range !== DEFAULT_FILTERS.range || f.url.trim() !== '' || f.errorsOnly || f.liveOnly || f.minDurationMs > 0 || f.user.trim() !== '' || f.from !== undefined || f.to !== undefined;
 }

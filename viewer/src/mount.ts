@@ -5,6 +5,7 @@
  */
 import { type Client, type Watch, type WebSocketConstructor, createClient } from '@sentiero/protocol';
 import { h, render } from 'preact';
+import { type AnalyticsApi, createAnalyticsApi } from './analytics/api.ts';
 import { type AssetUrlMap, assetUrlMap } from './asset-urls.ts';
 import type { ConnectionState, HostCapability, HostToViewer, Theme, ViewerAdapter, ViewerToHost } from './host.ts';
 import { type Route, formatRoute, parseRoute } from './route.ts';
@@ -78,6 +79,7 @@ export function mountViewer(root: HTMLElement, options: ViewerOptions): ViewerHa
   let token = options.token;
   let generation = 0;
   let client: Client;
+  let analytics: AnalyticsApi;
   let watch: Watch | undefined;
   let assets: Promise<AssetUrlMap> | undefined;
   let connection: ConnectionState = 'connecting';
@@ -96,6 +98,7 @@ export function mountViewer(root: HTMLElement, options: ViewerOptions): ViewerHa
     assets = undefined;
     connection = 'connecting';
     closedInARow = 0;
+    analytics = createAnalyticsApi(relayUrl, token, options.fetch);
     client = createClient({ baseUrl: relayUrl, token, ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}) });
     // The header shows the watch socket's state, so with a header the socket opens at once; without
     // one it opens when a view needs it (a session replayed from the store needs none).
@@ -121,6 +124,7 @@ export function mountViewer(root: HTMLElement, options: ViewerOptions): ViewerHa
   const ctxFor = (): ViewerContext => ({
     generation,
     client,
+    analytics,
     watch: getWatch,
     relayUrl,
     linkBase: options.linkBase ?? relayUrl,

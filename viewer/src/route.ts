@@ -1,10 +1,16 @@
 /**
  * The viewer's routes and their text form, the same in every host: `#/sessions` (the list,
  * with its filters in the query), `#/sessions/<id>?t=<ms>&w=<windowId>` (one session at a
- * moment, `t` in ms from the session's start), `#/errors?status=…&q=…` (the error groups) and
- * `#/errors/<groupId>` (one group). Hosts keep it in `location.hash`, a VS Code
- * webview's state, or nowhere.
+ * moment, `t` in ms from the session's start), `#/errors?status=…&q=…` (the error groups),
+ * `#/errors/<groupId>` (one group), `#/analytics/<view>?from=…&to=…&segment=…` (an analytics
+ * view) and `#/analytics/sessions?ids=…&label=…` (the sessions behind a number). Hosts keep it
+ * in `location.hash`, a VS Code webview's state, or nowhere.
  */
+import { type AnalyticsQuery, AnalyticsTab, type AnalyticsTabKey, HEATMAP_KINDS, formatSteps, parseSteps, readQuery, writeQuery } from './analytics/query.ts';
+import { type MomentHint, formatHint, parseHint } from './analytics/moment.ts';
+import type { FunnelStep, HeatmapAnswer } from './analytics/types.ts';
+
+type HeatmapKind = HeatmapAnswer['kind'];
 import { DEFAULT_ERROR_FILTERS, type ErrorFilters, ErrorStatusFilter } from './errors.ts';
 import { DEFAULT_FILTERS, type ListFilters, TimeRange, type TimeRangeKey } from './filters.ts';
 
@@ -35,8 +41,40 @@ export interface ErrorGroupRoute {
   groupId: string;
 }
 
+/** One analytics view, with the date range and segment it reads. */
+export interface AnalyticsRoute {
+  view: 'analytics';
+  tab: AnalyticsTabKey;
+  query: AnalyticsQuery;
+  /** Heatmaps and forms: the page (URL). */
+  url?: string;
+  /** Heatmaps: click or scroll. */
+  kind?: HeatmapKind;
+  /** Funnels: the ordered steps. */
+  steps?: FunnelStep[];
+}
+
+/** A session behind an analytics number, optionally at the moment (ms from its start) to replay. */
+export interface PickedSession {
+  id: string;
+  t?: number;
+}
+
+/** The sessions behind an analytics number. */
+export interface PickedRoute {
+  view: 'picked';
+  sessions: PickedSession[];
+  /** What the number was (recorded content: shown as text). */
+  label: string;
+  /** What the number counted, so that a session opens at its first moment. */
+  find?: MomentHint;
+}
+
 /** Where the viewer is. */
-export type Route = ListRoute | SessionRoute | ErrorsRoute | ErrorGroupRoute;
+export type Route = ListRoute | SessionRoute | ErrorsRoute | ErrorGroupRoute | AnalyticsRoute | PickedRoute;
+
+/** How many sessions a `#/analytics/sessions` route carries. */
+export const MAX_PICKED = 100;
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -53,6 +91,31 @@ export function parseRoute(text: string): Route {
       return ''; // malformed escape: not an id
     }
   };
+  if (path === '/analytics/sessions') {
+    const sessions: PickedSession[] = [];
+    for (const part of (query.get('ids') ?? '').split(',').slice(0, MAX_PICKED)) {
+      const [id, at] = part.split('@');
+      if (!id || !ID.test(id)) continue;
+      const t = Number(at);
+      sessions.push(at !== undefined && Number.isFinite(t) && t >= 0 ? { id, t: Math.floor(t) } : { id });
+    }
+    const picked: PickedRoute = { view: 'picked', sessions, label: (query.get('label') ?? '').slice(0, 512) };
+    const find = parseHint(query.get('find'));
+    if (find) picked.find = find;
+    return picked;
+  }
+  const a = /^\/analytics(?:\/([a-z]+))?$/.exec(path);
+  if (a) {
+    const tab = (a[1] && a[1] in AnalyticsTab ? a[1] : 'overview') as AnalyticsTabKey;
+    const route: AnalyticsRoute = { view: 'analytics', tab, query: readQuery(query, Date.now()) };
+    const url = query.get('url');
+    if (url) route.url = url.slice(0, 2048);
+    const kind = query.get('kind');
+    if (kind && (HEATMAP_KINDS as readonly string[]).includes(kind)) route.kind = kind as HeatmapKind;
+    const steps = query.get('steps');
+    if (steps) route.steps = parseSteps(steps);
+    return route;
+  }
   const g = /^\/errors(?:\/([^/]+))?$/.exec(path);
   if (g) {
     if (g[1] !== undefined) {
@@ -86,6 +149,10 @@ export function parseRoute(text: string): Route {
   const min = Number(query.get('min'));
   if (Number.isFinite(min) && min > 0) filters.minDurationMs = Math.floor(min);
   filters.user = (query.get('user') ?? '').slice(0, 256);
+  for (const key of ['from', 'to'] as const) {
+    const v = Number(query.get(key));
+    if (query.get(key) !== null && Number.isFinite(v) && v >= 0) filters[key] = Math.floor(v);
+  }
   return { view: 'list', filters };
 }
 
@@ -93,6 +160,19 @@ export function parseRoute(text: string): Route {
 export function formatRoute(route: Route): string {
   const q = new URLSearchParams();
   if (route.view === 'error') return `#/errors/${encodeURIComponent(route.groupId)}`;
+  if (route.view === 'picked') {
+    q.set('ids', route.sessions.slice(0, MAX_PICKED).map((s) => (s.t === undefined ? s.id : `${s.id}@${Math.floor(s.t)}`)).join(','));
+    if (route.label) q.set('label', route.label);
+    if (route.find) q.set('find', formatHint(route.find));
+    return `#/analytics/sessions?${q.toString()}`;
+  }
+  if (route.view === 'analytics') {
+    writeQuery(route.query, q);
+    if (route.url) q.set('url', route.url);
+    if (route.kind) q.set('kind', route.kind);
+    if (route.steps?.length) q.set('steps', formatSteps(route.steps));
+    return `#/analytics/${route.tab}?${q.toString()}`;
+  }
   if (route.view === 'errors') {
     if (route.filters.status !== DEFAULT_ERROR_FILTERS.status) q.set('status', route.filters.status);
     if (route.filters.q.trim()) q.set('q', route.filters.q.trim());
@@ -112,6 +192,8 @@ export function formatRoute(route: Route): string {
   if (f.liveOnly) q.set('live', '1');
   if (f.minDurationMs > 0) q.set('min', String(f.minDurationMs));
   if (f.user.trim()) q.set('user', f.user.trim());
+  if (f.from !== undefined) q.set('from', String(f.from));
+  if (f.to !== undefined) q.set('to', String(f.to));
   const qs = q.toString();
   return `#/sessions${qs ? `?${qs}` : ''}`;
 }

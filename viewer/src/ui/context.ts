@@ -1,5 +1,6 @@
 /** What every view gets from `mountViewer`: the relay client, the shared watch socket, and the host. */
 import type { Client, Watch } from '@sentiero/protocol';
+import type { AnalyticsApi } from '../analytics/api.ts';
 import type { AssetUrlMap } from '../asset-urls.ts';
 import type { ConnectionState, HostCapability, ViewerToHost } from '../host.ts';
 import type { Route } from '../route.ts';
@@ -9,6 +10,8 @@ export interface ViewerContext {
   /** Changes with every new connection (views key on it). */
   readonly generation: number;
   readonly client: Client;
+  /** The relay's analytics API. */
+  readonly analytics: AnalyticsApi;
   /** The watch socket, opened on first use and shared by every view. */
   watch(): Watch;
   /** The relay's base URL. */

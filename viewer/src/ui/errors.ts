@@ -97,7 +97,7 @@ export function ErrorList({ ctx, filters }: { ctx: ViewerContext; filters: Error
     <section class="sv-list sv-errors" aria-label="Errors">
       <div class="sv-list-head">
         <div>
-          ${ctx.showHeader ? '' : html`<${ViewsNav} ctx=${ctx} sessionsOn=${false} inline />`}
+          ${ctx.showHeader ? '' : html`<${ViewsNav} ctx=${ctx} current="errors" inline />`}
           <h1 class="sv-h1">Errors</h1>
           <p class="sv-sub">${state.loading ? 'Loading…' : `${count}${more ? '+' : ''} group${count === 1 ? '' : 's'}`}</p>
         </div>

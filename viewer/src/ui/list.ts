@@ -52,7 +52,7 @@ export function SessionList({ ctx, filters }: { ctx: ViewerContext; filters: Lis
       },
     );
     return () => { cancelled = true; };
-  }, [ctx.generation, filters.range, filters.url, filters.errorsOnly, filters.liveOnly, filters.minDurationMs, filters.user]);
+  }, [ctx.generation, filters.range, filters.url, filters.errorsOnly, filters.liveOnly, filters.minDurationMs, filters.user, filters.from, filters.to]);
 
   useEffect(() => ctx.watch().onSession(
     (s) => setState((st) => {
@@ -87,7 +87,7 @@ export function SessionList({ ctx, filters }: { ctx: ViewerContext; filters: Lis
     <section class="sv-list" aria-label="Sessions">
       <div class="sv-list-head">
         <div>
-          ${ctx.showHeader ? '' : html`<${ViewsNav} ctx=${ctx} sessionsOn=${true} inline />`}
+          ${ctx.showHeader ? '' : html`<${ViewsNav} ctx=${ctx} current="sessions" inline />`}
           <h1 class="sv-h1">Sessions</h1>
           <p class="sv-sub">${state.loading ? 'Loading…' : `${state.sessions.length}${state.next ? '+' : ''} session${state.sessions.length === 1 ? '' : 's'}`}${liveCount ? html` · <span class="sv-live-text">${liveCount} live now</span>` : ''}</p>
         </div>
@@ -117,6 +117,10 @@ export function SessionList({ ctx, filters }: { ctx: ViewerContext; filters: Lis
           <input type="checkbox" name="live" checked=${filters.liveOnly} onChange=${(e: Event) => setFilters({ liveOnly: (e.target as HTMLInputElement).checked })} />
           Live only
         </label>
+        ${filters.from !== undefined || filters.to !== undefined ? html`<span class="sv-chip is-on" data-window="1">
+          ${filters.from !== undefined ? formatWhen(filters.from, now) : '…'} – ${filters.to !== undefined ? formatWhen(filters.to, now) : 'now'}
+          <button type="button" class="sv-link-btn" aria-label="Any time" onClick=${() => { const { from: _f, to: _t, ...rest } = filters; ctx.navigate({ view: 'list', filters: rest }); }}>×</button>
+        </span>` : ''}
         ${isFiltered(filters) ? html`<button type="button" class="sv-link-btn" onClick=${() => { setUrlText(''); ctx.navigate({ view: 'list', filters: { ...DEFAULT_FILTERS } }); }}>Clear filters</button>` : ''}
       </form>
       <${EraseUser} ctx=${ctx} />
@@ -138,7 +142,8 @@ export function SessionList({ ctx, filters }: { ctx: ViewerContext; filters: Lis
     </section>`;
 }
 
-function Row({ s, now, onOpen }: { s: SessionSummary; now: number; onOpen: () => void }) {
+/** One session row of a list. */
+export function Row({ s, now, onOpen }: { s: SessionSummary; now: number; onOpen: () => void }) {
   const c = describeClient(s.userAgent || '');
   const pages = s.pages?.length || 1;
   const last = s.pages?.[s.pages.length - 1];

@@ -1,18 +1,34 @@
-/** Sessions / Errors: the switch between the two lists, in the top bar, or at the head of each list when the host hides the bar (`showHeader: false`). */
+/** Sessions / Errors / Analytics: the switch between the viewer's areas, in the top bar, or at the head of each list when the host hides the bar (`showHeader: false`). */
 import { html } from 'htm/preact';
+import { lastDays, DEFAULT_DAYS } from '../analytics/query.ts';
 import { DEFAULT_ERROR_FILTERS } from '../errors.ts';
 import { DEFAULT_FILTERS } from '../filters.ts';
+import type { Route } from '../route.ts';
 import type { ViewerContext } from './context.ts';
 
-/** The two links; `sessionsOn` says which one is current. */
-export function ViewsNav({ ctx, sessionsOn, inline }: { ctx: ViewerContext; sessionsOn: boolean; inline?: boolean }) {
-  const go = (view: 'list' | 'errors') => (e: Event) => {
-    e.preventDefault();
-    ctx.navigate(view === 'list' ? { view: 'list', filters: { ...DEFAULT_FILTERS } } : { view: 'errors', filters: { ...DEFAULT_ERROR_FILTERS } });
-  };
+/** The viewer's areas. */
+export type ViewArea = 'sessions' | 'errors' | 'analytics';
+
+/** The area a route belongs to. */
+export function areaOf(route: Route): ViewArea {
+  if (route.view === 'errors' || route.view === 'error') return 'errors';
+  if (route.view === 'analytics' || route.view === 'picked') return 'analytics';
+  return 'sessions';
+}
+
+const AREAS: ReadonlyArray<[ViewArea, string, string]> = [['sessions', 'Sessions', '#/sessions'], ['errors', 'Errors', '#/errors'], ['analytics', 'Analytics', '#/analytics/overview']];
+
+function homeOf(area: ViewArea): Route {
+  if (area === 'errors') return { view: 'errors', filters: { ...DEFAULT_ERROR_FILTERS } };
+  if (area === 'analytics') return { view: 'analytics', tab: 'overview', query: lastDays(DEFAULT_DAYS, Date.now()) };
+  return { view: 'list', filters: { ...DEFAULT_FILTERS } };
+}
+
+/** The links; `current` says which one is on. */
+export function ViewsNav({ ctx, current, inline }: { ctx: ViewerContext; current: ViewArea; inline?: boolean }) {
   return html`
     <nav class=${inline ? 'sv-views' : 'sv-nav'} aria-label="Views">
-      <a class=${`sv-nav-item ${sessionsOn ? 'is-on' : ''}`} href="#/sessions" data-nav="sessions" aria-current=${sessionsOn ? 'page' : undefined} onClick=${go('list')}>Sessions</a>
-      <a class=${`sv-nav-item ${sessionsOn ? '' : 'is-on'}`} href="#/errors" data-nav="errors" aria-current=${sessionsOn ? undefined : 'page'} onClick=${go('errors')}>Errors</a>
+      ${AREAS.map(([area, label, href]) => html`<a class=${`sv-nav-item ${current === area ? 'is-on' : ''}`} href=${href} data-nav=${area}
+        aria-current=${current === area ? 'page' : undefined} onClick=${(e: Event) => { e.preventDefault(); ctx.navigate(homeOf(area)); }}>${label}</a>`)}
     </nav>`;
 }
