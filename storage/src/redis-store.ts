@@ -12,7 +12,7 @@ import { Cluster, Redis } from 'ioredis';
 import type { ErrorFrame, ErrorGroup, ErrorGroupDetail, ErrorGroupSession, ErrorOccurrence, Segment, SessionDigest, SettableErrorStatus } from '@sentiero/protocol';
 import { type AuditEntry, type AuditHead, type AuditQuery, type TokenRecord, auditKey, chainEntry, decodeAudit, decodeHead, decodeToken, encodeAudit, encodeHead } from './audit-record.ts';
 import { type DigestScanOptions, digestKey, digestRange, parseDigest, parseSegment } from './digest-record.ts';
-import { occurrenceMatches } from './erasure.ts';
+import { eraseFromGroups, occurrenceMatches } from './erasure.ts';
 import { Compression, batchText, decodeBatch, decodeBatchJson, encodeBatchText } from './codec.ts';
 import { GroupPageBuilder, MAX_OCCURRENCES_KEPT, culpritOf, errorCursorKey, errorPageOf, groupListKey } from './error-record.ts';
 import { StoreError, StoreErrorCode } from './errors.ts';
@@ -563,18 +563,12 @@ export class RedisStore extends Store {
     const groupIds = 'sessionId' in filter
       ? await client.hkeys(sessionKeys(this.prefix, filter.sessionId).errors)
       : await client.zrange(this.#groupIndex(), '0', '-1');
-    const groups: string[] = [];
-    let occurrences = 0;
-    for (const groupId of groupIds) {
+    return eraseFromGroups(groupIds, async (groupId) => {
       const key = groupKeys(this.prefix, groupId).occurrences;
       const gone = (await client.zrange(key, '0', '-1')).filter((m) => occurrenceMatches(occurrenceOf(m), filter));
       // ZREM of exact members: an occurrence recorded meanwhile is never lost.
-      const removed = gone.length === 0 ? 0 : await client.zrem(key, ...gone);
-      if (removed === 0) continue;
-      occurrences += removed;
-      groups.push(groupId);
-    }
-    return { occurrences, groups };
+      return gone.length === 0 ? 0 : client.zrem(key, ...gone);
+    });
   }
 
   /** The listing walked from its end (oldest first, ties by id descending); an entry out of place is put right and the walk read again. */
