@@ -504,8 +504,10 @@ export class RedisStore extends Store {
 
   /** After a stored batch: its bytes counted, its identified users in the record. */
   async #afterAppend(sessionId: string, bytes: number, userIds: readonly string[]): Promise<void> {
-    await this.#run<number>('sentieroAfterAppend', sessionKeys(this.prefix, sessionId).record, this.#extra(sessionId).bytes, bytes, MAX_SESSION_USERS, ...userIds);
-    await this.#db().incrby(this.#global().bytes, bytes);
+    await Promise.all([
+      this.#run<number>('sentieroAfterAppend', sessionKeys(this.prefix, sessionId).record, this.#extra(sessionId).bytes, bytes, MAX_SESSION_USERS, ...userIds),
+      this.#db().incrby(this.#global().bytes, bytes),
+    ]);
   }
 
   /** After a deleted session: its digest out of the index, its bytes uncounted. */
