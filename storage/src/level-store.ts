@@ -20,7 +20,7 @@ import {
 import {
   type AuditEntry, type AuditHead, type AuditQuery, type TokenRecord, auditKey, decodeAudit, decodeHead, decodeToken, encodeAudit, encodeHead,
 } from './audit-record.ts';
-import { folderBytes, occurrenceMatches } from './erasure.ts';
+import { eraseFromGroups, folderBytes, occurrenceMatches } from './erasure.ts';
 import { StoreError, StoreErrorCode } from './errors.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { PageBuilder, hex, idOfListKey, invertedTime, listKey, lowerBound } from './list.ts';
@@ -580,26 +580,18 @@ export class LevelStore extends Store {
     } else {
       for await (const id of layout.groups.keys()) groupIds.push(id);
     }
-    const groups: string[] = [];
-    let occurrences = 0;
-    for (const groupId of groupIds) {
-      const removed = await this.#groupLocks.run(groupId, async () => {
-        const write = layout.db.batch();
-        let n = 0;
-        for await (const [k, v] of layout.occurrences.iterator(rangeUnder(groupId))) {
-          if (!occurrenceMatches(parseOccurrence(v, k), filter)) continue;
-          write.del(k, { sublevel: layout.occurrences });
-          n++;
-        }
-        if (n > 0) await write.write();
-        else await write.close();
-        return n;
-      });
-      if (removed === 0) continue;
-      occurrences += removed;
-      groups.push(groupId);
-    }
-    return { occurrences, groups };
+    return eraseFromGroups(groupIds, (groupId) => this.#groupLocks.run(groupId, async () => {
+      const write = layout.db.batch();
+      let n = 0;
+      for await (const [k, v] of layout.occurrences.iterator(rangeUnder(groupId))) {
+        if (!occurrenceMatches(parseOccurrence(v, k), filter)) continue;
+        write.del(k, { sublevel: layout.occurrences });
+        n++;
+      }
+      if (n > 0) await write.write();
+      else await write.close();
+      return n;
+    }));
   }
 
   protected override async _oldestSessions(limit: number): Promise<SessionRecord[]> {

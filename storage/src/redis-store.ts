@@ -9,7 +9,10 @@
  * compressed with the LevelDB codec. Nothing on any path uses KEYS or SCAN.
  */
 import { Cluster, Redis } from 'ioredis';
-import type { ErrorFrame, ErrorGroup, ErrorGroupDetail, ErrorGroupSession, ErrorOccurrence, SettableErrorStatus } from '@sentiero/protocol';
+import type { ErrorFrame, ErrorGroup, ErrorGroupDetail, ErrorGroupSession, ErrorOccurrence, Segment, SessionDigest, SettableErrorStatus } from '@sentiero/protocol';
+import { type AuditEntry, type AuditHead, type AuditQuery, type TokenRecord, auditKey, chainEntry, decodeAudit, decodeHead, decodeToken, encodeAudit, encodeHead } from './audit-record.ts';
+import { type DigestScanOptions, digestKey, digestRange, parseDigest, parseSegment } from './digest-record.ts';
+import { eraseFromGroups, occurrenceMatches } from './erasure.ts';
 import { Compression, batchText, decodeBatch, decodeBatchJson, encodeBatchText } from './codec.ts';
 import { GroupPageBuilder, MAX_OCCURRENCES_KEPT, culpritOf, errorCursorKey, errorPageOf, groupListKey } from './error-record.ts';
 import { StoreError, StoreErrorCode } from './errors.ts';
@@ -18,10 +21,11 @@ import { type Located, batchTime, mergeByTime } from './merge.ts';
 import {
   APPEND, DELETE_SESSION, GROUP_DETAIL, GROUP_OCCURRENCE, READ_CHUNK, RECORD, SESSION_ERROR, SET_STATUS, UNLINK_SESSION,
 } from './redis-scripts.ts';
-import { MAX_LISTED_WINDOWS, MAX_PAGES } from './session-record.ts';
+import { EXTRA_SCRIPTS, globalKeys, sessionExtraKeys, sessionOfDigestMember, usersOf } from './redis-extra.ts';
+import { MAX_LISTED_WINDOWS, MAX_PAGES, MAX_SESSION_USERS } from './session-record.ts';
 import { Store } from './store.ts';
 import type {
-  AppendResult, BatchInput, ErrorGroupPage, ErrorGroupQuery, ErrorListQuery, ListQuery, ReadQuery, RecordErrorResult,
+  AppendResult, BatchInput, ErrorGroupPage, ErrorGroupQuery, ErrorListQuery, ListQuery, OccurrenceErasure, OccurrenceFilter, ReadQuery, RecordErrorResult,
   SessionErrorRecord, SessionPage, SessionRecord, StoredBatch, StoredBatchJson, StoreSupports,
 } from './types.ts';
 
@@ -65,6 +69,7 @@ const LIST_CHUNK = 128;
 const LIST_ATTEMPTS = 4;
 
 const SCRIPTS = {
+  ...EXTRA_SCRIPTS,
   sentieroAppend: { numberOfKeys: 8, lua: APPEND },
   sentieroRecord: { numberOfKeys: 3, lua: RECORD },
   sentieroReadChunk: { numberOfKeys: 2, lua: READ_CHUNK },
@@ -147,7 +152,7 @@ function recordOf(id: string, reply: unknown): SessionRecord {
   return {
     id, startedAt, lastEventAt: n('lastEventAt'), lastReceivedAt: n('lastReceivedAt'), eventCount: n('eventCount'), batchCount: n('batchCount'),
     windows: windows.map(String), windowCount: n('windowCount'), meta, pages: pages.map(String), errorCount: n('errorCount'),
-    droppedEvents: n('droppedEvents'), byteCount: n('byteCount'),
+    droppedEvents: n('droppedEvents'), byteCount: n('byteCount'), ...usersOf(f),
   };
 }
 
@@ -183,7 +188,7 @@ function boundOf(key: string | undefined, inclusive: boolean): { score: number; 
 /** A `Store` on Redis (`supports.persistence` is true: the data is Redis's). */
 export class RedisStore extends Store {
   /** What Redis keeps outlives the relay's processes. */
-  readonly supports: StoreSupports = Object.freeze({ persistence: true });
+  readonly supports: StoreSupports = Object.freeze({ persistence: true, analytics: true });
   /** The prefix of every key. */
   readonly prefix: string;
   /** The compression of newly written batches. */
@@ -293,6 +298,7 @@ export class RedisStore extends Store {
       digest.errors ?? 0, digest.dropped ?? 0, batch.bytes ?? 0, MAX_LISTED_WINDOWS, MAX_PAGES, ...(digest.pages ?? []));
     if (index === 1) await this.#db().zadd(this.#sessionIndex(), 'LT', scoreOf(Number(startedAt)), sessionId);
     else if (index === 2) await this.#db().zadd(this.#sessionIndex(), scoreOf(Number(startedAt)), sessionId);
+    if (stored === 1) await this.#afterAppend(sessionId, value.length, digest.userIds ?? []);
     return { stored: stored === 1, ackedSeq: Number(acked) };
   }
 
@@ -402,6 +408,7 @@ export class RedisStore extends Store {
     const entries = await this.#run<string[] | null>('sentieroDeleteSession', k.record, k.listed, k.pages, k.windows, k.acked, k.errors, k.base);
     if (entries === null) return false;
     await this.#db().zrem(this.#sessionIndex(), id);
+    await this.#forget(id);
     for (const text of entries) {
       const entry = parseJson<SessionErrorRecord>(text, `an error entry of ${id}`);
       const g = groupKeys(this.prefix, entry.groupId);
@@ -483,6 +490,175 @@ export class RedisStore extends Store {
 
   protected override async _getSourceMap(file: string): Promise<string | undefined> {
     return (await this.#db().hget(`${this.prefix}source-maps`, file)) ?? undefined;
+  }
+
+  // ───── Audit log and tokens, privacy, analytics (redis-extra.ts) ─────
+
+  #global() {
+    return globalKeys(this.prefix);
+  }
+
+  #extra(sessionId: string) {
+    return sessionExtraKeys(sessionKeys(this.prefix, sessionId).base);
+  }
+
+  /** After a stored batch: its bytes counted, its identified users in the record. */
+  async #afterAppend(sessionId: string, bytes: number, userIds: readonly string[]): Promise<void> {
+    await Promise.all([
+      this.#run<number>('sentieroAfterAppend', sessionKeys(this.prefix, sessionId).record, this.#extra(sessionId).bytes, bytes, MAX_SESSION_USERS, ...userIds),
+      this.#db().incrby(this.#global().bytes, bytes),
+    ]);
+  }
+
+  /** After a deleted session: its digest out of the index, its bytes uncounted. */
+  async #forget(sessionId: string): Promise<void> {
+    const x = this.#extra(sessionId);
+    const [member, bytes] = await this.#run<[string, string]>('sentieroForgetSession', x.digest, x.bytes);
+    if (member !== '') await this.#db().zrem(this.#global().digests, member);
+    if (Number(bytes) > 0) await this.#db().decrby(this.#global().bytes, Number(bytes));
+  }
+
+  protected override async _auditHead(): Promise<AuditHead | undefined> {
+    const text = await this.#db().get(this.#global().auditHead);
+    return text === null ? undefined : decodeHead(text);
+  }
+
+  /**
+   * Stores the entry only if it follows the head. When another relay process appended first,
+   * the entry is chained again after the new head, in place: `appendAudit` resolves to this
+   * very object, so its caller sees the entry as stored.
+   */
+  protected override async _appendAudit(entry: AuditEntry): Promise<void> {
+    const g = this.#global();
+    for (;;) {
+      const [stored, head] = await this.#run<[number, string?]>('sentieroAuditAppend', g.auditLog, g.auditHead, entry.seq, encodeAudit(entry), encodeHead(entry));
+      if (stored === 1) return;
+      const { at, action, target, token, address } = entry;
+      Object.assign(entry, chainEntry(head ? decodeHead(head) : undefined, { at, action, target, token, address }));
+    }
+  }
+
+  protected override async _readAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    const max = query.before === undefined ? '+inf' : `(${query.before}`;
+    const flat = await this.#db().zrevrangebyscore(this.#global().auditLog, max, '-inf', 'WITHSCORES', 'LIMIT', 0, query.limit);
+    const entries: AuditEntry[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) entries.push(decodeAudit(auditKey(Number(flat[i + 1])), flat[i]!));
+    return entries;
+  }
+
+  protected override async _putToken(record: TokenRecord): Promise<boolean> {
+    return (await this.#db().hsetnx(this.#global().tokens, record.name, JSON.stringify(record))) === 1;
+  }
+
+  protected override async _listTokens(): Promise<TokenRecord[]> {
+    const all = await this.#db().hgetall(this.#global().tokens);
+    return Object.keys(all).sort().map((name) => decodeToken(name, all[name]!));
+  }
+
+  protected override async _deleteToken(name: string): Promise<boolean> {
+    return (await this.#db().hdel(this.#global().tokens, name)) === 1;
+  }
+
+  /** Removes matching occurrences from each group's kept ones: a session's groups from its error entries, otherwise every group. */
+  protected override async _eraseOccurrences(filter: OccurrenceFilter): Promise<OccurrenceErasure> {
+    const client = this.#db();
+    const groupIds = 'sessionId' in filter
+      ? await client.hkeys(sessionKeys(this.prefix, filter.sessionId).errors)
+      : await client.zrange(this.#groupIndex(), '0', '-1');
+    return eraseFromGroups(groupIds, async (groupId) => {
+      const key = groupKeys(this.prefix, groupId).occurrences;
+      const gone = (await client.zrange(key, '0', '-1')).filter((m) => occurrenceMatches(occurrenceOf(m), filter));
+      // ZREM of exact members: an occurrence recorded meanwhile is never lost.
+      return gone.length === 0 ? 0 : client.zrem(key, ...gone);
+    });
+  }
+
+  /** The listing walked from its end (oldest first, ties by id descending); an entry out of place is put right and the walk read again. */
+  protected override async _oldestSessions(limit: number): Promise<SessionRecord[]> {
+    const client = this.#db();
+    for (let attempt = 1; ; attempt++) {
+      const out: SessionRecord[] = [];
+      let consistent = true;
+      for (let offset = 0; out.length < limit; offset += LIST_CHUNK) {
+        const flat = await client.zrevrange(this.#sessionIndex(), offset, offset + LIST_CHUNK - 1, 'WITHSCORES');
+        const ids = flat.filter((_, i) => i % 2 === 0);
+        const records = await Promise.all(ids.map((id) => this.#record(id)));
+        for (let i = 0; i < records.length && out.length < limit; i++) {
+          const r = records[i];
+          if (!r) continue;
+          if (scoreOf(r.startedAt) !== Number(flat[2 * i + 1])) {
+            await client.zadd(this.#sessionIndex(), 'XX', scoreOf(r.startedAt), r.id);
+            consistent = false;
+          } else out.push(r);
+        }
+        if (flat.length < LIST_CHUNK * 2) break;
+      }
+      if (consistent || attempt === LIST_ATTEMPTS) return out;
+    }
+  }
+
+  /**
+   * The bytes of the stored batches as Redis holds them (compressed), counted as batches are
+   * stored and sessions deleted: one GET, not a walk over every key with MEMORY USAGE. Redis's
+   * own overhead per key, the records, error groups and digests are not in it.
+   */
+  protected override async _diskSize(): Promise<number> {
+    return Math.max(0, Number((await this.#db().get(this.#global().bytes)) ?? 0));
+  }
+
+  protected override async _putDigest(digest: SessionDigest): Promise<boolean> {
+    const member = digestKey(digest);
+    const old = await this.#run<string | null>('sentieroPutDigest', sessionKeys(this.prefix, digest.sessionId).record, this.#extra(digest.sessionId).digest, JSON.stringify(digest), member);
+    if (old === null) return false;
+    if (old !== '' && old !== member) await this.#db().zrem(this.#global().digests, old);
+    await this.#db().zadd(this.#global().digests, 0, member);
+    return true;
+  }
+
+  protected override async _getDigest(sessionId: string): Promise<SessionDigest | undefined> {
+    const text = await this.#db().hget(this.#extra(sessionId).digest, 'd');
+    return text === null ? undefined : parseDigest(text, sessionId);
+  }
+
+  /**
+   * Walks the index by member (start time, then session id), `LIST_CHUNK` per round trip. A
+   * member that is not its digest's (a deletion or a put that crossed another) is skipped and
+   * removed, then put back if a put made it current meanwhile.
+   */
+  protected override async *_scanDigests(range: DigestScanOptions): AsyncIterable<SessionDigest> {
+    const client = this.#db();
+    const index = this.#global().digests;
+    const { gte, lt } = digestRange(range);
+    let min = `[${gte}`;
+    for (;;) {
+      const members = await client.zrangebylex(index, min, `(${lt}`, 'LIMIT', 0, LIST_CHUNK);
+      const values = await Promise.all(members.map((m) => client.hmget(this.#extra(sessionOfDigestMember(m)).digest, 'd', 'k')));
+      for (let i = 0; i < members.length; i++) {
+        const member = members[i]!;
+        const [text, current] = values[i]!;
+        if (text && current === member) {
+          yield parseDigest(text, sessionOfDigestMember(member));
+          continue;
+        }
+        await client.zrem(index, member);
+        if ((await client.hget(this.#extra(sessionOfDigestMember(member)).digest, 'k')) === member) await client.zadd(index, 0, member);
+      }
+      if (members.length < LIST_CHUNK) return;
+      min = `(${members.at(-1)!}`;
+    }
+  }
+
+  protected override async _putSegment(segment: Segment): Promise<void> {
+    await this.#db().hset(this.#global().segments, segment.id, JSON.stringify(segment));
+  }
+
+  protected override async _listSegments(): Promise<Segment[]> {
+    const all = await this.#db().hgetall(this.#global().segments);
+    return Object.entries(all).map(([id, text]) => parseSegment(text, id)).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+  }
+
+  protected override async _deleteSegment(id: string): Promise<boolean> {
+    return (await this.#db().hdel(this.#global().segments, id)) === 1;
   }
 }
 
