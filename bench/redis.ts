@@ -10,6 +10,10 @@
  *    them; the lag added by the bus is B's p99 less A's (goal < 20 ms).
  * 3. Memory: Redis `used_memory` per MB of events' JSON stored, beside LevelDB's folder size for
  *    the same batches (goal: Redis ≤ LevelDB + 10 %).
+ * 4. The bus's transport: pub/sub (PUBLISH → SUBSCRIBE) against a stream (XADD → XREAD BLOCK),
+ *    2,000 frames/s of the fixture's batch size for a few seconds: delivery lag and what each
+ *    leaves in Redis memory.
+ * `BENCH_PARTS` (comma-separated: ingest, lag, memory, bus) runs some of them; default all.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,6 +33,7 @@ const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 4);
 const WINDOW = 16;
 const LAG_SECONDS = Number(process.env.BENCH_LAG_SECONDS ?? 10);
 const TOKEN = 'bench-token-0123456789';
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'ingest,lag,memory,bus').split(','));
 
 function loadBatches(): Ev[][] {
   const base = fixtureEvents();
@@ -82,7 +87,7 @@ console.log(`redis: ${events} events in ${batches.length} batches per socket (${
 try {
   // 1. Ingest.
   const ms = { raw: [] as number[], one: [] as number[], two: [] as number[] };
-  for (let r = 0; r < ROUNDS; r++) {
+  for (let r = 0; r < (PARTS.has('ingest') ? ROUNDS : 0); r++) {
     for (const [name, count] of [['raw', 1], ['one', 1], ['two', 2]] as const) {
       const prefix = `bench-${name}-${r}:`;
       const mode = name === 'raw' ? 'raw-redis-ingest' : 'relay';
@@ -95,7 +100,7 @@ try {
   const [raw, one, two] = [rate(ms.raw), rate(ms.one), rate(ms.two)];
 
   // 2. Live lag at 2,000 events/s.
-  const lag = await (async () => {
+  const lag = !PARTS.has('lag') ? [[], []] : await (async () => {
     const s = await servers([0, 1].map(() => ({ mode: 'relay' as const, redis: { url: redis.url, prefix: 'bench-lag:' }, token: TOKEN })));
     const sessionId = 'bench-lag';
     const rec = new WebSocket(`ws://127.0.0.1:${s.ports[0]}/sentiero/ingest`);
@@ -131,7 +136,7 @@ try {
   })();
 
   // 3. Memory per stored MB, beside LevelDB.
-  const memory = await (async () => {
+  const memory = !PARTS.has('memory') ? { redis: NaN, level: NaN, json: NaN } : await (async () => {
     const admin = new Redis(redis.url);
     await admin.flushall();
     const before = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1]);
@@ -155,14 +160,68 @@ try {
 
   const lags = (i: number): number[] => lag[i]!;
   const [a99, b99] = [pct(lags(0), 99), pct(lags(1), 99)];
-  console.log('');
-  table(['measure', 'Sentiero', 'baseline', 'ratio', 'goal', 'met'], [
-    ['events/s, one relay process on Redis', String(Math.round(one)), `${Math.round(raw)} (ws + JSON.parse + pipelined HSET)`, fmt(one / raw, 2), '≥ 0.7', one / raw >= 0.7 ? 'yes' : 'no'],
-    ['events/s, two relay processes on one Redis', String(Math.round(two)), `${Math.round(one)} (one process)`, fmt(two / one, 2), '≥ 1.7', two / one >= 1.7 ? 'yes' : 'no'],
-    [`live lag p99 at 2,000 events/s, watcher on the other process (ms; p50 ${fmt(pct(lags(1), 50))})`, fmt(b99), `${fmt(a99)} (watcher on the ingesting process; p50 ${fmt(pct(lags(0), 50))})`, `+${fmt(b99 - a99)} ms`, '< +20 ms', b99 - a99 < 20 ? 'yes' : 'no'],
-    ['bytes stored per byte of events\' JSON', `${fmt(memory.redis / memory.json, 3)} (Redis used_memory)`, `${fmt(memory.level / memory.json, 3)} (LevelDB folder)`, fmt(memory.redis / memory.level, 2), '≤ 1.10', memory.redis / memory.level <= 1.1 ? 'yes' : 'no'],
-  ]);
-  console.log(`(lag samples: ${lags(0).length} on A, ${lags(1).length} on B; ${loadLine()})`);
+  if (PARTS.has('ingest') || PARTS.has('lag') || PARTS.has('memory')) {
+    console.log('');
+    table(['measure', 'Sentiero', 'baseline', 'ratio', 'goal', 'met'], [
+      ['events/s, one relay process on Redis', String(Math.round(one)), `${Math.round(raw)} (ws + JSON.parse + pipelined HSET)`, fmt(one / raw, 2), '≥ 0.7', one / raw >= 0.7 ? 'yes' : 'no'],
+      ['events/s, two relay processes on one Redis', String(Math.round(two)), `${Math.round(one)} (one process)`, fmt(two / one, 2), '≥ 1.7', two / one >= 1.7 ? 'yes' : 'no'],
+      [`live lag p99 at 2,000 events/s, watcher on the other process (ms; p50 ${fmt(pct(lags(1), 50))})`, fmt(b99), `${fmt(a99)} (watcher on the ingesting process; p50 ${fmt(pct(lags(0), 50))})`, `+${fmt(b99 - a99)} ms`, '< +20 ms', b99 - a99 < 20 ? 'yes' : 'no'],
+      ['bytes stored per byte of events\' JSON', `${fmt(memory.redis / memory.json, 3)} (Redis used_memory)`, `${fmt(memory.level / memory.json, 3)} (LevelDB folder)`, fmt(memory.redis / memory.level, 2), '≤ 1.10', memory.redis / memory.level <= 1.1 ? 'yes' : 'no'],
+    ]);
+    console.log(`(lag samples: ${lags(0).length} on A, ${lags(1).length} on B; ${loadLine()})`);
+  }
+  if (PARTS.has('bus')) await transports(redis.url, Buffer.from(frames[Math.floor(frames.length / 2)]!));
 } finally {
   await redis.dispose();
+}
+
+/** Pub/sub against a stream as the bus's transport: `frame` 100 times a second × 20 (2,000 events/s of 20-event batches) for BENCH_LAG_SECONDS. */
+async function transports(url: string, frame: Buffer): Promise<void> {
+  const seconds = Math.min(LAG_SECONDS, 5);
+  const memoryOf = async (c: Redis) => Number(/used_memory:(\d+)/.exec(await c.info('memory'))![1]);
+  const run = async (name: string, setup: (pub: Redis, sub: Redis, got: (sent: number) => void) => Promise<(payload: Buffer) => void>) => {
+    const pub = new Redis(url);
+    const sub = new Redis(url);
+    await pub.flushall();
+    const before = await memoryOf(pub);
+    const lags: number[] = [];
+    const send = await setup(pub, sub, (sent) => lags.push(performance.now() - sent));
+    const stamp = Buffer.alloc(8);
+    const timer = setInterval(() => {
+      stamp.writeDoubleLE(performance.now());
+      send(Buffer.concat([stamp, frame]));
+    }, 10);
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    clearInterval(timer);
+    await new Promise((r) => setTimeout(r, 300));
+    const grown = (await memoryOf(pub)) - before;
+    pub.disconnect();
+    sub.disconnect();
+    return [name, fmt(pct(lags, 50)), fmt(pct(lags, 99)), `${(grown / 1e6).toFixed(1)} MB after ${lags.length} frames`];
+  };
+  const pubsub = await run('pub/sub (PUBLISH, SUBSCRIBE)', async (pub, sub, got) => {
+    sub.on('messageBuffer', (_c: Buffer, m: Buffer) => got(m.readDoubleLE(0)));
+    await sub.subscribe('bench-bus');
+    return (payload) => void pub.publish('bench-bus', payload);
+  });
+  const stream = await run('stream (XADD MAXLEN ~ 10000, XREAD BLOCK)', async (pub, sub, got) => {
+    let last = '$';
+    let reading = true;
+    void (async () => {
+      while (reading) {
+        const reply = await sub.xreadBuffer('BLOCK', 1000, 'STREAMS', 'bench-bus', last).catch(() => null);
+        for (const [, entries] of reply ?? []) {
+          for (const [id, fields] of entries) {
+            last = String(id);
+            got(fields[1]!.readDoubleLE(0));
+          }
+        }
+      }
+    })();
+    setTimeout(() => { reading = false; }, seconds * 1000 + 200);
+    return (payload) => void pub.xadd('bench-bus', 'MAXLEN', '~', 10_000, '*', 'f', payload);
+  });
+  console.log('');
+  table(['bus transport', 'lag p50 (ms)', 'lag p99 (ms)', 'Redis memory grown'], [pubsub, stream]);
+  console.log(`(one frame of ${frame.length} bytes every 10 ms for ${seconds} s; ${loadLine()})`);
 }

@@ -8,7 +8,9 @@
  * what it reads or arrives on the channel (or both: the watch side drops seqs it has), and a
  * batch is published only once stored. What the bus loses (a dropped subscriber connection)
  * is read again from the store (`resync`). Streams would keep a second copy of every event
- * in Redis memory, to be trimmed, for nothing the store does not already give.
+ * in Redis memory, to be trimmed, for nothing the store does not already give; measured
+ * (`BENCH_PARTS=bus npm run bench -- redis`, docs/performance.md), their delivery lag is no
+ * better.
  */
 import { randomBytes } from 'node:crypto';
 import type { ErrorGroup, ErrorOccurrence, SessionSummary } from '@sentiero/protocol';

@@ -241,6 +241,8 @@ export class Hub {
   /** Hands over held batches that are now in order; with `force`, all of them, skipping the missing ones. */
   private release(w: WindowOrder, s: LiveSession, force: boolean) {
     if (force && w.held.size) {
+      // Scaled out, the missing batch is most likely stored (by another process, its message late or lost): listeners read it from the store first.
+      if (this.options.remote) for (const l of s.listeners) l.resync?.();
       for (const seq of [...w.held.keys()].sort((a, b) => a - b)) {
         this.deliver(s, w.held.get(seq)!);
         w.next = seq + 1;

@@ -10,7 +10,6 @@ export type { KoaMiddleware } from './middleware/koa.ts';
 export { nextHttpServer } from './middleware/next.ts';
 export { MemoryStore, LevelStore, RedisStore, redactRedisUrl } from '@sentiero/storage';
 export type { RedisStoreOptions } from '@sentiero/storage';
-export { LocalBus, RedisBus, type LiveBus, type RedisBusOptions } from './bus.ts';
 export type { RedisOptions } from './options.ts';
 export {
   DEFAULT_STRIPPED_PARAMS, Redacted, SANITIZER_FAILED, defaultSanitizers, dropEvents, maskCardNumbers, maskEmails, maskPatterns,

@@ -10,7 +10,7 @@ import {
   ErrorCode, validateEraseRequest, validateErrorReport, type EraseRequest, type ErasureReport, type ErrorContext, type ErrorReportAck,
   type PruneReport, type StorageStatus,
 } from '@sentiero/protocol';
-import { LevelStore, REDIS_STORE_DEFAULTS, RedisStore, type Store } from '@sentiero/storage';
+import { LevelStore, RedisStore, type Store } from '@sentiero/storage';
 import { Access } from './access.ts';
 import { Analytics } from './analytics/service.ts';
 import { Auditor, addressOf } from './audit.ts';
@@ -19,8 +19,7 @@ import { IngestBudget } from './backpressure.ts';
 import { ConnectionCounter } from './connections.ts';
 import { createRoutes, missingBundles } from './http.ts';
 import { Hub, toSummary } from './hub.ts';
-import { type LiveBus, RedisBus } from './bus.ts';
-import { linkBus } from './scale-out.ts';
+import { busFor, linkBus } from './scale-out.ts';
 import { serveIngest } from './ingest.ts';
 import { SessionBounds } from './ingest-limits.ts';
 import { type RelayOptions, type ResolvedOptions, resolveOptions } from './options.ts';
@@ -101,16 +100,6 @@ export interface Relay {
 
 const FEED_THROTTLE_MS = 500;
 
-/** The bus to other relay processes: on the `redis` option's Redis, or on a `RedisStore`'s own; none for a store of this process only. */
-function busFor(opts: ResolvedOptions, store: Store): LiveBus | undefined {
-  const onError = (message: string) => opts.logger.warn(message);
-  if (opts.redis) return new RedisBus({ ...opts.redis, onError });
-  if (store instanceof RedisStore && store.options.client === undefined) {
-    return new RedisBus({ url: store.options.nodes ? undefined : (store.options.url ?? REDIS_STORE_DEFAULTS.url), nodes: store.options.nodes, prefix: store.prefix, onError });
-  }
-  return undefined;
-}
-
 /** Creates a relay. Options are checked here; a wrong one throws a `TypeError` that names it. */
 export function createRelay(options: RelayOptions = {}): Relay {
   const opts: ResolvedOptions = resolveOptions(options);
@@ -124,13 +113,9 @@ export function createRelay(options: RelayOptions = {}): Relay {
 
   const missing = missingBundles(opts.dashboard);
   if (missing) opts.logger.warn(missing);
-  let linked: Parameters<LiveBus['open']>[0] | undefined;
   const access = new Access({ store, tokens: opts.tokens, loginTtlMs: opts.loginTtlMs, basePath: base });
   const auditor = new Auditor({ store, logger: opts.logger, inflight });
-  const ready = Promise.all([store.open(), bus?.open({
-    batch: (b) => linked?.batch(b), feed: (m) => linked?.feed(m), resync: () => linked?.resync(),
-  })]).then(() => access.load());
-  ready.catch((err: unknown) => opts.logger.error(`the store could not be opened`, err));
+  const opened = store.open().then(() => access.load());
 
   // Sessions feed: at most one update per session every FEED_THROTTLE_MS, always ending on the latest state.
   const feedTimers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -171,8 +156,9 @@ export function createRelay(options: RelayOptions = {}): Relay {
   const budget = new IngestBudget(opts.limits.maxUnackedBytesPerSocket, opts.limits.maxUnackedBytesTotal, opts.limits.maxPayloadBytes);
   const connections = new ConnectionCounter(opts.limits.maxSocketsPerAddress);
 
-  // Scale-out: the feeds go to the other relay processes, and theirs come here.
-  if (bus) linked = linkBus({ hub, bus, forget: (id) => bounds.forget(id) });
+  // Scale-out: the feeds go to the other relay processes, and theirs come here; ready once the bus is too.
+  const ready = bus ? Promise.all([opened, linkBus({ hub, bus, forget: (id) => bounds.forget(id) })]).then(() => undefined) : opened;
+  ready.catch((err: unknown) => opts.logger.error(`the store could not be opened`, err));
 
   const sourceMaps = new SourceMaps({ store, dir: opts.sourceMapsDir, logger: opts.logger });
   const sanitize = new SanitizerChain(opts.sanitizers, opts.logger);

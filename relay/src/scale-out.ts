@@ -3,8 +3,21 @@
  * hub and the feeds produce here goes out (a listener on each feed forwards it); what the
  * bus brings in is handed to this process's own listeners as if it had happened here.
  */
+import { REDIS_STORE_DEFAULTS, RedisStore, type Store } from '@sentiero/storage';
 import type { ErrorFeedListener, FeedListener, Hub } from './hub.ts';
-import type { BusHandlers, FeedMessage, LiveBus } from './bus.ts';
+import { type FeedMessage, type LiveBus, RedisBus } from './bus.ts';
+import type { ResolvedOptions } from './options.ts';
+
+/** The bus to other relay processes: on the `redis` option's Redis, or on a `RedisStore`'s own; none for a store of this process only. */
+export function busFor(opts: ResolvedOptions, store: Store): LiveBus | undefined {
+  const onError = (message: string) => opts.logger.warn(message);
+  if (opts.redis) return new RedisBus({ ...opts.redis, onError });
+  if (store instanceof RedisStore && store.options.client === undefined) {
+    const { url, nodes } = store.options;
+    return new RedisBus({ url: nodes ? undefined : (url ?? REDIS_STORE_DEFAULTS.url), nodes, prefix: store.prefix, onError });
+  }
+  return undefined;
+}
 
 /** What the link needs of the relay besides the hub. */
 export interface ScaleOutContext {
@@ -14,8 +27,8 @@ export interface ScaleOutContext {
   forget(sessionId: string): void;
 }
 
-/** Forwards this process's feeds to the bus and returns the handlers of what the bus brings in. */
-export function linkBus({ hub, bus, forget }: ScaleOutContext): BusHandlers {
+/** Forwards this process's feeds to the bus and opens it with the handlers of what it brings in; resolves once it is open. */
+export function linkBus({ hub, bus, forget }: ScaleOutContext): Promise<void> {
   const forwarder: FeedListener & ErrorFeedListener = {
     session: (session) => bus.publishFeed({ t: 'session', session }),
     deleted: (sessionId) => bus.publishFeed({ t: 'deleted', sessionId }),
@@ -25,7 +38,7 @@ export function linkBus({ hub, bus, forget }: ScaleOutContext): BusHandlers {
   hub.feed.add(forwarder);
   hub.errorFeed.add(forwarder);
   const local = <T>(set: Set<T>): T[] => [...set].filter((l) => l !== (forwarder as unknown));
-  return {
+  return bus.open({
     batch: (b) => hub.receive(b),
     resync: () => hub.resync(),
     feed(m: FeedMessage) {
@@ -47,5 +60,5 @@ export function linkBus({ hub, bus, forget }: ScaleOutContext): BusHandlers {
           break;
       }
     },
-  };
+  });
 }

@@ -80,6 +80,11 @@ export function byLastSeen(a: ErrorGroupSession, b: ErrorGroupSession): number {
   return b.lastSeen - a.lastSeen || (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0);
 }
 
+/** Sorts a session's entries in the order they first happened (ties by group id). */
+export function byFirstSeen(a: SessionErrorRecord, b: SessionErrorRecord): number {
+  return a.firstSeen - b.firstSeen || (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0);
+}
+
 /** Sorts occurrences newest first (ties by id, larger first). */
 export function byNewest(a: ErrorOccurrence, b: ErrorOccurrence): number {
   return b.timestamp - a.timestamp || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);

@@ -5,15 +5,12 @@
  */
 import type { ErrorGroup, ErrorGroupDetail, ErrorOccurrence, SettableErrorStatus } from '@sentiero/protocol';
 import {
-  MAX_OCCURRENCES_KEPT, applyOccurrence, applySessionEntry, applyStatus, byLastSeen, byNewest, errorPageOf, groupSession,
+  MAX_OCCURRENCES_KEPT, applyOccurrence, applySessionEntry, applyStatus, byFirstSeen, byLastSeen, byNewest, errorPageOf, groupSession,
 } from './error-record.ts';
 import { occurrenceMatches } from './erasure.ts';
 import type {
   ErrorGroupPage, ErrorGroupQuery, ErrorListQuery, OccurrenceErasure, OccurrenceFilter, RecordErrorResult, SessionErrorRecord,
 } from './types.ts';
-
-const byFirstSeen = (a: SessionErrorRecord, b: SessionErrorRecord): number =>
-  a.firstSeen - b.firstSeen || (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0);
 
 /** The error side of a store held in memory. Every method is synchronous and returns copies. */
 export class MemoryErrors {

@@ -14,7 +14,7 @@ import { type AuditEntry, type AuditHead, type AuditQuery, type TokenRecord, aud
 import { type DigestScanOptions, digestKey, digestRange, parseDigest, parseSegment } from './digest-record.ts';
 import { eraseFromGroups, occurrenceMatches } from './erasure.ts';
 import { Compression, batchText, decodeBatch, decodeBatchJson, encodeBatchText } from './codec.ts';
-import { GroupPageBuilder, MAX_OCCURRENCES_KEPT, culpritOf, errorCursorKey, errorPageOf, groupListKey } from './error-record.ts';
+import { GroupPageBuilder, MAX_OCCURRENCES_KEPT, byFirstSeen, culpritOf, errorCursorKey, errorPageOf, groupListKey } from './error-record.ts';
 import { StoreError, StoreErrorCode } from './errors.ts';
 import { PageBuilder, hex, invertedTime, listKey, lowerBound } from './list.ts';
 import { type Located, batchTime, mergeByTime } from './merge.ts';
@@ -481,7 +481,7 @@ export class RedisStore extends Store {
     const texts = await this.#db().hvals(sessionKeys(this.prefix, sessionId).errors);
     return texts
       .map((t) => parseJson<SessionErrorRecord>(t, `an error entry of ${sessionId}`))
-      .sort((a, b) => a.firstSeen - b.firstSeen || (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
+      .sort(byFirstSeen);
   }
 
   protected override async _putSourceMap(file: string, map: string): Promise<void> {
