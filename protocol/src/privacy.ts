@@ -34,10 +34,13 @@ export interface PruneReport {
   retention: ErasureReport;
   /** The oldest sessions removed to bring the store under `maxDiskBytes`. */
   quota: ErasureReport;
+  /** Audit log entries older than `auditRetentionDays` removed. */
+  auditEntries: number;
   diskBytesBefore: number;
   diskBytesAfter: number;
   maxDiskBytes: number;
   retentionDays: number;
+  auditRetentionDays: number;
   /** When it ran (ms since epoch). */
   at: number;
 }

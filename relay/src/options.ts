@@ -66,6 +66,8 @@ export interface RelayOptions {
   sanitizers?: Sanitizer[];
   /** Days a session is kept after the relay last received a batch of it (error occurrences likewise). Default 30. */
   retentionDays?: number;
+  /** Days an audit log entry is kept; older ones are removed by the same pruning, the chain staying verifiable from the last one removed. Default 365. */
+  auditRetentionDays?: number;
   /**
    * The most bytes the store may take; the oldest sessions are pruned to stay under it.
    * Default: the store's size at start plus half the space then free on its file system
@@ -165,6 +167,7 @@ export interface ResolvedOptions {
   redis: RedisOptions | undefined;
   sanitizers: readonly Sanitizer[];
   retentionDays: number;
+  auditRetentionDays: number;
   maxDiskBytes: number | undefined;
   pruneIntervalMs: number;
   analytics: boolean;
@@ -172,6 +175,9 @@ export interface ResolvedOptions {
   viewerAssets: AssetMode;
   assetProxy: AssetProxyOptions;
 }
+
+/** Days an audit entry is kept when `auditRetentionDays` is not given. */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
 
 /** Days a session is kept after its last batch when `retentionDays` is not given. */
 export const DEFAULT_RETENTION_DAYS = 30;
@@ -264,10 +270,15 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
   if (options.sanitizers !== undefined && (!Array.isArray(options.sanitizers) || !options.sanitizers.every((f) => typeof f === 'function'))) {
     throw new TypeError('The "sanitizers" option must be an array of functions (event, context) => event | null');
   }
-  const retentionDays = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
-  if (typeof retentionDays !== 'number' || !Number.isFinite(retentionDays) || retentionDays <= 0) {
-    throw new TypeError(`The "retentionDays" option must be a positive number of days; got ${String(retentionDays)}`);
-  }
+  const days = (name: 'retentionDays' | 'auditRetentionDays', fallback: number): number => {
+    const value = options[name] ?? fallback;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      throw new TypeError(`The "${name}" option must be a positive number of days; got ${String(value)}`);
+    }
+    return value;
+  };
+  const retentionDays = days('retentionDays', DEFAULT_RETENTION_DAYS);
+  const auditRetentionDays = days('auditRetentionDays', DEFAULT_AUDIT_RETENTION_DAYS);
   const { viewerAssets, assetProxy } = resolveViewerPrivacy(options);
   const limits: Limits = { ...DEFAULT_LIMITS };
   for (const [k, v] of Object.entries(options.limits ?? {})) {
@@ -301,6 +312,7 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
     redis,
     sanitizers: Object.freeze([...(options.sanitizers ?? defaultSanitizers())]),
     retentionDays,
+    auditRetentionDays,
     maxDiskBytes: options.maxDiskBytes === undefined ? undefined : positiveInteger('maxDiskBytes', options.maxDiskBytes),
     pruneIntervalMs: options.pruneIntervalMs === undefined ? DEFAULT_PRUNE_INTERVAL_MS : positiveInteger('pruneIntervalMs', options.pruneIntervalMs),
     analytics: options.analytics === undefined ? true : checkBoolean('analytics', options.analytics),

@@ -180,7 +180,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
     isLive: (id) => hub.isLive(id),
     isClosing: () => closing !== undefined,
   };
-  const pruner = new Pruner(privacy, { retentionDays: opts.retentionDays, maxDiskBytes: opts.maxDiskBytes });
+  const pruner = new Pruner(privacy, { retentionDays: opts.retentionDays, auditRetentionDays: opts.auditRetentionDays, maxDiskBytes: opts.maxDiskBytes });
   ready.then(() => {
     if (closing) return;
     // The quota's default is measured now, at start, from the free space as it is before the store grows.

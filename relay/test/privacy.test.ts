@@ -146,6 +146,25 @@ describe('privacy: erasure, retention and quota', () => {
       await assertRaw(t, [/sess-old(?!-import)/, 'occ-old'], ['sess-old-import', 'sess-new', 'occ-new']);
     });
 
+    it('prunes audit entries older than auditRetentionDays; the chain still verifies, and the prune itself is audited', async () => {
+      t = await startRelay({ auditRetentionDays: 30 });
+      const store = t.relay.store;
+      const now = Date.now();
+      for (const [i, age] of [40, 35, 31, 29, 1].entries()) {
+        await store.appendAudit({ at: now - age * DAY, action: 'session.read', target: `aged-${i}`, token: 'default', address: '127.0.0.1' });
+      }
+      const { status, body } = await post<PruneReport>(t, '/api/prune');
+      assert.equal(status, 200);
+      assert.equal(body.auditEntries, 3, 'the entries 40, 35 and 31 days old');
+      assert.equal(body.auditRetentionDays, 30);
+      const targets = (await store.readAudit({ limit: 1000 })).entries.map((e) => e.target);
+      assert.ok(!targets.some((x) => ['aged-0', 'aged-1', 'aged-2'].includes(x)), targets.join());
+      assert.ok(targets.includes('aged-3') && targets.includes('aged-4'), targets.join());
+      assert.ok(targets.includes('*'), 'the prune request itself is in the log');
+      assert.deepEqual((await store.verifyAudit()).problems, []);
+      await assertRaw(t, ['aged-0', 'aged-1', 'aged-2'], ['aged-3', 'aged-4']);
+    });
+
     it('prunes the oldest sessions until the store is under maxDiskBytes, and the folder shrinks', async () => {
       const maxDiskBytes = 1_500_000;
       t = await startRelay({ maxDiskBytes });

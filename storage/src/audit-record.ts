@@ -199,12 +199,16 @@ export function decodeToken(name: string, value: string): TokenRecord {
 }
 
 /**
- * Walks the chain from the head down to entry 1 (pages newest first from `read`) and names
- * every entry that was edited (its hash does not match its content), removed (a gap in the
- * seqs, a missing head or first entry) or replaced (it does not carry the hash of the entry
- * before it).
+ * Walks the chain from the head down to the first entry kept (pages newest first from `read`)
+ * and names every entry that was edited (its hash does not match its content), removed (a gap
+ * in the seqs, a missing head or first entry) or replaced (it does not carry the hash of the
+ * entry before it). `base` is the last entry retention removed (`pruneAudit`): the first entry
+ * kept must carry its hash, as entry 1 carries `AUDIT_GENESIS`.
  */
-export async function verifyChain(head: AuditHead | undefined, read: (before: number | undefined) => Promise<AuditEntry[]>): Promise<AuditVerdict> {
+export async function verifyChain(
+  head: AuditHead | undefined, read: (before: number | undefined) => Promise<AuditEntry[]>, base?: AuditHead,
+): Promise<AuditVerdict> {
+  const floor = base?.seq ?? 0;
   const problems: AuditProblem[] = [];
   let entries = 0;
   let newer: AuditEntry | undefined;
@@ -219,6 +223,7 @@ export async function verifyChain(head: AuditHead | undefined, read: (before: nu
       break;
     }
     for (const e of page) {
+      if (e.seq <= floor) break;
       entries++;
       if (auditHash(e) !== e.hash) problems.push({ seq: e.seq, reason: `entry ${e.seq} was edited: its hash does not match its content` });
       if (!newer) {
@@ -231,12 +236,14 @@ export async function verifyChain(head: AuditHead | undefined, read: (before: nu
       }
       newer = e;
     }
-    if (page.length === 0) break;
+    if (page.length === 0 || page[page.length - 1]!.seq <= floor + 1) break;
     before = page[page.length - 1]!.seq;
   }
   if (newer) {
-    if (newer.seq > 1) missing(1, newer.seq - 1);
-    else if (newer.prev !== AUDIT_GENESIS) problems.push({ seq: 1, reason: 'entry 1 does not start the chain' });
-  } else if (head) missing(1, head.seq);
+    if (newer.seq > floor + 1) missing(floor + 1, newer.seq - 1);
+    else if (newer.prev !== (base?.hash ?? AUDIT_GENESIS)) {
+      problems.push({ seq: newer.seq, reason: base ? `entry ${newer.seq} does not follow the last entry retention removed (${floor})` : 'entry 1 does not start the chain' });
+    }
+  } else if (head && head.seq > floor) missing(floor + 1, head.seq);
   return { ok: problems.length === 0, entries, problems };
 }

@@ -1056,6 +1056,24 @@ export function runStoreConformance(name: string, factory: () => Store | Promise
         assert.deepEqual(await store.listTokens(), [ops]);
       });
 
+      it('retention removes the oldest entries written before a time; the chain still verifies from its base, and chains on', async () => {
+        const store = await opened();
+        for (let i = 1; i <= 6; i++) await store.appendAudit(input(i * 10));
+        assert.equal(await store.pruneAudit(1_000 + 35), 3, 'the entries written at 1010, 1020 and 1030');
+        assert.deepEqual((await store.readAudit()).entries.map((e) => e.seq), [6, 5, 4]);
+        assert.deepEqual(await store.verifyAudit(), { ok: true, entries: 3, problems: [] });
+        assert.equal(await store.pruneAudit(1_000 + 35), 0, 'nothing more is that old');
+        const next = await store.appendAudit(input(70));
+        assert.equal(next.seq, 7);
+        assert.deepEqual(await store.verifyAudit(), { ok: true, entries: 4, problems: [] });
+        assert.equal(await store.pruneAudit(Number.MAX_SAFE_INTEGER), 4, 'every entry may go');
+        assert.deepEqual(await store.readAudit(), { entries: [] });
+        assert.deepEqual(await store.verifyAudit(), { ok: true, entries: 0, problems: [] });
+        assert.equal((await store.appendAudit(input(80))).seq, 8, 'the seqs go on after the base');
+        assert.deepEqual(await store.verifyAudit(), { ok: true, entries: 1, problems: [] });
+        await rejectsWith(store.pruneAudit(Number.NaN), StoreErrorCode.INVALID_ARGUMENT, 'not a time');
+      });
+
       it('rejects every audit and token call with STORE_NOT_OPEN while closed', async () => {
         const store = await fresh();
         await rejectsWith(store.appendAudit(input(1)), StoreErrorCode.NOT_OPEN, 'appendAudit');
@@ -1063,6 +1081,7 @@ export function runStoreConformance(name: string, factory: () => Store | Promise
         await rejectsWith(store.verifyAudit(), StoreErrorCode.NOT_OPEN, 'verifyAudit');
         await rejectsWith(store.listTokens(), StoreErrorCode.NOT_OPEN, 'listTokens');
         await rejectsWith(store.deleteToken('x'), StoreErrorCode.NOT_OPEN, 'deleteToken');
+        await rejectsWith(store.pruneAudit(1), StoreErrorCode.NOT_OPEN, 'pruneAudit');
       });
 
       if (options.reopen) {

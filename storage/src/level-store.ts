@@ -773,6 +773,24 @@ export class LevelStore extends Store {
       .write();
   }
 
+  protected override async _firstAudit(limit: number): Promise<AuditEntry[]> {
+    const out: AuditEntry[] = [];
+    for await (const [k, v] of this.#db().audit.iterator({ limit })) out.push(decodeAudit(k, v));
+    return out;
+  }
+
+  protected override async _auditBase(): Promise<AuditHead | undefined> {
+    const text = await this.#db().meta.get(AUDIT_BASE_KEY);
+    return text === undefined ? undefined : decodeHead(text);
+  }
+
+  protected override async _pruneAudit(upto: AuditHead): Promise<void> {
+    const layout = this.#db();
+    const write = layout.db.batch();
+    for await (const key of layout.audit.keys({ lte: auditKey(upto.seq) })) write.del(key, { sublevel: layout.audit });
+    await write.put(AUDIT_BASE_KEY, encodeHead(upto), { sublevel: layout.meta }).write();
+  }
+
   protected override async _readAudit(query: AuditQuery): Promise<AuditEntry[]> {
     const range = query.before === undefined ? {} : { lt: auditKey(query.before) };
     const out: AuditEntry[] = [];
@@ -861,6 +879,8 @@ export class LevelStore extends Store {
 
 /** Where the audit chain's head is kept, under `meta`. */
 const AUDIT_HEAD_KEY = 'audit-head';
+/** Where the last entry audit retention removed is kept, under `meta`: the chain's base. */
+const AUDIT_BASE_KEY = 'audit-base';
 /** The key of the session lock that serializes token changes (session ids never contain a space). */
 const TOKENS_LOCK = ' tokens';
 

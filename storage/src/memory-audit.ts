@@ -5,11 +5,12 @@ import type { AuditEntry, AuditHead, AuditQuery, TokenRecord } from './audit-rec
 export class MemoryAudit {
   readonly #entries: AuditEntry[] = [];
   readonly #tokens = new Map<string, TokenRecord>();
+  #base: AuditHead | undefined;
 
   /** The newest entry's seq and hash. */
   head(): AuditHead | undefined {
     const last = this.#entries.at(-1);
-    return last && { seq: last.seq, hash: last.hash };
+    return last ? { seq: last.seq, hash: last.hash } : this.base();
   }
 
   /** Keeps an entry (the caller chained it to the head). */
@@ -21,6 +22,22 @@ export class MemoryAudit {
   read(query: AuditQuery): AuditEntry[] {
     const below = query.before === undefined ? this.#entries : this.#entries.filter((e) => e.seq < query.before!);
     return below.slice(-query.limit).reverse().map((e) => ({ ...e }));
+  }
+
+  /** The `limit` oldest entries, oldest first. */
+  first(limit: number): AuditEntry[] {
+    return this.#entries.slice(0, limit).map((e) => ({ ...e }));
+  }
+
+  /** The last entry retention removed. */
+  base(): AuditHead | undefined {
+    return this.#base && { ...this.#base };
+  }
+
+  /** Removes the entries up to `upto.seq` and makes `upto` the base. */
+  prune(upto: AuditHead): void {
+    while (this.#entries.length && this.#entries[0]!.seq <= upto.seq) this.#entries.shift();
+    this.#base = { ...upto };
   }
 
   /** Keeps a token unless its name is taken; whether it was kept. */

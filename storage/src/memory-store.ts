@@ -170,6 +170,18 @@ export class MemoryStore extends Store {
     return this.#audit.read(query);
   }
 
+  protected override async _firstAudit(limit: number): Promise<AuditEntry[]> {
+    return this.#audit.first(limit);
+  }
+
+  protected override async _auditBase(): Promise<AuditHead | undefined> {
+    return this.#audit.base();
+  }
+
+  protected override async _pruneAudit(upto: AuditHead): Promise<void> {
+    this.#audit.prune(upto);
+  }
+
   protected override async _putToken(record: TokenRecord): Promise<boolean> {
     return this.#audit.putToken(record);
   }

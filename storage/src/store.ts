@@ -368,7 +368,38 @@ export abstract class Store {
   /** Checks the whole chain: names every entry edited, removed or replaced since it was written. Never rejects for a damaged entry (it is a problem found). */
   async verifyAudit(): Promise<AuditVerdict> {
     this.#assertOpen();
-    return this.#track('verifyAudit', async () => verifyChain(await this._auditHead(), (before) => this._readAudit({ before, limit: MAX_AUDIT_LIMIT })));
+    return this.#track('verifyAudit', async () => {
+      const [head, base] = await Promise.all([this._auditHead(), this._auditBase()]);
+      return verifyChain(head, (before) => this._readAudit({ before, limit: MAX_AUDIT_LIMIT }), base);
+    });
+  }
+
+  /**
+   * Audit retention: removes the oldest entries written before `before` (ms since epoch), in
+   * seq order, up to the first one written at or after it, and keeps the last one removed as
+   * the chain's base (`verifyAudit` then starts from it). Runs in turn with the appends.
+   * Resolves to how many entries went.
+   */
+  async pruneAudit(before: number): Promise<number> {
+    this.#assertOpen();
+    const until = checkTime(before, 'before');
+    const queued = this.#auditTail;
+    const run = this.#track('pruneAudit', async () => {
+      await queued.catch(ignore);
+      let removed = 0;
+      for (;;) {
+        const oldest = await this._firstAudit(MAX_AUDIT_LIMIT);
+        let n = 0;
+        while (n < oldest.length && oldest[n]!.at < until) n++;
+        if (n === 0) return removed;
+        const last = oldest[n - 1]!;
+        await this._pruneAudit({ seq: last.seq, hash: last.hash });
+        removed += n;
+        if (n < oldest.length) return removed;
+      }
+    });
+    this.#auditTail = run;
+    return run;
   }
 
   /** Keeps a token (its hash, never the token); resolves to false, keeping nothing, when the name is taken. */
@@ -399,6 +430,15 @@ export abstract class Store {
 
   /** See `readAudit`: up to `query.limit` entries below `query.before`, newest first; a damaged entry is `STORE_CORRUPT` naming it. */
   protected abstract _readAudit(query: AuditQuery): Promise<AuditEntry[]>;
+
+  /** See `pruneAudit`: the `limit` oldest entries kept, oldest first. */
+  protected abstract _firstAudit(limit: number): Promise<AuditEntry[]>;
+
+  /** See `pruneAudit`: the last entry retention removed (its seq and hash), or undefined. */
+  protected abstract _auditBase(): Promise<AuditHead | undefined>;
+
+  /** See `pruneAudit`: removes every entry up to `upto.seq` and makes `upto` the base, in one atomic write. */
+  protected abstract _pruneAudit(upto: AuditHead): Promise<void>;
 
   /** See `putToken`; must not keep two tokens of one name. */
   protected abstract _putToken(record: TokenRecord): Promise<boolean>;

@@ -99,6 +99,31 @@ describe('LevelStore audit chain verification', () => {
     assert.deepEqual((await verify(first)).problems, [{ seq: 1, reason: 'entry 1 was removed' }]);
   });
 
+  it('after retention, names the oldest entry kept when it is removed or replaced behind the store\'s back', async () => {
+    const location = await chain(6);
+    const store = new LevelStore({ location });
+    await store.open();
+    assert.equal(await store.pruneAudit(1_000 + 3), 2, 'entries 1 and 2 were written before 1003');
+    await store.close();
+    assert.deepEqual(await verify(location), { ok: true, entries: 4, problems: [] });
+    await tamper(location, (audit) => audit.del(auditKey(3)));
+    assert.deepEqual((await verify(location)).problems, [{ seq: 3, reason: 'entry 3 was removed' }]);
+
+    const replaced = await chain(4);
+    const again = new LevelStore({ location: replaced });
+    await again.open();
+    await again.pruneAudit(1_000 + 2);
+    await again.close();
+    await tamper(replaced, async (audit) => {
+      const e = JSON.parse((await audit.get(auditKey(2)))!) as Parameters<typeof auditHash>[0];
+      const forged = { ...e, prev: '1'.repeat(64) };
+      await audit.put(auditKey(2), JSON.stringify({ ...forged, hash: auditHash(forged) }));
+    });
+    const verdict = await verify(replaced);
+    assert.equal(verdict.ok, false);
+    assert.ok(verdict.problems.some((p) => p.seq === 2), JSON.stringify(verdict.problems));
+  });
+
   it('reports an entry that cannot be decoded', async () => {
     const location = await chain(2);
     await tamper(location, (audit) => audit.put(auditKey(2), '{not json'));

@@ -19,6 +19,8 @@ const MAX_QUOTA_ROUNDS = 64;
 /** What bounds the store. */
 export interface RetentionPolicy {
   retentionDays: number;
+  /** Days an audit entry is kept. */
+  auditRetentionDays: number;
   /** Undefined: `defaultMaxDiskBytes`, computed on first use. */
   maxDiskBytes: number | undefined;
 }
@@ -80,9 +82,11 @@ export class Pruner {
     const maxDiskBytes = await this.maxDiskBytes();
     const diskBytesBefore = await store.diskSize();
     const retention = await this.#retention(now);
-    const quota = await this.#quota(maxDiskBytes, retention.sessions > 0 || retention.errorOccurrences > 0);
+    const auditEntries = await store.pruneAudit(now - this.policy.auditRetentionDays * DAY_MS);
+    const quota = await this.#quota(maxDiskBytes, retention.sessions > 0 || retention.errorOccurrences > 0 || auditEntries > 0);
     const report: PruneReport = {
-      retention, quota, diskBytesBefore, diskBytesAfter: await store.diskSize(), maxDiskBytes, retentionDays: this.policy.retentionDays, at: now,
+      retention, quota, auditEntries, diskBytesBefore, diskBytesAfter: await store.diskSize(), maxDiskBytes,
+      retentionDays: this.policy.retentionDays, auditRetentionDays: this.policy.auditRetentionDays, at: now,
     };
     this.last = report;
     if (retention.sessions || quota.sessions) {

@@ -14,5 +14,6 @@ export async function pruneCommand(o: PruneOptions, io: Io): Promise<void> {
   if (o.json) return printJson(io, r);
   io.stdout.write(`retention (${r.retentionDays} days): erased ${describeErasure(r.retention)}\n`);
   io.stdout.write(`disk quota (${formatBytes(r.maxDiskBytes)}): erased ${describeErasure(r.quota)}\n`);
+  io.stdout.write(`audit log (${r.auditRetentionDays} days): removed ${r.auditEntries} entries\n`);
   io.stdout.write(`on disk: ${formatBytes(r.diskBytesBefore)} before, ${formatBytes(r.diskBytesAfter)} after\n`);
 }
