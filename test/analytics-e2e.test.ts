@@ -202,6 +202,7 @@ describe('analytics end to end: the demo in real Chromium, its digest, the API a
     const fu = await openDashboard(context, t, `#/analytics/funnels?steps=${steps.slice(0, 4).map((s) => encodeURIComponent('event' in s ? `event:${s.event}` : `url:${s.url}`)).join('|')}`);
     await fu.waitForSelector('.sv-funnel-row[data-step="3"]');
     assert.deepEqual(await fu.$$eval('.sv-funnel-row [data-col="count"]', (els) => els.map((e) => e.textContent!.trim())), ['1', '1', '1', '1']);
+    assert.equal(await text(fu, '.sv-funnel-row[data-step="1"] [data-col="dropoff"]'), '0 0 %', 'nobody left: no minus sign');
     await shoot(fu, 'funnel');
 
     const hm = await openDashboard(context, t, `#/analytics/heatmaps?url=${encodeURIComponent(home)}&kind=click`);
