@@ -82,11 +82,8 @@ describe('analytics end to end: the demo in real Chromium, its digest, the API a
     await page.waitForTimeout(QUIET_MS);
     // A custom event by the API.
     await page.evaluate(() => (window as unknown as { Sentiero: { addEvent(n: string, p: object): void } }).Sentiero.addEvent('plan-picked', { plan: 'pro', seats: 3 }));
-    // Scrolled halfway down the home page, then an in-app navigation to /tasks.
-    await page.evaluate(() => scrollTo(0, 0));
+    // Scrolled halfway down the home page, then (from there) an in-app navigation to /tasks.
     const homeDepth = await scrollToDepth(page, 0.5);
-    await page.waitForTimeout(600);
-    await page.evaluate(() => scrollTo(0, 0));
     clicks.push(await clickCentre(page, 'spa-tasks'));
     await waitFor(() => page.url() === tasks, { what: 'the in-app navigation' });
     assert.equal(await page.textContent('#view-name'), 'tasks');
