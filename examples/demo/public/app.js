@@ -63,14 +63,14 @@ $('identify')?.addEventListener('click', () => {
 function showView() {
   const name = $('view-name');
   if (!name) return;
-  const view = new URLSearchParams(location.search).get('view') || 'home';
+  const view = location.pathname === '/tasks' ? 'tasks' : 'home';
   name.textContent = view;
   document.title = view === 'home' ? 'Acme Tasks — Home' : `Acme Tasks — ${view[0].toUpperCase()}${view.slice(1)}`;
 }
 
 $('spa-tasks')?.addEventListener('click', (e) => {
   e.preventDefault();
-  history.pushState({}, '', '/?view=tasks');
+  history.pushState({}, '', '/tasks');
   showView();
 });
 window.addEventListener('popstate', showView);

@@ -1,5 +1,5 @@
 /**
- * The demo app's own routes: two pages, their styles, and their script, built by
+ * The demo app's own routes: two pages (the home page also at `/tasks`, the path its in-app view switch pushes), their styles, and their script, built by
  * `npm run build` into `dist/assets/app.min.js` (minified, with a source map that the relay
  * reads, so browser errors point at `public/app.js`). `/api/fail` fails on purpose and
  * reports its error to the relay, linked to the session of the page that called it.
@@ -30,6 +30,7 @@ export function createApp(options: DemoAppOptions = {}): (req: IncomingMessage, 
   const assetsDir = options.assetsDir ?? path.join(DEMO_DIST, 'assets');
   const pages: Record<string, { type: string; body: string }> = {
     '/': { type: 'text/html; charset=utf-8', body: file('index.html') },
+    '/tasks': { type: 'text/html; charset=utf-8', body: file('index.html') },
     '/about': { type: 'text/html; charset=utf-8', body: file('about.html') },
     '/style.css': { type: 'text/css; charset=utf-8', body: file('style.css') },
   };

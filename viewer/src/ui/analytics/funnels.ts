@@ -66,7 +66,7 @@ export function FunnelsView({ ctx, route }: { ctx: ViewerContext; route: Analyti
             <span class="sv-funnel-bar" role="cell"><i style=${{ width: `${first ? (s.count / first) * 100 : 0}%` }}></i></span>
             <span role="cell" data-col="count"><${SessionsLink} ctx=${ctx} sessions=${s.sessions} label=${`Reached step ${i + 1}: ${stepText(step)}`} find=${stepHint(step)}>${formatCount(s.count)}<//></span>
             <span role="cell" class="sv-num" data-col="conversion">${first ? formatPercent(s.count / first) : '—'}</span>
-            <span role="cell" data-col="dropoff">${prev ? html`<${SessionsLink} ctx=${ctx} sessions=${dropped} label=${`Left before step ${i + 1}: ${stepText(step)}`} find=${stepHint(steps[i - 1]!)}>−${formatCount(prev.count - s.count)}<//> <span class="sv-muted">${prev.count ? formatPercent((prev.count - s.count) / prev.count) : ''}</span>` : html`<span class="sv-muted">—</span>`}</span>
+            <span role="cell" data-col="dropoff">${prev ? html`<${SessionsLink} ctx=${ctx} sessions=${dropped} label=${`Left before step ${i + 1}: ${stepText(step)}`} find=${stepHint(steps[i - 1]!)}>${prev.count > s.count ? '−' : ''}${formatCount(prev.count - s.count)}<//> <span class="sv-muted">${prev.count ? formatPercent((prev.count - s.count) / prev.count) : ''}</span>` : html`<span class="sv-muted">—</span>`}</span>
             <span role="cell" class="sv-num" data-col="time">${s.medianMsFromPrevious === null || s.medianMsFromPrevious === undefined || !prev ? '—' : formatDuration(s.medianMsFromPrevious)}</span>
           </div>`;
         })}
