@@ -15,6 +15,8 @@ export function globalKeys(prefix: string) {
     auditLog: `${prefix}{audit}:log`,
     /** String: the head's text; in the log's slot. */
     auditHead: `${prefix}{audit}:head`,
+    /** The last entry audit retention removed (`{ seq, hash }`): the chain's base. */
+    auditBase: `${prefix}{audit}:base`,
     /** Hash: name → token record text. */
     tokens: `${prefix}{tokens}:by-name`,
     /** Hash: id → segment text. */

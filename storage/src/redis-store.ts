@@ -546,6 +546,25 @@ export class RedisStore extends Store {
     return entries;
   }
 
+  protected override async _firstAudit(limit: number): Promise<AuditEntry[]> {
+    const flat = await this.#db().zrangebyscore(this.#global().auditLog, '-inf', '+inf', 'WITHSCORES', 'LIMIT', 0, limit);
+    const entries: AuditEntry[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) entries.push(decodeAudit(auditKey(Number(flat[i + 1])), flat[i]!));
+    return entries;
+  }
+
+  protected override async _auditBase(): Promise<AuditHead | undefined> {
+    const text = await this.#db().get(this.#global().auditBase);
+    return text === null ? undefined : decodeHead(text);
+  }
+
+  /** One transaction on the `{audit}` slot: the entries up to `upto` go and `upto` becomes the base. */
+  protected override async _pruneAudit(upto: AuditHead): Promise<void> {
+    const g = this.#global();
+    const results = await this.#db().multi().zremrangebyscore(g.auditLog, '-inf', upto.seq).set(g.auditBase, encodeHead(upto)).exec();
+    for (const [err] of results ?? []) if (err) throw err;
+  }
+
   protected override async _putToken(record: TokenRecord): Promise<boolean> {
     return (await this.#db().hsetnx(this.#global().tokens, record.name, JSON.stringify(record))) === 1;
   }
