@@ -15,7 +15,7 @@ import { type IncomingMessage, type ServerResponse, request as httpRequest } fro
 import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP } from 'node:net';
 import { type AssetPolicy, ErrorCode, mapAssetUrl, rewriteCssUrls } from '@sentiero/protocol';
-import { bearer, safeEqual } from './auth.ts';
+import { safeEqual } from './auth.ts';
 import { RelayError } from './errors.ts';
 import type { ResolvedOptions } from './options.ts';
 import { sendError } from './respond.ts';
@@ -103,7 +103,7 @@ export interface AssetProxy {
 }
 
 /** Creates the proxy for the relay's options. */
-export function createAssetProxy(options: ResolvedOptions): AssetProxy {
+export function createAssetProxy(options: ResolvedOptions, authenticate: (req: IncomingMessage) => unknown): AssetProxy {
   const { viewerAssets: mode, assetProxy: limits, basePath } = options;
   const key = assetKey(options.token);
   const allowed = new Set(limits.allowPrivateOrigins);
@@ -217,10 +217,8 @@ export function createAssetProxy(options: ResolvedOptions): AssetProxy {
         if (req.method !== 'GET' && req.method !== 'HEAD') throw new RelayError(ErrorCode.METHOD_NOT_ALLOWED, 'GET an asset');
         if (mode !== 'proxy') throw new RelayError(ErrorCode.NOT_FOUND, 'the asset proxy is off (viewerAssets: "block")');
         const k = query.get('k');
-        const token = bearer(req);
-        if (!(k !== null && safeEqual(k, key)) && !(token !== undefined && safeEqual(token, options.token))) {
-          throw new RelayError(ErrorCode.UNAUTHORIZED, 'the asset proxy needs its key (k=) or the viewer token');
-        }
+        // Its key, or any credential the API takes (a token of any role, the dashboard's sign-in); `authenticate` throws the coded 401/403.
+        if (!(k !== null && safeEqual(k, key))) authenticate(req);
         if (req.headers[PROXY_HEADER]) throw new RelayError(ErrorCode.FORBIDDEN, 'the asset proxy does not fetch through itself');
         let target: URL;
         try {

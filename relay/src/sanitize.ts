@@ -126,8 +126,11 @@ export function emailMasker(s: string): string {
   return s.replace(EMAIL_RE, (m) => (/\.[A-Za-z]{2,}$/.test(m) ? Redacted.EMAIL : m));
 }
 
-/** Card-like numbers: 13 to 19 digits starting 2–6 (the card networks), single spaces or dashes between, not inside a longer run of digits. */
-const CARD_RE = /(?<!\d)[2-6]\d(?:[ -]?\d){11,17}(?!\d)/g;
+/**
+ * Card-like numbers: 13 to 19 digits starting 2–6 (the card networks), single spaces or dashes
+ * between, not inside a longer run of letters or digits (a hash, a hex id or a token is no card).
+ */
+const CARD_RE = /(?<![\dA-Za-z])[2-6]\d(?:[ -]?\d){11,17}(?![\dA-Za-z])/g;
 
 /** Whether the digits pass the Luhn check. */
 export function luhn(digits: string): boolean {

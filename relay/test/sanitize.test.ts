@@ -66,6 +66,8 @@ describe('sanitizers', () => {
       assert.equal(cardMasker('card 5500-0000-0000-0004.'), 'card [card].');
       assert.equal(cardMasker('order 4111111111111112'), 'order 4111111111111112');
       assert.equal(cardMasker('at 1733500000000 ms'), 'at 1733500000000 ms', 'a timestamp is not a card');
+      assert.equal(cardMasker('id 5d5857196852969897c9f5'), 'id 5d5857196852969897c9f5', 'a Luhn-valid run inside a hex id is not a card');
+      assert.equal(cardMasker('x=4111111111111111&'), 'x=[card]&', 'punctuation still bounds a card');
       assert.equal(cardMasker('id 41111111111111110000'), 'id 41111111111111110000', 'inside a longer run of digits');
     });
 

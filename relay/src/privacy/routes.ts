@@ -22,7 +22,7 @@ const MAX_ERASE_BODY = 4096;
  * log is append-only, so it must not keep the identifier the erasure was asked to remove).
  */
 export function erasureTarget(request: EraseRequest): string {
-  if ('sessionId' in request) return `session:${request.sessionId}`;
+  if ('sessionId' in request) return request.sessionId;
   if ('userId' in request) return `user:sha256:${createHash('sha256').update(request.userId).digest('hex').slice(0, 16)}`;
   return `range:${request.from}-${request.to}`;
 }
