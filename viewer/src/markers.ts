@@ -141,6 +141,9 @@ export class MarkerReader {
       if (groupId && /^[A-Za-z0-9_-]{1,64}$/.test(groupId)) m.groupId = groupId;
       return m;
     }
+    // Analytics events: the rrweb click and input entries already say this, and the analytics views show the rest.
+    if (tag === CustomTag.CLICK || tag === CustomTag.FIELD || tag === CustomTag.SCROLL || tag === CustomTag.VITAL) return undefined;
+    if (tag === CustomTag.IDENTIFY) return { ...base, kind: MarkerKind.CUSTOM, label: clipText(squash(`Identified as ${str(p.userId) ?? '?'}`), 120) };
     const captured = captureMarker(tag, data.payload, base);
     if (captured !== undefined) return captured ?? undefined;
     if (tag === CustomTag.EVENT) {
