@@ -82,7 +82,9 @@ describe('install: the packed tarballs outside the repository, as getting-starte
       compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true, skipLibCheck: false, types: ['node'] },
       files: ['check.ts'],
     }));
-    await run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { cwd: dir });
+    await run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { cwd: dir }).catch((err: { stdout?: string; stderr?: string }) => {
+      throw new Error(`a user's type check of the installed packages failed:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+    });
   });
 
   it('runs the app of the doc with plain node, records a page, and replays it in the dashboard', async () => {

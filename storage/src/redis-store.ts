@@ -41,8 +41,12 @@ export interface RedisStoreOptions {
   url?: string;
   /** Startup nodes of a Redis Cluster. */
   nodes?: RedisNode[];
-  /** An `ioredis` client (`Redis` or `Cluster`) of the app's own; the store neither connects nor closes it. */
-  client?: Redis | Cluster;
+  /**
+   * An `ioredis` client (`Redis` or `Cluster`) of the app's own; the store neither connects nor
+   * closes it. Typed `object` (checked when the store is made) so that the store's declarations
+   * do not pull ioredis's into every user's type check.
+   */
+  client?: object;
   /** Put before every key, so that several stores share one Redis. Default `sentiero:`; no `{` or `}`. */
   prefix?: string;
   /** How batches are compressed when written: `'brotli'` (default), `'gzip'` or `'none'`; the window codec is LevelDB's only. */
@@ -228,7 +232,7 @@ export class RedisStore extends Store {
   }
 
   protected override async _open(): Promise<void> {
-    const given = this.options.client;
+    const given = this.options.client as Client | undefined;
     const client: Client = given ?? (this.options.nodes
       ? new Cluster(this.options.nodes, { lazyConnect: true, enableAutoPipelining: true, redisOptions: { connectTimeout: this.#connectTimeoutMs } })
       : new Redis(this.options.url ?? REDIS_STORE_DEFAULTS.url, { lazyConnect: true, enableAutoPipelining: true, connectTimeout: this.#connectTimeoutMs }));
