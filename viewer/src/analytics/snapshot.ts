@@ -9,7 +9,7 @@ import type { eventWithTime } from '@rrweb/types';
 import { type Client, CustomTag, EventType, type RecordedEvent } from '@sentiero/protocol';
 import { IncrementalSource } from '../rrweb-types.ts';
 
-/** Events after the moment the page was shown that are still applied (a view's first render after an in-app navigation). */
+/** Events after the moment chosen that are still applied (a view's first render, a click's reaction), unless the page was left before. */
 const SETTLE_MS = 1500;
 
 /** Whether two URLs are the same page as analytics counts pages: origin and path, without query, hash or a trailing slash. */
@@ -26,7 +26,7 @@ export interface PageMoment {
   at: number;
 }
 
-interface WindowScan { events: RecordedEvent[]; href: string; snapshot: boolean; at?: number }
+interface WindowScan { events: RecordedEvent[]; href: string; snapshot: boolean; at?: number; lastClick?: number }
 
 const hrefOf = (e: RecordedEvent): string | undefined => {
   const d = e.data as { href?: unknown; tag?: unknown; payload?: { href?: unknown } } | undefined;
@@ -35,16 +35,28 @@ const hrefOf = (e: RecordedEvent): string | undefined => {
   return undefined;
 };
 
-/** Reads a session's stored events until one of its windows showed `url`; undefined when none did. */
+const isClick = (e: RecordedEvent): boolean => e.type === EventType.Custom && (e.data as { tag?: unknown } | undefined)?.tag === CustomTag.CLICK;
+
+/** Where to stop: the session's last click on the page (the layout its clicks saw, after what the page added on the way), else when it was shown. */
+const momentOf = (windowId: string, w: WindowScan): PageMoment => ({ windowId, events: w.events, at: Math.max(w.at!, w.lastClick ?? 0) });
+
+/**
+ * Reads a session's stored events until one of its windows showed `url` and then left it (or
+ * the session ends); undefined when none showed it.
+ */
 export async function findPageMoment(client: Client, sessionId: string, url: string): Promise<PageMoment | undefined> {
   const windows = new Map<string, WindowScan>();
   for await (const line of client.getEvents(sessionId)) {
     let w = windows.get(line.windowId);
     if (!w) windows.set(line.windowId, (w = { events: [], href: '', snapshot: false }));
     for (const e of line.events as RecordedEvent[]) {
-      if (w.at !== undefined && e.timestamp > w.at + SETTLE_MS) return { windowId: line.windowId, events: w.events, at: w.at };
-      w.events.push(e);
       const href = hrefOf(e);
+      if (w.at !== undefined) {
+        // Once shown, the page is read up to where it was left (that event not included, so the replay cannot go past it).
+        if (href !== undefined && !samePage(href, url)) return momentOf(line.windowId, w);
+        if (isClick(e)) w.lastClick = e.timestamp;
+      }
+      w.events.push(e);
       if (href !== undefined) w.href = href;
       if (e.type === EventType.FullSnapshot) w.snapshot = true;
       // A full snapshot of the page (after its Meta), or an in-app navigation to it after one, marks the moment.
@@ -53,7 +65,7 @@ export async function findPageMoment(client: Client, sessionId: string, url: str
       }
     }
   }
-  for (const [windowId, w] of windows) if (w.at !== undefined) return { windowId, events: w.events, at: w.at };
+  for (const [windowId, w] of windows) if (w.at !== undefined) return momentOf(windowId, w);
   return undefined;
 }
 
