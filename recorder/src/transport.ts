@@ -186,6 +186,8 @@ export function createTransport(o: TransportOptions): Transport {
    * the relay acknowledges promptly nothing is compressed, and nothing costs the page.
    */
   let compressing = false;
+  /** Batches already tried: one too short to gain from gzip is never cached, and must not be tried again (that loop froze the page). */
+  const precompressTried = new WeakSet<Batch>();
   function schedulePrecompress(): void {
     if (closed || compressing || timers.compress || !canGzip() || !buffer.batches.length) return;
     later('compress', TRANSPORT_LIMITS.precompressAfterMs, () => void precompressDue());
@@ -195,8 +197,9 @@ export function createTransport(o: TransportOptions): Transport {
     try {
       for (;;) {
         const due = Date.now() - TRANSPORT_LIMITS.precompressAfterMs;
-        const next = closed ? undefined : buffer.batches.find((b) => b.last <= due && !gzipped.has(b));
+        const next = closed ? undefined : buffer.batches.find((b) => b.last <= due && !gzipped.has(b) && !precompressTried.has(b));
         if (!next) break;
+        precompressTried.add(next);
         await compressedBody(next);
       }
     } finally {

@@ -16,13 +16,16 @@ describe('recorder: gzip beacons (real Chromium)', () => {
     h.behaviour.ack = false;
     await page.goto(`${h.origin}/page${pageQuery()}`);
     const g = await waitFor(() => page.evaluate(() => (window as unknown as { __SENTIERO__?: PageGlobal }).__SENTIERO__), { what: 'recording' });
-    await page.evaluate(() => {
-      for (let i = 0; i < 200; i++) {
+    const grow = (from: number) => page.evaluate((from) => {
+      for (let i = from; i < from + 200; i++) {
         const p = document.createElement('p');
         p.textContent = `row ${i} of a list long enough to be worth compressing`;
         document.getElementById('grow')!.append(p);
       }
-    });
+    }, from);
+    await grow(0);
+    await waitFor(() => h.connections.some((c) => c.seqs.length >= 1) || undefined, { what: 'a first unacknowledged batch' });
+    await grow(200);
     await waitFor(() => h.connections.some((c) => c.seqs.length >= 2) || undefined, { what: 'two unacknowledged batches' });
     // Each batch is due a second after its last event; the background work then runs at the next check (a second at most).
     await page.waitForTimeout(3 * TRANSPORT_LIMITS.precompressAfterMs);
