@@ -194,6 +194,12 @@ export interface SegmentInput {
 /** At most this many session ids are listed beside a count. */
 export const MAX_LINKED_SESSIONS = 20;
 
+/** The sessions behind one count: how many, and the first `MAX_LINKED_SESSIONS` of them, newest first. */
+export interface LinkedSessions {
+  sessions: number;
+  sessionIds: string[];
+}
+
 /** `GET <base>/api/analytics/overview`. */
 export interface OverviewAnswer {
   read: number;
@@ -216,6 +222,14 @@ export interface OverviewAnswer {
   devices: Record<string, number>;
   /** The median engagement score (0–100). */
   medianEngagement: number;
+  /** The sessions behind each breakdown's counts, by the same keys (`perDay` by day); for a custom event, the sessions it happened in. */
+  linked: {
+    perDay: Record<string, LinkedSessions>;
+    customEvents: Record<string, LinkedSessions>;
+    browsers: Record<string, LinkedSessions>;
+    os: Record<string, LinkedSessions>;
+    devices: Record<string, LinkedSessions>;
+  };
 }
 
 /** One vital's figures on a page. */

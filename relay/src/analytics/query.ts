@@ -5,7 +5,7 @@
  */
 import {
   MAX_HEATMAP_POINTS, MAX_LINKED_SESSIONS, VITAL_THRESHOLDS, rateVital, type FieldFigures, type FormsAnswer, type FrustrationAnswer,
-  type FrustrationTarget, type FunnelAnswer, type FunnelStep, type HeatmapAnswer, type OverviewAnswer, type PageFigures, type PagesAnswer,
+  type FrustrationTarget, type FunnelAnswer, type FunnelStep, type HeatmapAnswer, type LinkedSessions, type OverviewAnswer, type PageFigures, type PagesAnswer,
   type SegmentFilter, type VitalFigures,
 } from '@sentiero/protocol';
 import { BOUNCE_MS } from './derive.ts';
@@ -19,6 +19,9 @@ export interface QueryScope {
 }
 
 const DAY_MS = 86_400_000;
+
+/** A day number (days since epoch) as its UTC date, `YYYY-MM-DD`. */
+const dayName = (d: number): string => new Date(d * DAY_MS).toISOString().slice(0, 10);
 
 /** The most recent sessions behind a count (at most `MAX_LINKED_SESSIONS`), and how many there are. */
 class Linked {
@@ -173,6 +176,27 @@ function countsOf(counts: Int32Array, index: DigestIndex): Record<string, number
   return Object.fromEntries(out.sort((a, b) => b[1] - a[1]));
 }
 
+/** Per key, the sessions behind its count; built while a query scans, so the index keeps nothing more. */
+class LinkedBy<K> {
+  readonly #byKey = new Map<K, Linked>();
+
+  add(key: K, row: number, start: number): void {
+    let l = this.#byKey.get(key);
+    if (!l) {
+      l = new Linked();
+      this.#byKey.set(key, l);
+    }
+    l.add(row, start);
+  }
+
+  /** As `{ name: { sessions, sessionIds } }`, naming each key with `name`. */
+  answer(index: DigestIndex, name: (key: K) => string): Record<string, LinkedSessions> {
+    const out: Record<string, LinkedSessions> = {};
+    for (const [key, l] of this.#byKey) out[name(key)] = { sessions: l.total, sessionIds: l.ids(index) };
+    return out;
+  }
+}
+
 /** `GET <base>/api/analytics/overview`. */
 export function overview(index: DigestIndex, scope: QueryScope): OverviewAnswer {
   const c = index.sessions.cols;
@@ -191,9 +215,17 @@ export function overview(index: DigestIndex, scope: QueryScope): OverviewAnswer 
   const devices = new Int32Array(strings);
   const events = new Int32Array(strings);
   const names = index.events.cols.name;
+  const byDay = new LinkedBy<number>();
+  const byEvent = new LinkedBy<number>();
+  const byBrowser = new LinkedBy<number>();
+  const byOs = new LinkedBy<number>();
+  const byDevice = new LinkedBy<number>();
+  /** The last session row each event name was linked to, so a session counts once per name. */
+  const eventRow = new Int32Array(strings).fill(-1);
   let n = 0;
   const read = scan(index, scope, (r) => {
-    linked.add(r, c.start[r]);
+    const start = c.start[r];
+    linked.add(r, start);
     durations[n] = c.dur[r];
     engagement[n++] = c.eng[r];
     const u = c.user[r];
@@ -206,17 +238,31 @@ export function overview(index: DigestIndex, scope: QueryScope): OverviewAnswer 
     if (c.pv[r] <= 1 && c.clicks[r] === 0 && c.dur[r] < BOUNCE_MS) bounces++;
     const day = Math.floor(c.start[r] / DAY_MS);
     days.set(day, (days.get(day) ?? 0) + 1);
+    byDay.add(day, r, start);
     browsers[c.browser[r]]++;
+    byBrowser.add(c.browser[r], r, start);
     os[c.os[r]]++;
+    byOs.add(c.os[r], r, start);
     devices[c.device[r]]++;
-    for (let i = c.e0[r]; i < c.e1[r]; i++) events[names[i]]++;
+    byDevice.add(c.device[r], r, start);
+    for (let i = c.e0[r]; i < c.e1[r]; i++) {
+      events[names[i]]++;
+      if (eventRow[names[i]] === r) continue;
+      eventRow[names[i]] = r;
+      byEvent.add(names[i], r, start);
+    }
   });
+  const str = (id: number): string => index.dict.values[id];
   return {
     read, sessions: n, sessionIds: linked.ids(index), visitors: users + anonymous, pageviews,
     medianDurationMs: orZero(median(durations, n)), bounceRate: n ? bounces / n : 0,
-    perDay: [...days].sort((a, b) => a[0] - b[0]).map(([d, k]) => ({ day: new Date(d * DAY_MS).toISOString().slice(0, 10), sessions: k })),
+    perDay: [...days].sort((a, b) => a[0] - b[0]).map(([d, k]) => ({ day: dayName(d), sessions: k })),
     customEvents: countsOf(events, index), browsers: countsOf(browsers, index), os: countsOf(os, index), devices: countsOf(devices, index),
     medianEngagement: orZero(median(engagement, n)),
+    linked: {
+      perDay: byDay.answer(index, dayName), customEvents: byEvent.answer(index, str),
+      browsers: byBrowser.answer(index, str), os: byOs.answer(index, str), devices: byDevice.answer(index, str),
+    },
   };
 }
 

@@ -2,6 +2,7 @@
 import { html } from 'htm/preact';
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import type { LinkedSessions } from '@sentiero/protocol';
 import type { MomentHint } from '../../analytics/moment.ts';
 import type { PickedSession, Route } from '../../route.ts';
 import { MAX_PICKED } from '../../route.ts';
@@ -64,8 +65,8 @@ export function formatPercent(share: number): string {
   return `${p < 10 && p > 0 ? p.toFixed(1) : Math.round(p)} %`;
 }
 
-/** Counts by name as horizontal bars, largest first (at most `limit`). */
-export function CountBars({ counts, limit = 8, onPick }: { counts: Record<string, number>; limit?: number; onPick?(name: string): void }) {
+/** Counts by name as horizontal bars, largest first (at most `limit`); with `linked` (and `ctx`), a count opens the sessions behind it, labelled `what(name)`. */
+export function CountBars({ counts, limit = 8, onPick, ctx, linked, what = (name) => name }: { counts: Record<string, number>; limit?: number; onPick?(name: string): void; ctx?: ViewerContext; linked?: Record<string, LinkedSessions>; what?(name: string): string }) {
   const rows = Object.entries(counts).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]).slice(0, limit);
   const max = rows[0]?.[1] ?? 0;
   if (!rows.length) return html`<div class="sv-empty-small">Nothing in this range.</div>`;
@@ -73,7 +74,9 @@ export function CountBars({ counts, limit = 8, onPick }: { counts: Record<string
     ${rows.map(([name, n]) => html`<li data-name=${name}>
       <span class="sv-bar-label" title=${name}>${name || '(none)'}</span>
       <span class="sv-bar-track"><i style=${{ width: `${max ? (n / max) * 100 : 0}%` }}></i></span>
-      ${onPick ? html`<button type="button" class="sv-num sv-numlink" onClick=${() => onPick(name)}>${formatCount(n)}</button>` : html`<span class="sv-num">${formatCount(n)}</span>`}
+      ${onPick ? html`<button type="button" class="sv-num sv-numlink" onClick=${() => onPick(name)}>${formatCount(n)}</button>`
+        : ctx && linked?.[name] ? html`<${SessionsLink} ctx=${ctx} sessions=${linked[name].sessionIds} total=${linked[name].sessions} label=${what(name)}>${formatCount(n)}<//>`
+        : html`<span class="sv-num">${formatCount(n)}</span>`}
     </li>`)}
   </ul>`;
 }

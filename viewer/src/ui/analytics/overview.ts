@@ -1,4 +1,4 @@
-/** Overview: sessions, visitors, pages per session, median duration, bounce rate, sessions per day, browsers / OS / devices and the top custom events. */
+/** Overview: sessions, visitors, pages per session, median duration, bounce rate, sessions per day, browsers / OS / devices (each count opening its sessions) and the top custom events. */
 import { html } from 'htm/preact';
 import { DAY_MS, startOfDay, toParams } from '../../analytics/query.ts';
 import { formatDuration } from '../../format.ts';
@@ -43,9 +43,9 @@ export function OverviewView({ ctx, route }: { ctx: ViewerContext; route: Analyt
           <${DayChart} days=${o.perDay} onPick=${(day: string) => ctx.navigate(listBetween(startOfDay(day), startOfDay(day) + DAY_MS - 1))} />
         </div>
         <div class="sv-grid-3">
-          <div class="sv-panel" data-breakdown="browsers"><h2 class="sv-h2">Browsers</h2><${CountBars} counts=${o.browsers} /></div>
-          <div class="sv-panel" data-breakdown="os"><h2 class="sv-h2">Operating systems</h2><${CountBars} counts=${o.os} /></div>
-          <div class="sv-panel" data-breakdown="devices"><h2 class="sv-h2">Devices</h2><${CountBars} counts=${o.devices} /></div>
+          <div class="sv-panel" data-breakdown="browsers"><h2 class="sv-h2">Browsers</h2><${CountBars} counts=${o.browsers} ctx=${ctx} linked=${o.linked?.browsers} what=${(name: string) => `Browser ${name || '(none)'}`} /></div>
+          <div class="sv-panel" data-breakdown="os"><h2 class="sv-h2">Operating systems</h2><${CountBars} counts=${o.os} ctx=${ctx} linked=${o.linked?.os} what=${(name: string) => `OS ${name || '(none)'}`} /></div>
+          <div class="sv-panel" data-breakdown="devices"><h2 class="sv-h2">Devices</h2><${CountBars} counts=${o.devices} ctx=${ctx} linked=${o.linked?.devices} what=${(name: string) => `Device ${name || '(none)'}`} /></div>
         </div>
         <div class="sv-panel" data-breakdown="events">
           <h2 class="sv-h2">Top custom events</h2>
