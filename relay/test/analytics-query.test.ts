@@ -147,6 +147,16 @@ function tally(keys: string[]): Record<string, number> {
 }
 const sortedEntries = (o: Record<string, number>) => Object.entries(o).sort((a, b) => (a[0] < b[0] ? -1 : 1));
 
+/** Per key, how many sessions and the ids of the latest 20 (sorted, to compare as sets). */
+function linkedBy(rs: Raw[], keys: (r: Raw) => string[]): Record<string, [number, string[]]> {
+  const groups: Record<string, Raw[]> = {};
+  for (const r of rs) for (const k of new Set(keys(r))) (groups[k] ??= []).push(r);
+  return Object.fromEntries(Object.entries(groups).map(([k, g]) => [k, [g.length, newestFirst(g).slice(0, 20).sort()]]));
+}
+
+/** An answer's `linked` part in `linkedBy`'s form. */
+const linkedOf = (o: Record<string, { sessions: number; sessionIds: string[] }>) => Object.fromEntries(Object.entries(o).map(([k, l]) => [k, [l.sessions, [...l.sessionIds].sort()]]));
+
 /** Builds the index the way the relay does: each session's events in random batches, digests snapshotted between them. */
 function indexOf(list: GenSession[]): DigestIndex {
   const index = new DigestIndex();
@@ -190,6 +200,13 @@ describe('analytics queries against brute force over the raw events', () => {
       assert.deepEqual(sortedEntries(got.customEvents), sortedEntries(tally(kept.flatMap((r) => r.events.map((e) => e.name)))));
       assert.deepEqual(sortedEntries(got.browsers), sortedEntries(tally(kept.map((r) => r.client.browser))));
       assert.deepEqual(sortedEntries(got.devices), sortedEntries(tally(kept.map((r) => r.client.device))));
+      const day = (r: Raw) => new Date(r.start).toISOString().slice(0, 10);
+      assert.deepEqual(linkedOf(got.linked.perDay), linkedBy(kept, (r) => [day(r)]));
+      assert.deepEqual(linkedOf(got.linked.customEvents), linkedBy(kept, (r) => r.events.map((e) => e.name)));
+      assert.deepEqual(linkedOf(got.linked.browsers), linkedBy(kept, (r) => [r.client.browser]));
+      assert.deepEqual(linkedOf(got.linked.os), linkedBy(kept, (r) => [r.client.os]));
+      assert.deepEqual(linkedOf(got.linked.devices), linkedBy(kept, (r) => [r.client.device]));
+      for (const l of Object.values(got.linked.browsers)) assert.deepEqual(l.sessionIds, newestFirst(kept.filter((r) => l.sessionIds.includes(r.id))), 'newest first');
     }), { numRuns: 150 });
   });
 

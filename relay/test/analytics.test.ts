@@ -83,9 +83,17 @@ describe('relay analytics routes', () => {
       read: 2, sessions: 2, sessionIds: ['leaver', 'buyer'], visitors: 2, pageviews: 5, medianDurationMs: (20_000 + 6_000) / 2, bounceRate: 0,
       perDay: [{ day: '2023-11-14', sessions: 2 }], customEvents: { purchase: 1 },
       browsers: { Chrome: 1, 'Mobile Safari': 1 }, os: { 'Mac OS': 1, iOS: 1 }, devices: { desktop: 1, mobile: 1 }, medianEngagement: 'number',
+      linked: {
+        perDay: { '2023-11-14': { sessions: 2, sessionIds: ['leaver', 'buyer'] } },
+        customEvents: { purchase: { sessions: 1, sessionIds: ['buyer'] } },
+        browsers: { Chrome: { sessions: 1, sessionIds: ['buyer'] }, 'Mobile Safari': { sessions: 1, sessionIds: ['leaver'] } },
+        os: { 'Mac OS': { sessions: 1, sessionIds: ['buyer'] }, iOS: { sessions: 1, sessionIds: ['leaver'] } },
+        devices: { desktop: { sessions: 1, sessionIds: ['buyer'] }, mobile: { sessions: 1, sessionIds: ['leaver'] } },
+      },
     });
     const later = await get<OverviewAnswer>(t, `/api/analytics/overview?from=${T + 30_000}`);
     assert.deepEqual([later.read, later.sessions, later.sessionIds], [1, 1, ['leaver']]);
+    assert.deepEqual(later.linked.browsers, { 'Mobile Safari': { sessions: 1, sessionIds: ['leaver'] } }, 'only the sessions in the range');
     const iso = await get<OverviewAnswer>(t, `/api/analytics/overview?to=${new Date(T + 1).toISOString()}`);
     assert.deepEqual(iso.sessionIds, ['buyer']);
   });
