@@ -68,6 +68,20 @@ describe('viewer: analytics views in real Chromium', function () {
     await waitFor(async () => (await rows(page)).length === 3, { what: 'three rows' });
     assert.deepEqual(await rows(page), seeds.map((s) => s.sessionId).sort());
     assert.match(page.url(), /#\/sessions\?from=\d+&to=\d+/);
+
+    // A browser's count and a device's count each open exactly their sessions.
+    assert.deepEqual([o.linked.browsers.Chrome.sessions, [...o.linked.browsers.Chrome.sessionIds].sort()], [2, ['seedsession0001', 'seedsession0002']]);
+    const again = await open(`#/analytics/overview?${range}`);
+    await again.click('[data-breakdown="browsers"] li[data-name="Chrome"] .sv-numlink');
+    await again.waitForSelector('.sv-picked .sv-row');
+    await waitFor(async () => (await rows(again)).length === 2, { what: 'the two Chrome sessions' });
+    assert.deepEqual(await rows(again), ['seedsession0001', 'seedsession0002']);
+    assert.match(await text(again, '.sv-picked-label'), /Browser Chrome/);
+    assert.match(again.url(), /#\/analytics\/sessions\?ids=/);
+    await again.goBack();
+    await again.click('[data-breakdown="devices"] li[data-name="mobile"] .sv-numlink');
+    await waitFor(async () => (await rows(again)).length === 1, { what: 'the mobile session' });
+    assert.deepEqual(await rows(again), ['seedsession0003']);
   });
 
   it('pages: views, time, exits and vitals coloured by rating; views open the sessions of the page', async () => {
