@@ -1297,7 +1297,7 @@ export function runStoreConformance(name: string, factory: () => Store | Promise
         return store.supports.analytics ? store : undefined;
       };
 
-      it('stores a digest, replaces it, and reads it back', async function () {
+      it('stores a digest, replaces it, and reads it back (skipped where a backend declares no supports.analytics)', async function () {
         const store = await analytics();
         if (!store) return this.skip();
         await store.append(batch('d1', 'w1', 1, [1_000]));
@@ -1309,7 +1309,7 @@ export function runStoreConformance(name: string, factory: () => Store | Promise
         assert.equal(await store.getDigest('nope'), undefined);
       });
 
-      it('stores no digest for a session that does not exist, and deletes it with its session', async function () {
+      it('stores no digest for a session that does not exist, and deletes it with its session (skipped where a backend declares no supports.analytics)', async function () {
         const store = await analytics();
         if (!store) return this.skip();
         assert.equal(await store.putDigest(digest('ghost', 1_000)), false);
@@ -1322,7 +1322,7 @@ export function runStoreConformance(name: string, factory: () => Store | Promise
         assert.equal(await store.putDigest(digest('d1', 1_000)), false);
       });
 
-      it('scans by start time, oldest first, ties by session id, with inclusive bounds', async function () {
+      it('scans by start time, oldest first, ties by session id, with inclusive bounds (skipped where a backend declares no supports.analytics)', async function () {
         const store = await analytics();
         if (!store) return this.skip();
         const starts: [string, number][] = [['c', 3_000], ['a', 1_000], ['b2', 2_000], ['b1', 2_000], ['e', 5_000]];
@@ -1338,7 +1338,7 @@ export function runStoreConformance(name: string, factory: () => Store | Promise
         assert.deepEqual(await ids({ from: 6_000 }), []);
       });
 
-      it('rejects a digest that is not one, and bad scan bounds, with STORE_INVALID_ARGUMENT', async function () {
+      it('rejects a digest that is not one, and bad scan bounds, with STORE_INVALID_ARGUMENT (skipped where a backend declares no supports.analytics)', async function () {
         const store = await analytics();
         if (!store) return this.skip();
         await store.append(batch('d1', 'w1', 1, [1_000]));
@@ -1349,7 +1349,7 @@ export function runStoreConformance(name: string, factory: () => Store | Promise
         await rejectsWith(store.putSegment({ ...segment('s1', 1), filter: { colour: 'red' } } as unknown as Segment), StoreErrorCode.INVALID_ARGUMENT, 'filter');
       });
 
-      it('keeps saved segments: put replaces, listed oldest first, deleted once', async function () {
+      it('keeps saved segments: put replaces, listed oldest first, deleted once (skipped where a backend declares no supports.analytics)', async function () {
         const store = await analytics();
         if (!store) return this.skip();
         await store.putSegment(segment('s2', 20));
@@ -1361,7 +1361,7 @@ export function runStoreConformance(name: string, factory: () => Store | Promise
         assert.deepEqual((await store.listSegments()).map((s) => s.id), ['s2']);
       });
 
-      it('rejects with STORE_NOT_OPEN when not open', async function () {
+      it('rejects with STORE_NOT_OPEN when not open (skipped where a backend declares no supports.analytics)', async function () {
         const store = await fresh();
         if (!store.supports.analytics) return this.skip();
         await rejectsWith(store.putDigest(digest('d1', 1)), StoreErrorCode.NOT_OPEN, 'putDigest');
