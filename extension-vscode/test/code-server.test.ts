@@ -364,7 +364,10 @@ describe('the extension in real VS Code (code-server)', function () {
     assert.equal(await page.locator('.sidebar', { hasText: 'cannot be reached' }).count(), 0, 'the outage message is gone');
   });
 
-  it('after a window reload, keeps the token and brings the replay back (webview serializer)', async () => {
+  it('after a window reload, keeps the token and brings the replay back (webview serializer)', async function () {
+    // One clean-clone CI run in four timed out waiting for code-server to restore the webview after the reload, with no
+    // change near it; a second reload is what a person would do. It still fails when the serializer or the token is broken.
+    this.retries(1);
     // As a person reloads: the command shuts the window down properly (saving the webviews' state), then loads it again.
     const reloaded = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 90_000 });
     await runCommand(page, 'Developer: Reload Window');
