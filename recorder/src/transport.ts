@@ -126,7 +126,8 @@ export function createTransport(o: TransportOptions): Transport {
     compress: undefined as ReturnType<typeof setTimeout> | undefined,
   };
   const stats = { sent: 0, connects: 0 };
-  const gzipped = new WeakMap<Batch, { text: string; bytes: Uint8Array<ArrayBuffer> }>();
+  /** Each batch's HTTP body in gzip, per text; `bytes` undefined where gzip would not gain. */
+  const gzipped = new WeakMap<Batch, { text: string; bytes: Uint8Array<ArrayBuffer> | undefined }>();
   const sameOrigin = ((): boolean => {
     try {
       return new URL(httpUrl).origin === location.origin;
@@ -174,8 +175,9 @@ export function createTransport(o: TransportOptions): Transport {
     const headers: Record<string, string> = { 'content-type': 'text/plain;charset=UTF-8' };
     const cached = gzipped.get(b);
     const bytes = cached?.text === text ? cached.bytes : await gzip(text);
-    if (!bytes) return { body: text, headers };
+    // Kept even when gzip would not gain (undefined): the background work then never tries the batch again.
     gzipped.set(b, { text, bytes });
+    if (!bytes) return { body: text, headers };
     if (sameOrigin) headers['content-encoding'] = 'gzip';
     return { body: bytes, headers };
   }
@@ -186,8 +188,6 @@ export function createTransport(o: TransportOptions): Transport {
    * the relay acknowledges promptly nothing is compressed, and nothing costs the page.
    */
   let compressing = false;
-  /** Batches already tried: one too short to gain from gzip is never cached, and must not be tried again (that loop froze the page). */
-  const precompressTried = new WeakSet<Batch>();
   function schedulePrecompress(): void {
     if (closed || compressing || timers.compress || !canGzip() || !buffer.batches.length) return;
     later('compress', TRANSPORT_LIMITS.precompressAfterMs, () => void precompressDue());
@@ -197,9 +197,8 @@ export function createTransport(o: TransportOptions): Transport {
     try {
       for (;;) {
         const due = Date.now() - TRANSPORT_LIMITS.precompressAfterMs;
-        const next = closed ? undefined : buffer.batches.find((b) => b.last <= due && !gzipped.has(b) && !precompressTried.has(b));
+        const next = closed ? undefined : buffer.batches.find((b) => b.last <= due && !gzipped.has(b));
         if (!next) break;
-        precompressTried.add(next);
         await compressedBody(next);
       }
     } finally {
@@ -470,7 +469,7 @@ export function createTransport(o: TransportOptions): Transport {
         stats.sent++;
         const text = postBody(b);
         const cached = gzipped.get(b);
-        const body: string | Blob = cached?.text === text ? new Blob([cached.bytes], { type: 'text/plain' }) : text;
+        const body: string | Blob = cached?.text === text && cached.bytes ? new Blob([cached.bytes], { type: 'text/plain' }) : text;
         const small = (typeof body === 'string' ? utf8Length(body) : body.size) <= TRANSPORT_LIMITS.beaconMaxBytes;
         let queued = false;
         try {
