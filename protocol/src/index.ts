@@ -9,3 +9,4 @@ export * from './capture.ts';
 export * from './privacy.ts';
 export * from './analytics.ts';
 export * from './asset-policy.ts';
+export * from './asset-walk.ts';

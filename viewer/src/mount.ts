@@ -3,10 +3,10 @@
  * VS Code webview. The host gives the relay URL and token and a message adapter; the viewer
  * renders into `root` and talks to the relay through `@sentiero/protocol`'s client.
  */
-import { type Client, type Watch, type WebSocketConstructor, createClient } from '@sentiero/protocol';
+import { type AssetPolicy, type Client, type Watch, type WebSocketConstructor, createClient } from '@sentiero/protocol';
 import { h, render } from 'preact';
 import { type AnalyticsApi, createAnalyticsApi } from './analytics/api.ts';
-import { type AssetUrlMap, assetUrlMap } from './asset-urls.ts';
+import { assetUrlMap } from './asset-urls.ts';
 import type { ConnectionState, HostCapability, HostToViewer, Theme, ViewerAdapter, ViewerToHost } from './host.ts';
 import { type Route, formatRoute, parseRoute } from './route.ts';
 import { App } from './ui/app.ts';
@@ -81,7 +81,7 @@ export function mountViewer(root: HTMLElement, options: ViewerOptions): ViewerHa
   let client: Client;
   let analytics: AnalyticsApi;
   let watch: Watch | undefined;
-  let assets: Promise<AssetUrlMap> | undefined;
+  let assets: Promise<AssetPolicy> | undefined;
   let connection: ConnectionState = 'connecting';
   let closedInARow = 0;
   let destroyed = false;
@@ -131,10 +131,10 @@ export function mountViewer(root: HTMLElement, options: ViewerOptions): ViewerHa
     capabilities,
     showHeader: options.showHeader !== false,
     standalone: options.standalone === true,
-    assets: () => (assets ??= client.getAssetPolicy().then((p) => assetUrlMap(p, relayUrl), (err: unknown) => {
+    assets: (sessionId) => (assets ??= client.getAssetPolicy().catch((err: unknown) => {
       assets = undefined;
       throw err;
-    })),
+    })).then((p) => assetUrlMap(p, relayUrl, sessionId)),
     connection,
     post,
     navigate: (r) => go(r, true),

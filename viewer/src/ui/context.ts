@@ -23,8 +23,8 @@ export interface ViewerContext {
   readonly showHeader: boolean;
   /** One exported session with no relay behind it: no list, no links, no download. */
   readonly standalone: boolean;
-  /** Where a replay loads the recording's remote assets from (asked of the relay once per connection). */
-  assets(): Promise<AssetUrlMap>;
+  /** Where a replay of `sessionId` loads the recording's remote assets from (the policy is asked of the relay once per connection). */
+  assets(sessionId?: string): Promise<AssetUrlMap>;
   /** The state of the watch socket. */
   readonly connection: ConnectionState;
   /** Sends a message to the host. */

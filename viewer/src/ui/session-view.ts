@@ -73,7 +73,7 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
 
   // A layout effect, not an effect: loading starts as soon as the view is in the DOM, not after its first paint.
   useLayoutEffect(() => {
-    const opts = { client: ctx.client, watch: () => ctx.watch(), sessionId, assets: () => ctx.assets(), onFailure: (k: 'auth' | 'unreachable', m: string) => ctx.reportFailure(k, m) };
+    const opts = { client: ctx.client, watch: () => ctx.watch(), sessionId, assets: () => ctx.assets(sessionId), onFailure: (k: 'auth' | 'unreachable', m: string) => ctx.reportFailure(k, m) };
     const c = new SessionController({ ...opts, ...(t !== undefined ? { t } : {}), ...(windowId ? { windowId } : {}) });
     setController(c);
     setSnap(c.snapshot);
