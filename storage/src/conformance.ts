@@ -9,6 +9,7 @@
  * its `StoreError` is the one the backend throws, also from the built `dist/`.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import type { ErrorOccurrence, RecordedEvent, Segment, SessionDigest, SessionMeta } from '@sentiero/protocol';
 import { AUDIT_GENESIS, MAX_LISTED_WINDOWS, MAX_OCCURRENCES_KEPT, StoreError, StoreErrorCode, auditHash } from '@sentiero/storage';
 import type { AuditEntry, AuditInput, TokenRecord } from '@sentiero/storage';
@@ -1388,5 +1389,87 @@ export function runStoreConformance(name: string, factory: () => Store | Promise
       }
     });
     // ───── end of analytics ─────
+
+    // ───── Captured assets: content-addressed bytes, per-session refs ─────
+    describe('captured assets', () => {
+      const css = (text: string) => ({ type: 'text/css; charset=utf-8', body: new TextEncoder().encode(text) });
+      const font = { type: 'font/woff2', body: Uint8Array.from({ length: 3000 }, (_, i) => (i * 7919) % 251) };
+      const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+      const assets = async (): Promise<Store | undefined> => {
+        const store = await opened();
+        return store.supports.assets ? store : undefined;
+      };
+
+      it('keeps bytes once under their SHA-256 and gives them back with their type, text and binary alike (skipped where a backend declares no supports.assets)', async function () {
+        const store = await assets();
+        if (!store) return this.skip();
+        const a = css('body { color: red }'.repeat(200));
+        const h = await store.putAsset(a);
+        assert.equal(h, sha256(a.body));
+        assert.equal(await store.putAsset(css('body { color: red }'.repeat(200))), h, 'the same bytes, the same hash');
+        const back = await store.getAsset(h);
+        assert.equal(back?.type, a.type);
+        assert.deepEqual(Buffer.from(back!.body), Buffer.from(a.body));
+        const fh = await store.putAsset(font);
+        assert.deepEqual(Buffer.from((await store.getAsset(fh))!.body), Buffer.from(font.body));
+        assert.equal((await store.getAsset(fh))?.type, 'font/woff2');
+        assert.equal(await store.getAsset('0'.repeat(64)), undefined);
+      });
+
+      it('keeps the refs of each session by URL, replacing per URL, and removes them with the session, not the shared bytes (skipped where a backend declares no supports.assets)', async function () {
+        const store = await assets();
+        if (!store) return this.skip();
+        await store.append(batch('a1', 'w1', 1, [1_000]));
+        await store.append(batch('a2', 'w1', 1, [2_000]));
+        const v1 = await store.putAsset(css('a { color: red }'));
+        const v2 = await store.putAsset(css('a { color: blue }'));
+        assert.equal(await store.putAssetRefs('a1', [{ url: 'https://site.test/s.css', hash: v1, at: 1 }, { url: 'http://10.0.0.1/x.png', error: 'SENTIERO_FORBIDDEN', at: 1 }]), true);
+        assert.equal(await store.putAssetRefs('a2', [{ url: 'https://site.test/s.css', hash: v2, at: 2 }]), true);
+        assert.deepEqual(await store.getAssetRef('a1', 'https://site.test/s.css'), { url: 'https://site.test/s.css', hash: v1, at: 1 });
+        assert.deepEqual(await store.getAssetRef('a2', 'https://site.test/s.css'), { url: 'https://site.test/s.css', hash: v2, at: 2 }, 'what a URL served is per session');
+        assert.deepEqual(await store.getAssetRef('a1', 'http://10.0.0.1/x.png'), { url: 'http://10.0.0.1/x.png', error: 'SENTIERO_FORBIDDEN', at: 1 });
+        assert.equal(await store.getAssetRef('a1', 'https://site.test/none.css'), undefined);
+        await store.putAssetRefs('a1', [{ url: 'https://site.test/s.css', hash: v2, at: 3 }]);
+        assert.deepEqual((await store.listAssetRefs('a1')).map((r) => [r.url, r.hash ?? r.error]), [['http://10.0.0.1/x.png', 'SENTIERO_FORBIDDEN'], ['https://site.test/s.css', v2]]);
+        assert.equal(await store.deleteSession('a1'), true);
+        assert.deepEqual(await store.listAssetRefs('a1'), []);
+        assert.equal(await store.getAssetRef('a1', 'https://site.test/s.css'), undefined);
+        assert.equal(await store.putAssetRefs('a1', [{ url: 'https://site.test/s.css', hash: v1, at: 4 }]), false, 'no refs for a session that is gone');
+        assert.deepEqual(await store.listAssetRefs('a1'), []);
+        assert.ok(await store.getAsset(v2), 'bytes other sessions share stay');
+      });
+
+      it('rejects bad assets, hashes and refs with STORE_INVALID_ARGUMENT, and calls when not open with STORE_NOT_OPEN (skipped where a backend declares no supports.assets)', async function () {
+        const closed = await fresh();
+        if (!closed.supports.assets) return this.skip();
+        await rejectsWith(closed.putAsset(css('x')), StoreErrorCode.NOT_OPEN, 'putAsset');
+        await rejectsWith(closed.getAssetRef('a1', 'https://site.test/'), StoreErrorCode.NOT_OPEN, 'getAssetRef');
+        const store = await opened();
+        await store.append(batch('a1', 'w1', 1, [1_000]));
+        await rejectsWith(store.putAsset({ type: 'not a type', body: new Uint8Array(1) }), StoreErrorCode.INVALID_ARGUMENT, 'a bad type');
+        await rejectsWith(store.putAsset({ type: 'text/css', body: 'text' as unknown as Uint8Array }), StoreErrorCode.INVALID_ARGUMENT, 'a body that is no bytes');
+        await rejectsWith(store.getAsset('../etc'), StoreErrorCode.INVALID_ARGUMENT, 'a bad hash');
+        await rejectsWith(store.putAssetRefs('a1', [{ url: 'file:///etc/passwd', error: 'X', at: 1 }]), StoreErrorCode.INVALID_ARGUMENT, 'a non-http URL');
+        await rejectsWith(store.putAssetRefs('a1', [{ url: 'https://site.test/', at: 1 }]), StoreErrorCode.INVALID_ARGUMENT, 'neither hash nor error');
+        await rejectsWith(store.getAssetRef('a1', 'relative.css'), StoreErrorCode.INVALID_ARGUMENT, 'a relative URL');
+      });
+
+      if (options.reopen) {
+        it('keeps assets and refs across close and reopen', async () => {
+          const store = await opened();
+          if (!store.supports.assets) return;
+          await store.append(batch('a1', 'w1', 1, [1_000]));
+          const h = await store.putAsset(font);
+          await store.putAssetRefs('a1', [{ url: 'https://site.test/f.woff2', hash: h, at: 1 }]);
+          await store.close();
+          const again = await options.reopen!(store);
+          created.push(again);
+          await again.open();
+          assert.deepEqual(await again.getAssetRef('a1', 'https://site.test/f.woff2'), { url: 'https://site.test/f.woff2', hash: h, at: 1 });
+          assert.deepEqual(Buffer.from((await again.getAsset(h))!.body), Buffer.from(font.body));
+        });
+      }
+    });
+    // ───── end of captured assets ─────
   });
 }

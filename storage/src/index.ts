@@ -15,3 +15,4 @@ export {
   type AuditEntry, type AuditInput, type AuditPage, type AuditProblem, type AuditReadOptions, type AuditVerdict, type Role, type TokenRecord,
 } from './audit-record.ts';
 export type { DigestScanOptions } from './digest-record.ts';
+export { MAX_ASSET_BYTES, MAX_ASSET_URL, MAX_ASSET_REFS_PER_CALL, assetHash, type AssetInput, type AssetRef, type StoredAsset } from './asset-record.ts';

@@ -9,6 +9,7 @@
  */
 import { Level } from 'level';
 import type { ErrorGroup, ErrorGroupDetail, ErrorGroupSession, ErrorOccurrence, Segment, SessionDigest, SettableErrorStatus } from '@sentiero/protocol';
+import { type AssetRef, decodeAssetRef, encodeAssetRef } from './asset-record.ts';
 import { type DigestScanOptions, digestKey, digestRange, parseDigest, parseSegment } from './digest-record.ts';
 import {
   Compression, DICTIONARY_BYTES, batchText, createDictionary, decodeBatch, decodeBatchJson, decodeDictionary, encodeBatchText, encodeDictionary,
@@ -80,6 +81,9 @@ function createLayout(location: string) {
     digests: db.sublevel<string, string>('digests', { valueEncoding: 'utf8' }),
     digestKeys: db.sublevel<string, string>('digest-keys', { valueEncoding: 'utf8' }),
     segments: db.sublevel<string, string>('segments', { valueEncoding: 'utf8' }),
+    // Captured assets (asset-record.ts): encoded bytes by SHA-256; each session's refs keyed `<sessionId>!<url>`
+    assets: db.sublevel<string, Uint8Array>('assets', { valueEncoding: 'view' }),
+    assetRefs: db.sublevel<string, string>('asset-refs', { valueEncoding: 'utf8' }),
   };
 }
 
@@ -94,7 +98,7 @@ type Layout = ReturnType<typeof createLayout>;
 function sessionKeyed(layout: Layout): Layout['windows'][] {
   // Only keys are read and deleted, so the sublevels' value encodings do not matter here.
   const keyed = (sublevel: unknown) => sublevel as Layout['windows'];
-  return [layout.windows, keyed(layout.dictionaries), keyed(layout.batches)];
+  return [layout.windows, keyed(layout.dictionaries), keyed(layout.batches), layout.assetRefs];
 }
 type LevelBatch = ReturnType<Layout['db']['batch']>;
 
@@ -207,7 +211,7 @@ const parseWindow = (text: string, key: string): WindowRecord =>
 /** A `Store` on LevelDB (`supports.persistence` is true). */
 export class LevelStore extends Store {
   /** LevelDB keeps everything across close and reopen. */
-  readonly supports: StoreSupports = Object.freeze({ persistence: true, analytics: true });
+  readonly supports: StoreSupports = Object.freeze({ persistence: true, analytics: true, assets: true });
   /** The LevelDB folder. */
   readonly location: string;
   /** The compression of newly written batches. */
@@ -874,6 +878,42 @@ export class LevelStore extends Store {
     if ((await layout.segments.get(id)) === undefined) return false;
     await layout.segments.del(id);
     return true;
+  }
+
+  // ───── Captured assets ─────
+
+  protected override async _hasAsset(hash: string): Promise<boolean> {
+    return (await this.#db().assets.get(hash)) !== undefined;
+  }
+
+  protected override async _putAsset(hash: string, encoded: Uint8Array): Promise<void> {
+    await this.#db().assets.put(hash, encoded);
+  }
+
+  protected override async _getAsset(hash: string): Promise<Uint8Array | undefined> {
+    return this.#db().assets.get(hash);
+  }
+
+  protected override async _putAssetRefs(sessionId: string, refs: AssetRef[]): Promise<boolean> {
+    return this.#locks.run(sessionId, async () => {
+      const layout = this.#db();
+      if (!(await this.#readRecord(layout, sessionId))) return false;
+      const write = layout.db.batch();
+      for (const ref of refs) write.put(`${sessionId}!${ref.url}`, encodeAssetRef(ref), { sublevel: layout.assetRefs });
+      await write.write();
+      return true;
+    });
+  }
+
+  protected override async _getAssetRef(sessionId: string, url: string): Promise<AssetRef | undefined> {
+    const text = await this.#db().assetRefs.get(`${sessionId}!${url}`);
+    return text === undefined ? undefined : decodeAssetRef(url, text);
+  }
+
+  protected override async _listAssetRefs(sessionId: string): Promise<AssetRef[]> {
+    const refs: AssetRef[] = [];
+    for await (const [key, text] of this.#db().assetRefs.iterator(rangeUnder(sessionId))) refs.push(decodeAssetRef(key.slice(sessionId.length + 1), text));
+    return refs;
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import type { ErrorGroup, ErrorGroupDetail, ErrorOccurrence, RecordedEvent, Segment, SessionDigest, SettableErrorStatus } from '@sentiero/protocol';
 import type { AuditEntry, AuditHead, AuditQuery, TokenRecord } from './audit-record.ts';
+import { type AssetRef, decodeAssetRef, encodeAssetRef } from './asset-record.ts';
 import { type DigestScanOptions, inScan } from './digest-record.ts';
 import { oldestOf, pageOf } from './list.ts';
 import { MemoryAudit } from './memory-audit.ts';
@@ -34,13 +35,16 @@ interface MemorySession {
 /** A `Store` in memory (`supports.persistence` is false). */
 export class MemoryStore extends Store {
   /** Memory does not outlive the process. */
-  readonly supports: StoreSupports = Object.freeze({ persistence: false, analytics: true });
+  readonly supports: StoreSupports = Object.freeze({ persistence: false, analytics: true, assets: true });
 
   readonly #sessions = new Map<string, MemorySession>();
   readonly #errors = new MemoryErrors();
   readonly #audit = new MemoryAudit();
   /** Digests as JSON text, by session id; segments by id. */
   readonly #digests = new Map<string, string>();
+  /** Captured assets: encoded bytes by hash; each session's refs (encoded) by URL. */
+  readonly #assets = new Map<string, Uint8Array>();
+  readonly #assetRefs = new Map<string, Map<string, string>>();
   readonly #segments = new Map<string, string>();
 
   protected override async _append(batch: BatchInput): Promise<AppendResult> {
@@ -103,6 +107,7 @@ export class MemoryStore extends Store {
     const existed = this.#sessions.delete(id);
     if (existed) this.#errors.forgetSession(id);
     this.#digests.delete(id);
+    this.#assetRefs.delete(id);
     return existed;
   }
 
@@ -122,6 +127,7 @@ export class MemoryStore extends Store {
     for (const session of this.#sessions.values()) {
       for (const window of session.windows.values()) for (const text of window.batches.values()) bytes += Buffer.byteLength(text);
     }
+    for (const asset of this.#assets.values()) bytes += asset.byteLength;
     return bytes;
   }
 
@@ -222,5 +228,36 @@ export class MemoryStore extends Store {
 
   protected override async _deleteSegment(id: string): Promise<boolean> {
     return this.#segments.delete(id);
+  }
+
+  // ───── Captured assets ─────
+
+  protected override async _hasAsset(hash: string): Promise<boolean> {
+    return this.#assets.has(hash);
+  }
+
+  protected override async _putAsset(hash: string, encoded: Uint8Array): Promise<void> {
+    this.#assets.set(hash, encoded.slice());
+  }
+
+  protected override async _getAsset(hash: string): Promise<Uint8Array | undefined> {
+    return this.#assets.get(hash)?.slice();
+  }
+
+  protected override async _putAssetRefs(sessionId: string, refs: AssetRef[]): Promise<boolean> {
+    if (!this.#sessions.has(sessionId)) return false;
+    let map = this.#assetRefs.get(sessionId);
+    if (!map) this.#assetRefs.set(sessionId, (map = new Map()));
+    for (const ref of refs) map.set(ref.url, encodeAssetRef(ref));
+    return true;
+  }
+
+  protected override async _getAssetRef(sessionId: string, url: string): Promise<AssetRef | undefined> {
+    const text = this.#assetRefs.get(sessionId)?.get(url);
+    return text === undefined ? undefined : decodeAssetRef(url, text);
+  }
+
+  protected override async _listAssetRefs(sessionId: string): Promise<AssetRef[]> {
+    return [...(this.#assetRefs.get(sessionId) ?? [])].map(([url, text]) => decodeAssetRef(url, text));
   }
 }

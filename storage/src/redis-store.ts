@@ -21,6 +21,8 @@ import { type Located, batchTime, mergeByTime } from './merge.ts';
 import {
   APPEND, DELETE_SESSION, GROUP_DETAIL, GROUP_OCCURRENCE, READ_CHUNK, RECORD, SESSION_ERROR, SET_STATUS, UNLINK_SESSION,
 } from './redis-scripts.ts';
+import { type AssetRef, decodeAssetRef, encodeAssetRef } from './asset-record.ts';
+import { ASSET_SCRIPTS, assetKey, assetRefsKey } from './redis-assets.ts';
 import { EXTRA_SCRIPTS, globalKeys, sessionExtraKeys, sessionOfDigestMember, usersOf } from './redis-extra.ts';
 import { MAX_LISTED_WINDOWS, MAX_PAGES, MAX_SESSION_USERS } from './session-record.ts';
 import { Store } from './store.ts';
@@ -74,6 +76,7 @@ const LIST_ATTEMPTS = 4;
 
 const SCRIPTS = {
   ...EXTRA_SCRIPTS,
+  ...ASSET_SCRIPTS,
   sentieroAppend: { numberOfKeys: 8, lua: APPEND },
   sentieroRecord: { numberOfKeys: 3, lua: RECORD },
   sentieroReadChunk: { numberOfKeys: 2, lua: READ_CHUNK },
@@ -192,7 +195,7 @@ function boundOf(key: string | undefined, inclusive: boolean): { score: number; 
 /** A `Store` on Redis (`supports.persistence` is true: the data is Redis's). */
 export class RedisStore extends Store {
   /** What Redis keeps outlives the relay's processes. */
-  readonly supports: StoreSupports = Object.freeze({ persistence: true, analytics: true });
+  readonly supports: StoreSupports = Object.freeze({ persistence: true, analytics: true, assets: true });
   /** The prefix of every key. */
   readonly prefix: string;
   /** The compression of newly written batches. */
@@ -413,6 +416,7 @@ export class RedisStore extends Store {
     if (entries === null) return false;
     await this.#db().zrem(this.#sessionIndex(), id);
     await this.#forget(id);
+    await this.#db().del(assetRefsKey(this.prefix, id));
     for (const text of entries) {
       const entry = parseJson<SessionErrorRecord>(text, `an error entry of ${id}`);
       const g = groupKeys(this.prefix, entry.groupId);
@@ -683,6 +687,36 @@ export class RedisStore extends Store {
   protected override async _deleteSegment(id: string): Promise<boolean> {
     return (await this.#db().hdel(this.#global().segments, id)) === 1;
   }
+
+  // ───── Captured assets (redis-assets.ts) ─────
+
+  protected override async _hasAsset(hash: string): Promise<boolean> {
+    return (await this.#db().exists(assetKey(this.prefix, hash))) === 1;
+  }
+
+  protected override async _putAsset(hash: string, encoded: Uint8Array): Promise<void> {
+    await this.#db().set(assetKey(this.prefix, hash), Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength), 'NX');
+  }
+
+  protected override async _getAsset(hash: string): Promise<Uint8Array | undefined> {
+    return (await this.#db().getBuffer(assetKey(this.prefix, hash))) ?? undefined;
+  }
+
+  protected override async _putAssetRefs(sessionId: string, refs: AssetRef[]): Promise<boolean> {
+    if (!refs.length) return (await this.#db().exists(sessionKeys(this.prefix, sessionId).record)) === 1;
+    const args = refs.flatMap((r) => [r.url, encodeAssetRef(r)]);
+    return (await this.#run<number>('sentieroPutAssetRefs', sessionKeys(this.prefix, sessionId).record, assetRefsKey(this.prefix, sessionId), ...args)) === 1;
+  }
+
+  protected override async _getAssetRef(sessionId: string, url: string): Promise<AssetRef | undefined> {
+    const text = await this.#db().hget(assetRefsKey(this.prefix, sessionId), url);
+    return text === null ? undefined : decodeAssetRef(url, text);
+  }
+
+  protected override async _listAssetRefs(sessionId: string): Promise<AssetRef[]> {
+    const all = await this.#db().hgetall(assetRefsKey(this.prefix, sessionId));
+    return Object.entries(all).map(([url, text]) => decodeAssetRef(url, text));
+  }
 }
 
 /** Connects an `ioredis` client made with `lazyConnect`, giving up after `timeoutMs`. */
@@ -697,4 +731,5 @@ async function connect(client: Client, timeoutMs: number): Promise<void> {
   } finally {
     clearTimeout(timer);
   }
+
 }

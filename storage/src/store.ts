@@ -9,6 +9,9 @@ import {
   type AuditEntry, type AuditHead, type AuditInput, type AuditPage, type AuditQuery, type AuditReadOptions, type AuditVerdict, type TokenRecord,
   MAX_AUDIT_LIMIT, chainEntry, checkAuditInput, checkAuditReadOptions, checkTokenName, checkTokenRecord, verifyChain,
 } from './audit-record.ts';
+import {
+  type AssetInput, type AssetRef, type StoredAsset, assetHash, checkAsset, checkAssetHash, checkAssetRefs, checkAssetUrl, decodeAsset, encodeAsset,
+} from './asset-record.ts';
 import { type DigestScanOptions, checkDigest, checkScan, checkSegment } from './digest-record.ts';
 import { StoreError, StoreErrorCode } from './errors.ts';
 import { batchTime } from './merge.ts';
@@ -543,6 +546,91 @@ export abstract class Store {
   }
 
   // ───── end of analytics ─────
+
+  // ───── Captured assets: content-addressed asset bytes, and each session's URL → hash map (asset-record.ts) ─────
+
+  /**
+   * Keeps an asset's bytes once, under their SHA-256 (text types brotli-compressed, others as
+   * they are); resolves to the hash. Keeping the same bytes again changes nothing.
+   */
+  async putAsset(asset: AssetInput): Promise<string> {
+    this.#assertOpen();
+    const a = checkAsset(asset);
+    return this.#track('putAsset', async () => {
+      const hash = assetHash(a.body);
+      if (!(await this._hasAsset(hash))) await this._putAsset(hash, await encodeAsset(a));
+      return hash;
+    });
+  }
+
+  /** The asset kept under `hash` (its type and bytes), or undefined. */
+  async getAsset(hash: string): Promise<StoredAsset | undefined> {
+    this.#assertOpen();
+    const h = checkAssetHash(hash);
+    return this.#track('getAsset', async () => {
+      const bytes = await this._getAsset(h);
+      return bytes === undefined ? undefined : decodeAsset(h, bytes);
+    });
+  }
+
+  /**
+   * Records what a session saw at some URLs (a hash, or the code of a failed capture), replacing
+   * what it had for those URLs. Resolves to false, keeping nothing, when there is no such session
+   * (a capture that ends after an erasure never brings refs back). Erasing the session removes them.
+   */
+  async putAssetRefs(sessionId: string, refs: AssetRef[]): Promise<boolean> {
+    this.#assertOpen();
+    const sid = checkId(sessionId, 'sessionId');
+    const list = checkAssetRefs(refs);
+    return this.#track('putAssetRefs', () => this._putAssetRefs(sid, list));
+  }
+
+  /** What the session saw at `url`, or undefined when nothing was recorded for it. */
+  async getAssetRef(sessionId: string, url: string): Promise<AssetRef | undefined> {
+    this.#assertOpen();
+    const sid = checkId(sessionId, 'sessionId');
+    const u = checkAssetUrl(url);
+    return this.#track('getAssetRef', () => this._getAssetRef(sid, u));
+  }
+
+  /** Every ref of the session, by URL. */
+  async listAssetRefs(sessionId: string): Promise<AssetRef[]> {
+    this.#assertOpen();
+    const sid = checkId(sessionId, 'sessionId');
+    return this.#track('listAssetRefs', async () => (await this._listAssetRefs(sid)).sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0)));
+  }
+
+  /** See `putAsset`: whether bytes are kept under `hash`. The default rejects with `STORE_NOT_SUPPORTED`. */
+  protected async _hasAsset(_hash: string): Promise<boolean> {
+    throw unsupported('captured assets');
+  }
+
+  /** See `putAsset`: keeps the encoded asset under `hash` (the same hash always comes with the same bytes). The default rejects with `STORE_NOT_SUPPORTED`. */
+  protected async _putAsset(_hash: string, _encoded: Uint8Array): Promise<void> {
+    throw unsupported('captured assets');
+  }
+
+  /** See `getAsset`: the encoded asset, or undefined. The default rejects with `STORE_NOT_SUPPORTED`. */
+  protected async _getAsset(_hash: string): Promise<Uint8Array | undefined> {
+    throw unsupported('captured assets');
+  }
+
+  /** See `putAssetRefs`; must not keep refs of a session that does not exist, also when a deletion runs at the same time. The default rejects with `STORE_NOT_SUPPORTED`. */
+  protected async _putAssetRefs(_sessionId: string, _refs: AssetRef[]): Promise<boolean> {
+    throw unsupported('captured assets');
+  }
+
+  /** See `getAssetRef`. The default rejects with `STORE_NOT_SUPPORTED`. */
+  protected async _getAssetRef(_sessionId: string, _url: string): Promise<AssetRef | undefined> {
+    throw unsupported('captured assets');
+  }
+
+  /** See `listAssetRefs`, in any order. The default rejects with `STORE_NOT_SUPPORTED`. */
+  protected async _listAssetRefs(_sessionId: string): Promise<AssetRef[]> {
+    throw unsupported('captured assets');
+  }
+
+  // ───── end of captured assets ─────
 
   /** Opens the backend's resources. The default does nothing. */
   protected async _open(): Promise<void> {}

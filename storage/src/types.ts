@@ -154,6 +154,8 @@ export interface StoreSupports {
   persistence: boolean;
   /** Keeps analytics digests and saved segments (`putDigest`, `scanDigests`, `putSegment`, …); without it those reject with `STORE_NOT_SUPPORTED`. */
   analytics?: boolean;
+  /** Keeps captured assets (`putAsset`, `getAsset`, `putAssetRefs`, …); without it those reject with `STORE_NOT_SUPPORTED`. */
+  assets?: boolean;
 }
 
 /** What `recordError` did. */
