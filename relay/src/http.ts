@@ -140,7 +140,7 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
   const accessRoutes = createAccessRoutes(ctx);
   const privacyRoutes = createPrivacyRoutes(ctx.privacy, ctx.pruner, (req, action, target) => ctx.audit(req, action, target));
   const analyticsRoutes = createAnalyticsRoutes(ctx);
-  const assets = createAssetProxy(options, (req) => ctx.access.authenticate(req));
+  const assets = createAssetProxy(options, (req) => ctx.access.authenticate(req), ctx.assets);
   const apiCors = (req: IncomingMessage): Record<string, string> =>
     req.headers.origin ? { 'access-control-allow-origin': '*', vary: 'origin' } : {};
 

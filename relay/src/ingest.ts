@@ -12,6 +12,7 @@ import {
 } from '@sentiero/protocol';
 import type { AppendResult, Store } from '@sentiero/storage';
 import type { Analytics } from './analytics/service.ts';
+import type { AssetCapture } from './assets.ts';
 import type { IngestBudget } from './backpressure.ts';
 import { digestBatch } from './digest.ts';
 import { RelayError } from './errors.ts';
@@ -44,6 +45,8 @@ export interface IngestContext {
   sanitize: SanitizerChain;
   /** Session digests, derived after each newly stored batch (undefined when analytics is off). */
   analytics: Analytics | undefined;
+  /** Captured assets: each newly stored batch is handed over after the ack (undefined when capture is off). */
+  assets: AssetCapture | undefined;
 }
 
 /** One validated batch to ingest, from either transport. */
@@ -146,6 +149,7 @@ function publish(hub: Hub, { sessionId, windowId, seq, events }: IngestItem): vo
 async function fanOut(ctx: IngestContext, item: IngestItem, occurrences: readonly ErrorOccurrence[]): Promise<void> {
   publish(ctx.hub, item);
   ctx.analytics?.observe({ sessionId: item.sessionId, windowId: item.windowId, events: item.events, userAgent: item.meta?.userAgent });
+  ctx.assets?.observe(item.sessionId, item.windowId, item.events);
   for (const occ of occurrences) {
     // The events are durable; an occurrence that cannot be recorded is logged, not a reason to refuse the batch.
     await ctx.errors.record(occ).catch((err: unknown) => ctx.options.logger.error(`recording an error of ${item.sessionId} failed: ${describe(err)}`));

@@ -101,6 +101,9 @@ export interface RelayOptions {
   viewerAssets?: AssetMode;
   /** Limits of the asset proxy; see `AssetProxyOptions`. */
   assetProxy?: Partial<AssetProxyOptions>;
+  // Captured assets (docs/relay.md#captured-assets)
+  /** Keeping a copy of the stylesheets, fonts and images each session used; see `CaptureAssetsOptions`. `false` turns it off. */
+  captureAssets?: Partial<CaptureAssetsOptions> | boolean;
 }
 
 /** Where the relay's Redis is (the `redis` option). */
@@ -147,6 +150,31 @@ export interface AssetProxyOptions {
 /** The asset proxy's defaults. */
 export const DEFAULT_ASSET_PROXY: AssetProxyOptions = { allowPrivateOrigins: [], maxBytes: 5_000_000, timeoutMs: 10_000 };
 
+/** Captured assets: the relay fetches what recorded pages used and keeps a copy per session (docs/relay.md#captured-assets). */
+export interface CaptureAssetsOptions {
+  /** Whether to capture at all. Default true (needs a store with `supports.assets`). */
+  enabled: boolean;
+  /**
+   * Origins (`https://cdn.example`) captured from besides the app's own (the `allowedOrigins`
+   * option, or this server's loopback origins when it is not set), also when they resolve to a
+   * loopback or private address. Default none: every other origin is refused.
+   */
+  allowOrigins: string[];
+  /** Largest asset kept, in bytes. Default 5 MB (5_000_000). */
+  maxBytes: number;
+  /** URLs captured (or refused) per session at most. Default 200. */
+  maxPerSession: number;
+  /** Assets fetched at once, for all sessions. Default 4. */
+  concurrency: number;
+  /** Longest time for one asset, redirects included, in ms. Default 10000. */
+  timeoutMs: number;
+  /** How long a URL's copy is reused for later sessions instead of fetching it again, in ms. Default 60000. */
+  reuseMs: number;
+}
+
+/** The defaults of `captureAssets`. */
+export const DEFAULT_CAPTURE_ASSETS: CaptureAssetsOptions = { enabled: true, allowOrigins: [], maxBytes: 5_000_000, maxPerSession: 200, concurrency: 4, timeoutMs: 10_000, reuseMs: 60_000 };
+
 /** Options after defaults, as the relay uses them. */
 export interface ResolvedOptions {
   basePath: string;
@@ -174,6 +202,7 @@ export interface ResolvedOptions {
   analyticsFlushMs: number;
   viewerAssets: AssetMode;
   assetProxy: AssetProxyOptions;
+  captureAssets: CaptureAssetsOptions;
 }
 
 /** Days an audit entry is kept when `auditRetentionDays` is not given. */
@@ -319,7 +348,29 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
     analyticsFlushMs: options.analyticsFlushMs === undefined ? 2000 : positiveInteger('analyticsFlushMs', options.analyticsFlushMs),
     viewerAssets,
     assetProxy,
+    captureAssets: resolveCaptureAssets(options.captureAssets),
   };
+}
+
+/** Checks `captureAssets`. */
+function resolveCaptureAssets(given: RelayOptions['captureAssets']): CaptureAssetsOptions {
+  const out: CaptureAssetsOptions = { ...DEFAULT_CAPTURE_ASSETS, allowOrigins: [] };
+  if (given === undefined || given === true) return out;
+  if (given === false) return { ...out, enabled: false };
+  if (typeof given !== 'object' || given === null) throw new TypeError('The "captureAssets" option must be true, false or an object');
+  for (const [k, v] of Object.entries(given)) {
+    if (k === 'enabled') out.enabled = checkBoolean('captureAssets.enabled', v);
+    else if (k === 'allowOrigins') {
+      if (!Array.isArray(v)) throw new TypeError('The "captureAssets.allowOrigins" option must be an array of origins');
+      out.allowOrigins = v.map((o: unknown) => {
+        const origin = typeof o === 'string' ? normalizeOrigin(o) : undefined;
+        if (origin === undefined) throw new TypeError(`The "captureAssets.allowOrigins" option must list origins such as "https://cdn.example"; got ${JSON.stringify(o)}`);
+        return origin;
+      });
+    } else if (k === 'maxBytes' || k === 'maxPerSession' || k === 'concurrency' || k === 'timeoutMs' || k === 'reuseMs') out[k] = positiveInteger(`captureAssets.${k}`, v);
+    else throw new TypeError(`Unknown captureAssets setting "${k}"; known: ${Object.keys(DEFAULT_CAPTURE_ASSETS).join(', ')}`);
+  }
+  return out;
 }
 
 /** Checks the `redis` option (the store and bus check the rest when they are made). */

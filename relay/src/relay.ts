@@ -13,6 +13,7 @@ import {
 import { LevelStore, RedisStore, type Store } from '@sentiero/storage';
 import { Access } from './access.ts';
 import { Analytics } from './analytics/service.ts';
+import { AssetCapture, OwnOrigins } from './assets.ts';
 import { Auditor, addressOf } from './audit.ts';
 import { originAllowed } from './auth.ts';
 import { IngestBudget } from './backpressure.ts';
@@ -168,11 +169,18 @@ export function createRelay(options: RelayOptions = {}): Relay {
   if (opts.analytics && !store.supports.analytics) opts.logger.warn('analytics is off: the store keeps no digests (supports.analytics)');
   else if (opts.analytics) analytics = new Analytics({ store, logger: opts.logger, flushMs: opts.analyticsFlushMs }, ready);
 
+  // Captured assets (docs/relay.md#captured-assets): fetched after the ack, from the app's own origins and the allowlist only.
+  const ownOrigins = new OwnOrigins(opts.allowedOrigins);
+  let assets: AssetCapture | undefined;
+  if (opts.captureAssets.enabled && !store.supports.assets) opts.logger.warn('captureAssets is off: the store keeps no assets (supports.assets)');
+  else if (opts.captureAssets.enabled) assets = new AssetCapture({ store, logger: opts.logger, options: opts.captureAssets, ownOrigins: () => ownOrigins.list() });
+
   const privacy: PrivacyContext = {
     store,
     logger: opts.logger,
     forgotten(id) {
       analytics?.forget(id);
+      assets?.forget(id);
       bounds.forget(id);
       hub.forget(id);
       for (const l of hub.feed) l.deleted(id);
@@ -191,6 +199,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
   const ctx = {
     options: opts,
     analytics,
+    assets,
     store,
     hub,
     inflight,
@@ -250,6 +259,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
       rejectUpgrade(socket, 403, ErrorCode.ORIGIN_NOT_ALLOWED, `origin ${req.headers.origin} may not send events here`);
       return true;
     }
+    if (isIngest) ownOrigins.note(req);
     if (isIngest && !connections.admit(req.socket.remoteAddress ?? '', socket)) {
       rejectUpgrade(socket, 429, ErrorCode.TOO_MANY_CONNECTIONS, `at most ${opts.limits.maxSocketsPerAddress} ingest sockets per client address`);
       return true;
@@ -395,6 +405,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
         await ready.catch(() => undefined);
         while (inflight.size) await Promise.allSettled([...inflight]);
         await analytics?.close();
+        await assets?.close();
         hub.close();
         ingestWss.close();
         watchWss.close();

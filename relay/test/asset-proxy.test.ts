@@ -9,7 +9,8 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import { rewriteCssUrls } from '@sentiero/protocol';
 import { listen } from '../../test/helpers/net.ts';
 import { type TestRelay, startRelay } from '../../test/helpers/relay.ts';
-import { assetKey, assetType, isPublicAddress } from '../src/asset-proxy.ts';
+import { assetKey } from '../src/asset-proxy.ts';
+import { assetType, isPublicAddress } from '../src/guarded-fetch.ts';
 import { resolveOptions } from '../src/options.ts';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
