@@ -26,6 +26,10 @@ const MAX_SESSIONS = 10_000;
 const MAX_QUEUE = 10_000;
 /** Origins whose refusal was logged, at most (each is logged once). */
 const MAX_LOGGED = 1_000;
+/** How often the bytes no session refers to any more are swept from the store. */
+export const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
+/** How long bytes are kept after they were last captured before a sweep may remove them (longer than any capture in progress, and than `reuseMs` should be). */
+export const SWEEP_GRACE_MS = 24 * 60 * 60 * 1000;
 /** Link relations whose `href` is an asset worth keeping. */
 const LINK_RELS = /\b(?:stylesheet|icon|apple-touch-icon|preload|prefetch)\b/i;
 
@@ -116,9 +120,13 @@ export class AssetCapture {
   readonly #recent = new Map<string, { hash: string; at: number }>();
   readonly #logged = new Set<string>();
   readonly #idle = new Set<() => void>();
+  readonly #sweeper: ReturnType<typeof setInterval>;
+  #sweeping: Promise<unknown> | undefined;
 
   constructor(ctx: AssetCaptureContext) {
     this.#ctx = ctx;
+    this.#sweeper = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
+    this.#sweeper.unref?.();
     const allowed = (origin: string) => ctx.options.allowOrigins.includes(origin) || ctx.ownOrigins().includes(origin);
     this.#fetch = createGuardedFetch({ originOk: allowed, privateOk: allowed, maxBytes: ctx.options.maxBytes, timeoutMs: ctx.options.timeoutMs });
   }
@@ -149,9 +157,22 @@ export class AssetCapture {
     return new Promise((resolve) => this.#idle.add(resolve));
   }
 
+  /** Removes from the store the bytes no session refers to and nobody captured for `SWEEP_GRACE_MS` (hourly on its own); resolves to how many went, and never rejects. */
+  async sweep(): Promise<number> {
+    if (this.#closed) return 0;
+    const run = this.#ctx.store.sweepAssets(Date.now() - Math.max(SWEEP_GRACE_MS, 2 * this.#ctx.options.reuseMs)).catch((err: unknown) => {
+      this.#ctx.logger.warn(`sweeping captured assets failed: ${(err as Error).message}`);
+      return 0;
+    });
+    this.#sweeping = run;
+    return run;
+  }
+
   /** Stops taking batches in and waits for the fetches in flight. */
   async close(): Promise<void> {
     this.#closed = true;
+    clearInterval(this.#sweeper);
+    await this.#sweeping;
     this.#batches = [];
     this.#queue.length = 0;
     await this.idle();

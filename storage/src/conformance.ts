@@ -1439,6 +1439,35 @@ export function runStoreConformance(name: string, factory: () => Store | Promise
         assert.ok(await store.getAsset(v2), 'bytes other sessions share stay');
       });
 
+      it('sweeps the bytes no session refers to once they are older than the bound, and keeps what a session or a recent put holds (skipped where a backend declares no supports.assets)', async function () {
+        const store = await assets();
+        if (!store) return this.skip();
+        await store.append(batch('a1', 'w1', 1, [1_000]));
+        await store.append(batch('a2', 'w1', 1, [1_000]));
+        const held = await store.putAsset(css('.held {}'));
+        const shared = await store.putAsset(css('.shared {}'));
+        const loose = await store.putAsset(css('.loose {}'));
+        await store.putAssetRefs('a1', [{ url: 'https://site.test/held.css', hash: held, at: 1 }, { url: 'https://site.test/shared.css', hash: shared, at: 1 }]);
+        await store.putAssetRefs('a2', [{ url: 'https://site.test/shared.css', hash: shared, at: 1 }, { url: 'https://site.test/x.png', error: 'SENTIERO_FORBIDDEN', at: 1 }]);
+        assert.equal(await store.sweepAssets(Date.now() - 60_000), 0, 'nothing is old enough');
+        assert.equal(await store.sweepAssets(Date.now() + 60_000), 1, 'only the bytes no session refers to');
+        assert.equal(await store.getAsset(loose), undefined);
+        assert.ok(await store.getAsset(held));
+        await store.deleteSession('a1');
+        const cutoff = Date.now() + 60_000;
+        assert.equal(await store.sweepAssets(cutoff), 1, 'the bytes of an erased session go; those another session shares stay');
+        assert.equal(await store.getAsset(held), undefined);
+        assert.ok(await store.getAsset(shared));
+        assert.equal(await store.putAsset(css('.loose {}')), loose, 'kept again');
+        await new Promise((r) => setTimeout(r, 5));
+        const before = Date.now() - 1;
+        assert.equal(await store.putAsset(css('.shared {}')), shared);
+        await store.deleteSession('a2');
+        assert.equal(await store.sweepAssets(before), 1, 'bytes kept again since the bound stay, even unreferenced');
+        assert.ok(await store.getAsset(shared));
+        assert.equal(await store.getAsset(loose), undefined);
+      });
+
       it('rejects bad assets, hashes and refs with STORE_INVALID_ARGUMENT, and calls when not open with STORE_NOT_OPEN (skipped where a backend declares no supports.assets)', async function () {
         const closed = await fresh();
         if (!closed.supports.assets) return this.skip();

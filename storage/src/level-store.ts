@@ -84,6 +84,7 @@ function createLayout(location: string) {
     // Captured assets (asset-record.ts): encoded bytes by SHA-256; each session's refs keyed `<sessionId>!<url>`
     assets: db.sublevel<string, Uint8Array>('assets', { valueEncoding: 'view' }),
     assetRefs: db.sublevel<string, string>('asset-refs', { valueEncoding: 'utf8' }),
+    assetTimes: db.sublevel<string, string>('asset-times', { valueEncoding: 'utf8' }),
   };
 }
 
@@ -882,12 +883,41 @@ export class LevelStore extends Store {
 
   // ───── Captured assets ─────
 
-  protected override async _hasAsset(hash: string): Promise<boolean> {
-    return (await this.#db().assets.get(hash)) !== undefined;
+  protected override async _touchAsset(hash: string, at: number): Promise<boolean> {
+    return this.#locks.run(`asset!${hash}`, async () => {
+      const layout = this.#db();
+      if ((await layout.assetTimes.get(hash)) === undefined) return false;
+      await layout.assetTimes.put(hash, String(at));
+      return true;
+    });
   }
 
-  protected override async _putAsset(hash: string, encoded: Uint8Array): Promise<void> {
-    await this.#db().assets.put(hash, encoded);
+  protected override async _putAsset(hash: string, encoded: Uint8Array, at: number): Promise<void> {
+    await this.#locks.run(`asset!${hash}`, async () => {
+      const layout = this.#db();
+      await layout.db.batch().put(hash, encoded, { sublevel: layout.assets }).put(hash, String(at), { sublevel: layout.assetTimes }).write();
+    });
+  }
+
+  protected override async *_assetTimes(): AsyncIterable<[string, number]> {
+    for await (const [hash, at] of this.#db().assetTimes.iterator()) yield [hash, Number(at)];
+  }
+
+  protected override async *_referencedAssets(): AsyncIterable<string> {
+    for await (const text of this.#db().assetRefs.values()) {
+      const hash = (JSON.parse(text) as { hash?: string }).hash;
+      if (hash !== undefined) yield hash;
+    }
+  }
+
+  protected override async _deleteAsset(hash: string, before: number): Promise<boolean> {
+    return this.#locks.run(`asset!${hash}`, async () => {
+      const layout = this.#db();
+      const at = await layout.assetTimes.get(hash);
+      if (at === undefined || Number(at) >= before) return false;
+      await layout.db.batch().del(hash, { sublevel: layout.assets }).del(hash, { sublevel: layout.assetTimes }).write();
+      return true;
+    });
   }
 
   protected override async _getAsset(hash: string): Promise<Uint8Array | undefined> {

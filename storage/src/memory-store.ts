@@ -43,7 +43,7 @@ export class MemoryStore extends Store {
   /** Digests as JSON text, by session id; segments by id. */
   readonly #digests = new Map<string, string>();
   /** Captured assets: encoded bytes by hash; each session's refs (encoded) by URL. */
-  readonly #assets = new Map<string, Uint8Array>();
+  readonly #assets = new Map<string, { bytes: Uint8Array; at: number }>();
   readonly #assetRefs = new Map<string, Map<string, string>>();
   readonly #segments = new Map<string, string>();
 
@@ -127,7 +127,7 @@ export class MemoryStore extends Store {
     for (const session of this.#sessions.values()) {
       for (const window of session.windows.values()) for (const text of window.batches.values()) bytes += Buffer.byteLength(text);
     }
-    for (const asset of this.#assets.values()) bytes += asset.byteLength;
+    for (const asset of this.#assets.values()) bytes += asset.bytes.byteLength;
     return bytes;
   }
 
@@ -232,16 +232,34 @@ export class MemoryStore extends Store {
 
   // ───── Captured assets ─────
 
-  protected override async _hasAsset(hash: string): Promise<boolean> {
-    return this.#assets.has(hash);
+  protected override async _touchAsset(hash: string, at: number): Promise<boolean> {
+    const asset = this.#assets.get(hash);
+    if (asset) asset.at = at;
+    return asset !== undefined;
   }
 
-  protected override async _putAsset(hash: string, encoded: Uint8Array): Promise<void> {
-    this.#assets.set(hash, encoded.slice());
+  protected override async _putAsset(hash: string, encoded: Uint8Array, at: number): Promise<void> {
+    this.#assets.set(hash, { bytes: encoded.slice(), at });
   }
 
   protected override async _getAsset(hash: string): Promise<Uint8Array | undefined> {
-    return this.#assets.get(hash)?.slice();
+    return this.#assets.get(hash)?.bytes.slice();
+  }
+
+  protected override async *_assetTimes(): AsyncIterable<[string, number]> {
+    yield* [...this.#assets].map(([hash, a]): [string, number] => [hash, a.at]);
+  }
+
+  protected override async *_referencedAssets(): AsyncIterable<string> {
+    for (const refs of this.#assetRefs.values()) for (const [url, text] of refs) {
+      const hash = decodeAssetRef(url, text).hash;
+      if (hash !== undefined) yield hash;
+    }
+  }
+
+  protected override async _deleteAsset(hash: string, before: number): Promise<boolean> {
+    const asset = this.#assets.get(hash);
+    return asset !== undefined && asset.at < before && this.#assets.delete(hash);
   }
 
   protected override async _putAssetRefs(sessionId: string, refs: AssetRef[]): Promise<boolean> {

@@ -22,7 +22,7 @@ import {
   APPEND, DELETE_SESSION, GROUP_DETAIL, GROUP_OCCURRENCE, READ_CHUNK, RECORD, SESSION_ERROR, SET_STATUS, UNLINK_SESSION,
 } from './redis-scripts.ts';
 import { type AssetRef, decodeAssetRef, encodeAssetRef } from './asset-record.ts';
-import { ASSET_SCRIPTS, assetKey, assetRefsKey } from './redis-assets.ts';
+import { ASSET_SCRIPTS, assetIndexKey, assetKeys, assetRefsKey } from './redis-assets.ts';
 import { EXTRA_SCRIPTS, globalKeys, sessionExtraKeys, sessionOfDigestMember, usersOf } from './redis-extra.ts';
 import { MAX_LISTED_WINDOWS, MAX_PAGES, MAX_SESSION_USERS } from './session-record.ts';
 import { Store } from './store.ts';
@@ -690,16 +690,44 @@ export class RedisStore extends Store {
 
   // ───── Captured assets (redis-assets.ts) ─────
 
-  protected override async _hasAsset(hash: string): Promise<boolean> {
-    return (await this.#db().exists(assetKey(this.prefix, hash))) === 1;
+  protected override async _touchAsset(hash: string, at: number): Promise<boolean> {
+    const k = assetKeys(this.prefix, hash);
+    if ((await this.#run<number>('sentieroTouchAsset', k.bytes, k.at, String(at))) !== 1) return false;
+    await this.#db().zadd(assetIndexKey(this.prefix), at, hash);
+    return true;
   }
 
-  protected override async _putAsset(hash: string, encoded: Uint8Array): Promise<void> {
-    await this.#db().set(assetKey(this.prefix, hash), Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength), 'NX');
+  protected override async _putAsset(hash: string, encoded: Uint8Array, at: number): Promise<void> {
+    const k = assetKeys(this.prefix, hash);
+    await this.#run<number>('sentieroPutAsset', k.bytes, k.at, Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength), String(at));
+    await this.#db().zadd(assetIndexKey(this.prefix), at, hash);
   }
 
   protected override async _getAsset(hash: string): Promise<Uint8Array | undefined> {
-    return (await this.#db().getBuffer(assetKey(this.prefix, hash))) ?? undefined;
+    return (await this.#db().getBuffer(assetKeys(this.prefix, hash).bytes)) ?? undefined;
+  }
+
+  protected override async *_assetTimes(): AsyncIterable<[string, number]> {
+    // Read whole: the sweep removes members as it goes, which would shift a paged read.
+    const flat = await this.#db().zrange(assetIndexKey(this.prefix), '0', '-1', 'WITHSCORES');
+    for (let i = 0; i < flat.length; i += 2) yield [flat[i]!, Number(flat[i + 1])];
+  }
+
+  protected override async *_referencedAssets(): AsyncIterable<string> {
+    // Every session id at once: a paged read shifted by a deletion could skip a session, and sweep bytes it still refers to.
+    for (const id of await this.#db().zrange(this.#sessionIndex(), '0', '-1')) {
+      for (const text of await this.#db().hvals(assetRefsKey(this.prefix, id))) {
+        const hash = (JSON.parse(text) as { hash?: string }).hash;
+        if (hash !== undefined) yield hash;
+      }
+    }
+  }
+
+  protected override async _deleteAsset(hash: string, before: number): Promise<boolean> {
+    const k = assetKeys(this.prefix, hash);
+    const gone = (await this.#run<number>('sentieroDeleteAsset', k.bytes, k.at, String(before))) === 1;
+    if (gone) await this.#db().zrem(assetIndexKey(this.prefix), hash);
+    return gone;
   }
 
   protected override async _putAssetRefs(sessionId: string, refs: AssetRef[]): Promise<boolean> {

@@ -558,7 +558,8 @@ export abstract class Store {
     const a = checkAsset(asset);
     return this.#track('putAsset', async () => {
       const hash = assetHash(a.body);
-      if (!(await this._hasAsset(hash))) await this._putAsset(hash, await encodeAsset(a));
+      const now = Date.now();
+      if (!(await this._touchAsset(hash, now))) await this._putAsset(hash, await encodeAsset(a), now);
       return hash;
     });
   }
@@ -600,13 +601,48 @@ export abstract class Store {
     return this.#track('listAssetRefs', async () => (await this._listAssetRefs(sid)).sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0)));
   }
 
-  /** See `putAsset`: whether bytes are kept under `hash`. The default rejects with `STORE_NOT_SUPPORTED`. */
-  protected async _hasAsset(_hash: string): Promise<boolean> {
+  /**
+   * Removes the bytes of every asset that no session refers to and that was last kept (by
+   * `putAsset`) before `before` (ms since epoch); resolves to how many went. The time guards
+   * a capture in progress, whose bytes are kept before its ref is written: sweep with a
+   * `before` well in the past (the relay uses a day).
+   */
+  async sweepAssets(before: number): Promise<number> {
+    this.#assertOpen();
+    const until = checkTime(before, 'before');
+    return this.#track('sweepAssets', async () => {
+      const referenced = new Set<string>();
+      for await (const hash of this._referencedAssets()) referenced.add(hash);
+      let removed = 0;
+      for await (const [hash, at] of this._assetTimes()) {
+        if (at < until && !referenced.has(hash) && (await this._deleteAsset(hash, until))) removed++;
+      }
+      return removed;
+    });
+  }
+
+  /** See `putAsset`: when bytes are kept under `hash`, sets their time to `at` and resolves to true; else false. The default rejects with `STORE_NOT_SUPPORTED`. */
+  protected async _touchAsset(_hash: string, _at: number): Promise<boolean> {
     throw unsupported('captured assets');
   }
 
-  /** See `putAsset`: keeps the encoded asset under `hash` (the same hash always comes with the same bytes). The default rejects with `STORE_NOT_SUPPORTED`. */
-  protected async _putAsset(_hash: string, _encoded: Uint8Array): Promise<void> {
+  /** See `putAsset`: keeps the encoded asset under `hash` (the same hash always comes with the same bytes), with its time. The default rejects with `STORE_NOT_SUPPORTED`. */
+  protected async _putAsset(_hash: string, _encoded: Uint8Array, _at: number): Promise<void> {
+    throw unsupported('captured assets');
+  }
+
+  /** See `sweepAssets`: every asset kept, with its time (may stream). The default rejects with `STORE_NOT_SUPPORTED`. */
+  protected async *_assetTimes(): AsyncIterable<[string, number]> {
+    throw unsupported('captured assets');
+  }
+
+  /** See `sweepAssets`: the hash of every ref of every session (repeats allowed). The default rejects with `STORE_NOT_SUPPORTED`. */
+  protected async *_referencedAssets(): AsyncIterable<string> {
+    throw unsupported('captured assets');
+  }
+
+  /** See `sweepAssets`: removes the asset if its time is still before `before` (a `putAsset` since keeps it); resolves to whether it went. The default rejects with `STORE_NOT_SUPPORTED`. */
+  protected async _deleteAsset(_hash: string, _before: number): Promise<boolean> {
     throw unsupported('captured assets');
   }
 
