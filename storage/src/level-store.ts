@@ -1,6 +1,6 @@
 /**
  * `LevelStore`: the embedded default, on LevelDB through `level`. The layout (README.md,
- * "On disk") is eighteen sublevels with sortable string keys; every append is in one atomic
+ * "On disk") is twenty-one sublevels with sortable string keys; every append is in one atomic
  * batch (shared with the appends of its session queued with it: group commit) of a size that
  * does not grow with the session. Active sessions are cached (record and the
  * states of the windows appended to), and windows' dictionaries in a smaller cache, so that
