@@ -328,6 +328,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
     // Express sets `req.originalUrl` and strips its mount path from `req.url`: prefer the full path.
     const full = (req as IncomingMessage & { originalUrl?: string }).originalUrl;
     const p = full ? pathOf({ url: full } as IncomingMessage) : { pathname, query };
+    if (p.pathname === `${base}/ingest`) ownOrigins.note(req);
     void route(req, res, p.pathname.slice(base.length), p.query);
   }
 

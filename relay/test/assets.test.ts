@@ -169,6 +169,22 @@ describe('captured assets: against real servers', function () {
     assert.equal(siteHits.filter((u) => u === '/y.png').length, 2);
   });
 
+  it('with no allowedOrigins, captures from this server\'s own loopback origin only, never from the origin a recording claims', async () => {
+    const appHits: string[] = [];
+    const t = await startRelay({}, (req, res) => {
+      appHits.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'image/png' });
+      res.end(PNG);
+    });
+    relays.push(t);
+    // The recording claims to be a page of the site's origin: that makes the site no more allowed.
+    await record(t, 's1', 1, { srcs: [`${t.origin}/own.png`, `${siteOrigin}/claimed.png`] });
+    const refs = await refsOf(t, 's1', 2);
+    assert.deepEqual(Object.fromEntries(refs), { '/own.png': 'kept', '/claimed.png': 'SENTIERO_FORBIDDEN' });
+    assert.deepEqual(appHits, ['/own.png']);
+    assert.ok(!siteHits.includes('/claimed.png'));
+  });
+
   it('captures nothing when off, and erases a session with its refs', async () => {
     const off = await relay({ captureAssets: false });
     await record(off, 's1', 1, { srcs: ['/off.png'] });
