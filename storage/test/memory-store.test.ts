@@ -17,6 +17,6 @@ describe('MemoryStore', () => {
   });
 
   it('declares no persistence', () => {
-    assert.deepEqual(new MemoryStore().supports, { persistence: false, analytics: true });
+    assert.deepEqual(new MemoryStore().supports, { persistence: false, analytics: true, assets: true });
   });
 });
