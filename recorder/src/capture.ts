@@ -6,6 +6,7 @@
 import { record } from '@rrweb/record';
 import type { RecordedEvent } from '@sentiero/protocol';
 import { RecorderErrorCode, describe, type Report } from './errors.ts';
+import type { CanvasSampling } from './options.ts';
 import type { PrivacyRecordOptions } from './privacy.ts';
 
 /** A running capture. */
@@ -19,12 +20,16 @@ export interface Capture {
 /** Options of `startCapture`. */
 export interface CaptureOptions {
   privacy: PrivacyRecordOptions;
+  /** Canvas sampling (`recordCanvas`), or `false`. */
+  canvas: CanvasSampling | false;
+  /** Record fonts added with the `FontFace` API (`collectFonts`). */
+  collectFonts: boolean;
   emit(event: RecordedEvent): void;
   report: Report;
 }
 
 /** Starts rrweb; `undefined` when it could not start (reported). */
-export function startCapture({ privacy, emit, report }: CaptureOptions): Capture | undefined {
+export function startCapture({ privacy, canvas, collectFonts, emit, report }: CaptureOptions): Capture | undefined {
   let stopped = false;
   let stopRecord: (() => void) | undefined;
   try {
@@ -38,8 +43,10 @@ export function startCapture({ privacy, emit, report }: CaptureOptions): Capture
         }
       },
       ...privacy,
-      recordCanvas: false,
-      collectFonts: false,
+      // Canvases are sampled as whole frames (never command by command): a frame replays without running scripts in the replay.
+      recordCanvas: canvas !== false,
+      ...(canvas ? { sampling: { canvas: canvas.fps }, dataURLOptions: { type: 'image/webp', quality: canvas.quality } } : {}),
+      collectFonts,
       inlineImages: false,
       recordCrossOriginIframes: false,
       userTriggeredOnInput: true,
