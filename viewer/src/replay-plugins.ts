@@ -1,11 +1,11 @@
 /**
  * What rrweb does not replay into a sandbox that runs no scripts, done from the viewer's own
  * page instead (the replayed document is same-origin, so its canvases and elements can be
- * reached from outside): sampled `<canvas>` frames (the recorder's `recordCanvas`), and the
- * open state of popovers (`sentiero/popover@1`). rrweb's own canvas replay
+ * reached from outside): sampled `<canvas>` frames (the recorder's `recordCanvas`), the
+ * open state of popovers (`sentiero/popover@1`), and a new layout once `FontFace` fonts load. rrweb's own canvas replay
  * (`UNSAFE_replayCanvas`) would give the replay iframe `allow-scripts`; this never does.
  */
-import type { eventWithTime } from '@rrweb/types';
+import type { eventWithTime, serializedNodeWithId } from '@rrweb/types';
 import type { Replayer } from '@rrweb/replay';
 import { CustomTag, EventType } from '@sentiero/protocol';
 
@@ -21,18 +21,10 @@ interface CanvasCommand {
   args: unknown[];
 }
 
-/** rrweb's serialized node, as far as the canvas plugin reads it. */
-interface SerializedNode {
-  type: number;
-  id?: number;
-  tagName?: string;
-  attributes?: Record<string, unknown>;
-  childNodes?: SerializedNode[];
-}
-
 const ELEMENT = 2;
 const MUTATION = 0;
 const CANVAS_MUTATION = 9;
+const FONT = 10;
 
 /** The attribute of the image the plugin puts inside a replayed canvas (tools that compare DOMs skip it). */
 export const CANVAS_IMAGE_ATTR = 'data-sentiero-canvas';
@@ -52,14 +44,16 @@ export const CANVAS_REPLAY_RULES = [
 
 /** The canvas snapshot images (`rr_dataURL`) of the nodes an event adds: node id → data URL. */
 function snapshotImages(e: eventWithTime): Array<[number, string]> {
-  const d = e.data as { node?: SerializedNode; source?: number; adds?: Array<{ node?: SerializedNode }> };
+  const d = e.data as { node?: serializedNodeWithId; source?: number; adds?: Array<{ node?: serializedNodeWithId }> };
   const roots = e.type === EventType.FullSnapshot && d.node ? [d.node]
     : e.type === EventType.IncrementalSnapshot && d.source === MUTATION ? (d.adds ?? []).flatMap((a) => (a?.node ? [a.node] : [])) : [];
   const out: Array<[number, string]> = [];
-  const walk = (n: SerializedNode) => {
-    const url = n.attributes?.rr_dataURL;
-    if (n.type === ELEMENT && n.tagName === 'canvas' && typeof url === 'string' && url.startsWith('data:image/') && n.id !== undefined) out.push([n.id, url]);
-    for (const child of n.childNodes ?? []) walk(child);
+  const walk = (n: serializedNodeWithId) => {
+    if (n.type === ELEMENT) {
+      const url = n.attributes.rr_dataURL;
+      if (n.tagName === 'canvas' && typeof url === 'string' && url.startsWith('data:image/')) out.push([n.id, url]);
+    }
+    if ('childNodes' in n) for (const child of n.childNodes) walk(child);
   };
   for (const root of roots) walk(root);
   return out;
@@ -177,4 +171,30 @@ export function popoverPlugin(): ReplayPlugin {
       else if (!open && shown) el.hidePopover();
     },
   );
+}
+
+/**
+ * Fonts the page added with the `FontFace` API (recorded with `collectFonts`): rrweb adds them
+ * to the replayed document from the viewer's page, and a face that finishes loading there does
+ * not always make that document lay its text out again. Once each one has loaded, it is added
+ * again, which does.
+ */
+export function fontsPlugin(): ReplayPlugin {
+  return {
+    handler(event, _isSync, { replayer }) {
+      const d = event.data as { source?: number; family?: unknown };
+      if (event.type !== EventType.IncrementalSnapshot || d.source !== FONT || typeof d.family !== 'string') return;
+      const fonts = replayer.iframe.contentDocument?.fonts;
+      if (!fonts) return;
+      const family = d.family.replace(/["']/g, '');
+      fonts.forEach((face) => {
+        if (face.family.replace(/["']/g, '') !== family) return;
+        face.loaded.then(() => {
+          if (!fonts.has(face)) return;
+          fonts.delete(face);
+          fonts.add(face);
+        }, () => { /* a font that failed to load: the fallback shows */ });
+      });
+    },
+  };
 }
