@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
 import type { Page } from 'playwright-core';
-import { FidelityRig, type Inspection } from './helpers/fidelity.ts';
+import { FidelityRig, type Inspection, type Recorded } from './helpers/fidelity.ts';
 
 /** Canvas frames are lossy WebP: each channel of each sampled pixel within this of the live one. */
 const PIXEL_TOLERANCE = 24;
@@ -24,6 +24,13 @@ describe('fidelity: the hard parts replay as the page was', function () {
   before(() => rig.start());
   after(() => rig.stop());
 
+  /** Records `name` and replays it (`FidelityRig.record`), closing the dashboard. */
+  async function replayed(...args: Parameters<FidelityRig['record']>): Promise<Recorded> {
+    const r = await rig.record(...args);
+    await r.dash.context().close();
+    return r;
+  }
+
   /** The common assertions: the same DOM, viewport and readings of every element. */
   function same(live: Inspection, replay: Inspection): void {
     assert.deepEqual(replay.dom, live.dom, 'the replayed DOM');
@@ -34,7 +41,7 @@ describe('fidelity: the hard parts replay as the page was', function () {
   }
 
   it('open shadow roots: nested roots, their styles, adopted sheets and later changes', async () => {
-    const r = await rig.record('shadow', {
+    const r = await replayed('shadow', {
       elements: [
         { sel: '#host >>> #label', props: ['color', 'padding-top'] },
         { sel: '#host >>> .added', props: ['background-color', 'transform', 'border-left-color'] },
@@ -42,26 +49,24 @@ describe('fidelity: the hard parts replay as the page was', function () {
         { sel: '#host >>> #nested-host >>> #deep', props: ['color'] },
       ],
     });
-    await r.dash.context().close();
     same(r.live, r.replay);
     assert.ok(r.live.dom.some((l) => l.includes('"deeper"')), 'the nested root changed');
   });
 
   it('same-origin iframes: the frame document, its styles and later changes', async () => {
-    const r = await rig.record('iframe', {
+    const r = await replayed('iframe', {
       elements: [
         { sel: '#frame', read: ['rect'] },
         { sel: '#frame >>> #box', props: ['color', 'background-color', 'width'] },
         { sel: '#frame >>> #log li:nth-child(2)', props: ['color'] },
       ],
     });
-    await r.dash.context().close();
     same(r.live, r.replay);
     assert.ok(r.live.dom.some((l) => l.includes('"entry 3"')), 'the frame changed');
   });
 
   it('CSS-in-JS (insertRule, deleteRule, rule style changes), adopted stylesheets on the document, and web fonts', async () => {
-    const r = await rig.record('styles', {
+    const r = await replayed('styles', {
       elements: [
         { sel: '#emotion', props: ['color', 'transform', 'background-color', 'letter-spacing'] },
         { sel: '#adopted', props: ['color', 'font-style', 'text-decoration-line'] },
@@ -72,17 +77,15 @@ describe('fidelity: the hard parts replay as the page was', function () {
         { sel: 'body', read: ['fonts'] },
       ],
     }, { opts: { collectFonts: true } });
-    await r.dash.context().close();
     same(r.live, r.replay);
     assert.deepEqual(r.live.elements.body!.fonts, ['FidelityApiFont:loaded', 'FidelityMono:loaded'], 'both fonts were used');
     assert.notEqual(r.live.elements['#mono']!.width, r.live.elements['#fallback']!.width, 'the web font changes the text width, so equal widths mean it is used');
   });
 
   it('fonts added with the FontFace API are not replayed without collectFonts (its default); stylesheet fonts are', async () => {
-    const r = await rig.record('styles', { elements: [{ sel: '#mono', read: ['width'] }, { sel: 'body', read: ['fonts'] }] }, {
+    const r = await replayed('styles', { elements: [{ sel: '#mono', read: ['width'] }, { sel: 'body', read: ['fonts'] }] }, {
       settled: (live, replay) => isDeepStrictEqual(live.elements['#mono'], replay.elements['#mono']),
     });
-    await r.dash.context().close();
     assert.deepEqual(r.replay.elements['#mono'], r.live.elements['#mono'], 'the stylesheet font is used');
     assert.deepEqual(r.replay.elements.body!.fonts, ['FidelityMono:loaded']);
   });
@@ -101,23 +104,21 @@ describe('fidelity: the hard parts replay as the page was', function () {
   });
 
   it('<canvas> without recordCanvas (its default) replays as an empty canvas of the same size', async () => {
-    const r = await rig.record('canvas', { elements: [{ sel: '#c', read: ['pixels', 'rect'], points: [[20, 20], [120, 130]] }] }, { settled: () => true });
-    await r.dash.context().close();
+    const r = await replayed('canvas', { elements: [{ sel: '#c', read: ['pixels', 'rect'], points: [[20, 20], [120, 130]] }] }, { settled: () => true });
     assert.deepEqual(r.replay.dom, r.live.dom);
     assert.deepEqual(r.replay.elements['#c']!.rect, r.live.elements['#c']!.rect);
     assert.deepEqual(r.replay.elements['#c']!.pixels, [[0, 0, 0, 0], [0, 0, 0, 0]], 'nothing of the canvas was recorded');
   });
 
   it('<dialog> (modal and not) and popovers', async () => {
-    const r = await rig.record('dialog', {
+    const r = await replayed('dialog', {
       elements: ['#modal', '#plain', '#closed', '#pop', '#pop-manual', '#pop-closed'].map((sel) => ({ sel, props: ['display', 'border-top-color'], read: ['open' as const, 'rect' as const] })),
     });
-    await r.dash.context().close();
     same(r.live, r.replay);
   });
 
   it('nested scrollers, position: sticky and the window scroll', async () => {
-    const r = await rig.record('scroll', {
+    const r = await replayed('scroll', {
       elements: [
         { sel: '#outer', read: ['scroll'] },
         { sel: '#inner', read: ['scroll', 'rect'] },
@@ -125,12 +126,11 @@ describe('fidelity: the hard parts replay as the page was', function () {
         { sel: '#sticky-head', read: ['rect'] },
       ],
     });
-    await r.dash.context().close();
     same(r.live, r.replay);
   });
 
   it('viewport resizes: the replay takes the last size and its media queries', async () => {
-    const r = await rig.record('scroll', {
+    const r = await replayed('scroll', {
       elements: [{ sel: '#wide', props: ['color'], read: ['rect'] }],
     }, {
       act: async (page) => {
@@ -139,7 +139,6 @@ describe('fidelity: the hard parts replay as the page was', function () {
         await page.setViewportSize({ width: 640, height: 560 });
       },
     });
-    await r.dash.context().close();
     same(r.live, r.replay);
     assert.equal(r.live.viewport.width, 640);
     assert.deepEqual(r.replay.viewport, r.live.viewport);
@@ -160,12 +159,11 @@ describe('fidelity: the hard parts replay as the page was', function () {
   const stars = (v: unknown) => '*'.repeat(String(v).length);
 
   it('form state with maskAllInputs: false: text, textarea, checkbox, radio, select and scripted values replay; the password stays masked', async () => {
-    const r = await rig.record('forms', formSpec, {
+    const r = await replayed('forms', formSpec, {
       opts: { maskAllInputs: false },
       act: fillForm,
       settled: (live, replay) => isDeepStrictEqual(live.dom, replay.dom) && isDeepStrictEqual(replay.elements['#notes'], live.elements['#notes']),
     });
-    await r.dash.context().close();
     assert.deepEqual(r.replay.dom, r.live.dom);
     const { '#password': livePassword, ...liveRest } = r.live.elements;
     const { '#password': replayPassword, ...replayRest } = r.replay.elements;
@@ -175,11 +173,10 @@ describe('fidelity: the hard parts replay as the page was', function () {
   });
 
   it('form state with the default privacy: checked states replay, every value stays masked', async () => {
-    const r = await rig.record('forms', formSpec, {
+    const r = await replayed('forms', formSpec, {
       act: fillForm,
       settled: (live, replay) => isDeepStrictEqual(live.dom, replay.dom) && (replay.elements['#notes']?.value as string | undefined)?.length === (live.elements['#notes']?.value as string).length,
     });
-    await r.dash.context().close();
     assert.deepEqual(r.replay.dom, r.live.dom);
     const live = r.live.elements;
     const replay = r.replay.elements;
