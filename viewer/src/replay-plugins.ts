@@ -1,9 +1,10 @@
 /**
  * What rrweb does not replay into a sandbox that runs no scripts, done from the viewer's own
  * page instead (the replayed document is same-origin, so its canvases and elements can be
- * reached from outside): sampled `<canvas>` frames (the recorder's `recordCanvas`), the
- * open state of popovers (`sentiero/popover@1`), and a new layout once `FontFace` fonts load. rrweb's own canvas replay
- * (`UNSAFE_replayCanvas`) would give the replay iframe `allow-scripts`; this never does.
+ * reached from outside): sampled `<canvas>` frames (the recorder's `recordCanvas`), the open
+ * state of popovers (`sentiero/popover@1`), and a new layout once `FontFace` fonts load.
+ * rrweb's own canvas replay (`UNSAFE_replayCanvas`) would give the replay iframe
+ * `allow-scripts`; this never does. See docs/fidelity.md.
  */
 import type { eventWithTime, serializedNodeWithId } from '@rrweb/types';
 import type { Replayer } from '@rrweb/replay';
