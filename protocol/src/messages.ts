@@ -63,6 +63,8 @@ export const CustomTag = {
    * aborted?, error?, contentType?, requestHeaders?, responseHeaders?, requestBody?, responseBody?, bodyTruncated? }`.
    */
   NETWORK: 'sentiero/network@1',
+  /** A popover was shown or hidden (rrweb does not record the top-layer state of popovers): `{ id, open }`, `id` the element's rrweb node id. */
+  POPOVER: 'sentiero/popover@1',
 } as const;
 
 /** Why events are missing, as written in a gap marker's `reason`. */

@@ -4,8 +4,10 @@
  * rrweb's own failures and any failure in `emit` go to the report, never to the page.
  */
 import { record } from '@rrweb/record';
-import type { RecordedEvent } from '@sentiero/protocol';
+import { EventType, type RecordedEvent } from '@sentiero/protocol';
 import { RecorderErrorCode, describe, type Report } from './errors.ts';
+import { watchPopovers, type PopoverWatch } from './popover.ts';
+import type { CanvasSampling } from './options.ts';
 import type { PrivacyRecordOptions } from './privacy.ts';
 
 /** A running capture. */
@@ -19,27 +21,41 @@ export interface Capture {
 /** Options of `startCapture`. */
 export interface CaptureOptions {
   privacy: PrivacyRecordOptions;
+  /** Canvas sampling (`recordCanvas`), or `false`. */
+  canvas: CanvasSampling | false;
+  /** Record fonts added with the `FontFace` API (`collectFonts`). */
+  collectFonts: boolean;
   emit(event: RecordedEvent): void;
   report: Report;
 }
 
 /** Starts rrweb; `undefined` when it could not start (reported). */
-export function startCapture({ privacy, emit, report }: CaptureOptions): Capture | undefined {
+export function startCapture({ privacy, canvas, collectFonts, emit, report }: CaptureOptions): Capture | undefined {
   let stopped = false;
   let stopRecord: (() => void) | undefined;
+  let popovers: PopoverWatch | undefined;
+  try {
+    popovers = watchPopovers(document);
+  } catch (err) {
+    report(RecorderErrorCode.CAPTURE, `watching popovers failed: ${describe(err)}`, err);
+  }
   try {
     stopRecord = record({
       emit(event) {
         if (stopped) return;
         try {
           emit(event as unknown as RecordedEvent);
+          // After the snapshot itself, which has their nodes.
+          if (event.type === EventType.FullSnapshot && popovers) queueMicrotask(() => { if (!stopped) popovers?.snapshot(); });
         } catch (err) {
           report(RecorderErrorCode.INTERNAL, `buffering an event failed: ${describe(err)}`, err);
         }
       },
       ...privacy,
-      recordCanvas: false,
-      collectFonts: false,
+      // Canvases are sampled as whole frames (never command by command): a frame replays without running scripts in the replay.
+      recordCanvas: canvas !== false,
+      ...(canvas ? { sampling: { canvas: canvas.fps }, dataURLOptions: { type: 'image/webp', quality: canvas.quality } } : {}),
+      collectFonts,
       inlineImages: false,
       recordCrossOriginIframes: false,
       userTriggeredOnInput: true,
@@ -49,10 +65,12 @@ export function startCapture({ privacy, emit, report }: CaptureOptions): Capture
       },
     });
   } catch (err) {
+    popovers?.stop();
     report(RecorderErrorCode.CAPTURE, `rrweb could not start: ${describe(err)}`, err);
     return undefined;
   }
   if (!stopRecord) {
+    popovers?.stop();
     report(RecorderErrorCode.CAPTURE, 'rrweb could not start');
     return undefined;
   }
@@ -68,6 +86,7 @@ export function startCapture({ privacy, emit, report }: CaptureOptions): Capture
       if (stopped) return;
       stopped = true;
       try {
+        popovers?.stop();
         stopFn();
       } catch (err) {
         report(RecorderErrorCode.CAPTURE, `rrweb failed to stop: ${describe(err)}`, err);

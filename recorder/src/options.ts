@@ -48,6 +48,10 @@ export interface RecorderOptions {
   spaPageViews?: boolean;
   /** Record Web Vitals (LCP, INP, CLS, FCP, TTFB) with the `web-vitals` library (default `true`). */
   webVitals?: boolean;
+  /** Record `<canvas>` content as sampled image frames (default `false`); `true` means `{ fps: 2, quality: 0.6 }`. */
+  recordCanvas?: boolean | { fps?: number; quality?: number };
+  /** Record fonts the page adds with the `FontFace` API (default `false`; fonts of stylesheets replay without it). */
+  collectFonts?: boolean;
   /** Called with each of the recorder's own failures (default: the first one goes to `console.debug`). */
   onError?: (error: RecorderError) => void;
 }
@@ -64,6 +68,7 @@ export const DEFAULT_OPTIONS = {
   autocapture: true,
   spaPageViews: true,
   webVitals: true,
+  collectFonts: false,
   sessionTimeoutMs: 30 * 60 * 1000,
   flushIntervalMs: DEFAULT_RECORDER_CONFIG.flushIntervalMs,
   maxBatchBytes: DEFAULT_RECORDER_CONFIG.maxBatchBytes,
@@ -79,6 +84,20 @@ export const OPTION_RANGES = {
   maxBufferBytes: [4096, 512 * 1024 * 1024],
   networkBodyMaxBytes: [0, 1024 * 1024],
 } as const;
+
+/** What `recordCanvas: true` means: frames per second sampled, and the WebP quality of a frame. */
+export const DEFAULT_CANVAS_SAMPLING: CanvasSampling = { fps: 2, quality: 0.6 };
+
+/** Accepted ranges of `recordCanvas`'s settings (inclusive). */
+export const CANVAS_RANGES = { fps: [0.2, 15], quality: [0.1, 1] } as const;
+
+/** How `<canvas>` content is sampled (the `recordCanvas` option). */
+export interface CanvasSampling {
+  /** Frames per second at most; a canvas that did not change sends nothing. */
+  fps: number;
+  /** WebP quality of a frame, 0.1–1. */
+  quality: number;
+}
 
 /** Headers never recorded by network capture, whatever `networkHeaders` says. */
 export const SECRET_HEADERS: ReadonlySet<string> = new Set(['cookie', 'set-cookie', 'authorization', 'proxy-authorization']);
@@ -100,6 +119,9 @@ export interface ResolvedOptions extends PrivacySettings {
   autocapture: boolean;
   spaPageViews: boolean;
   webVitals: boolean;
+  /** Canvas sampling, or `false` when canvases are not recorded. */
+  recordCanvas: CanvasSampling | false;
+  collectFonts: boolean;
   sessionTimeoutMs: number;
   flushIntervalMs: number;
   maxBatchBytes: number;
@@ -113,7 +135,7 @@ const KNOWN = new Set([
   'relay', 'maskAllInputs', 'maskTextSelector', 'blockSelector', 'ignoreSelector', 'respectGlobalPrivacyControl',
   'sessionTimeoutMs', 'flushIntervalMs', 'maxBatchBytes', 'maxBufferBytes', 'onError', 'captureErrors', 'linkRequests',
   'captureConsole', 'captureNetwork', 'networkHeaders', 'networkBodies', 'networkBodyMaxBytes',
-  'autocapture', 'spaPageViews', 'webVitals',
+  'autocapture', 'spaPageViews', 'webVitals', 'recordCanvas', 'collectFonts',
 ]);
 
 /** The `src` of the script element that evaluated this bundle (only meaningful for the IIFE). */
@@ -176,7 +198,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     if (!KNOWN.has(key)) report(RecorderErrorCode.BAD_OPTION, `unknown option "${key}" ignored`);
   }
 
-  const bool = (name: 'maskAllInputs' | 'respectGlobalPrivacyControl' | 'captureErrors' | 'linkRequests' | 'captureConsole' | 'captureNetwork' | 'autocapture' | 'spaPageViews' | 'webVitals'): boolean => {
+  const bool = (name: 'maskAllInputs' | 'respectGlobalPrivacyControl' | 'captureErrors' | 'linkRequests' | 'captureConsole' | 'captureNetwork' | 'autocapture' | 'spaPageViews' | 'webVitals' | 'collectFonts'): boolean => {
     const v = given[name];
     if (v === undefined) return DEFAULT_OPTIONS[name];
     if (typeof v === 'boolean') return v;
@@ -239,6 +261,21 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     return [];
   };
 
+  const canvas = (): CanvasSampling | false => {
+    const v = given.recordCanvas;
+    if (v === undefined || v === false) return false;
+    if (v === true) return { ...DEFAULT_CANVAS_SAMPLING };
+    const inRange = (x: unknown, [min, max]: readonly [number, number]) => x === undefined || (typeof x === 'number' && Number.isFinite(x) && x >= min && x <= max);
+    if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).every((k) => k === 'fps' || k === 'quality')) {
+      const { fps, quality } = v as { fps?: unknown; quality?: unknown };
+      if (inRange(fps, CANVAS_RANGES.fps) && inRange(quality, CANVAS_RANGES.quality)) {
+        return { fps: (fps as number | undefined) ?? DEFAULT_CANVAS_SAMPLING.fps, quality: (quality as number | undefined) ?? DEFAULT_CANVAS_SAMPLING.quality };
+      }
+    }
+    bad('recordCanvas', `true, false or { fps: ${CANVAS_RANGES.fps[0]}–${CANVAS_RANGES.fps[1]}, quality: ${CANVAS_RANGES.quality[0]}–${CANVAS_RANGES.quality[1]} }`);
+    return false;
+  };
+
   let relay: string | undefined;
   if (given.relay !== undefined) {
     relay = typeof given.relay === 'string' ? normalizeRelay(given.relay) : undefined;
@@ -263,6 +300,8 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     autocapture: bool('autocapture'),
     spaPageViews: bool('spaPageViews'),
     webVitals: bool('webVitals'),
+    recordCanvas: canvas(),
+    collectFonts: bool('collectFonts'),
     sessionTimeoutMs: number('sessionTimeoutMs'),
     flushIntervalMs: number('flushIntervalMs'),
     maxBatchBytes: number('maxBatchBytes'),

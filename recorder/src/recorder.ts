@@ -164,7 +164,7 @@ export function createRecorder(opts: ResolvedOptions, local: SafeStorage, sessio
 
   const startRrweb = (): void => {
     if (stream.state.limited) return;
-    capture = startCapture({ privacy, emit: add, report });
+    capture = startCapture({ privacy, canvas: opts.recordCanvas, collectFonts: opts.collectFonts, emit: add, report });
     enterPage();
   };
 

@@ -75,4 +75,36 @@ describe('recorder: never breaks the page (real Chromium)', () => {
     assert.deepEqual(await page.evaluate(() => (window as unknown as { __errors: string[] }).__errors), []);
     assert.deepEqual(pageErrors.map(String), []);
   });
+  it('records with recordCanvas where a Content-Security-Policy forbids the workers rrweb samples canvases in', async () => {
+    h.pages.set('/csp-canvas', TEST_PAGE.replace('<head>', `<head><meta http-equiv="Content-Security-Policy" content="worker-src 'none'">`)
+      .replace('<div id="grow"></div>', '<canvas id="c" width="50" height="50"></canvas><div id="grow"></div>'));
+    await page.goto(`${h.origin}/csp-canvas${pageQuery({ recordCanvas: true })}`);
+    const conn = await waitFor(() => h.connections.find((c) => c.hello), { what: 'hello' });
+    await page.evaluate(() => {
+      const ctx = (document.getElementById('c') as HTMLCanvasElement).getContext('2d')!;
+      ctx.fillStyle = 'red';
+      ctx.fillRect(0, 0, 50, 50);
+      (window as unknown as { Sentiero: { addEvent(n: string): void } }).Sentiero.addEvent('canvas-under-csp');
+    });
+    await waitFor(() => JSON.stringify(h.events(conn.hello!.sessionId, conn.hello!.windowId)).includes('canvas-under-csp'), { what: 'events delivered' });
+    assert.deepEqual(pageErrors.map(String), [], 'no error reached the page');
+  });
+
+  it('reports a wrong recordCanvas and records without canvases', async () => {
+    h.pages.set('/canvas', TEST_PAGE.replace('<div id="grow"></div>', '<canvas id="c" width="50" height="50"></canvas><div id="grow"></div>'));
+    await page.goto(`${h.origin}/canvas${pageQuery({ recordCanvas: { fps: 100 } })}`);
+    const conn = await waitFor(() => h.connections.find((c) => c.hello), { what: 'hello' });
+    await page.evaluate(() => {
+      const ctx = (document.getElementById('c') as HTMLCanvasElement).getContext('2d')!;
+      ctx.fillRect(0, 0, 50, 50);
+    });
+    await page.waitForTimeout(1500);
+    await page.evaluate(() => (window as unknown as { Sentiero: { addEvent(n: string): void } }).Sentiero.addEvent('after-canvas'));
+    await waitFor(() => JSON.stringify(h.events(conn.hello!.sessionId, conn.hello!.windowId)).includes('after-canvas'), { what: 'events delivered' });
+    const errors = await page.evaluate(() => (window as unknown as { __errors: string[] }).__errors);
+    assert.ok(errors.some((e) => e.startsWith('SENTIERO_RECORDER_BAD_OPTION') && e.includes('"recordCanvas"')), errors.join('; '));
+    const events = h.events(conn.hello!.sessionId, conn.hello!.windowId);
+    assert.equal(events.filter((e) => e.type === 3 && (e.data as { source: number }).source === 9).length, 0, 'no canvas frame');
+    assert.ok(!JSON.stringify(events).includes('rr_dataURL'), 'no canvas image in the snapshot');
+  });
 });

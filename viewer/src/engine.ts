@@ -6,6 +6,7 @@
 import { Replayer } from '@rrweb/replay';
 import type { eventWithTime } from '@rrweb/types';
 import { EventType, type RecordedEvent } from '@sentiero/protocol';
+import { CANVAS_REPLAY_RULES, canvasFramesPlugin, fontsPlugin, popoverPlugin } from './replay-plugins.ts';
 
 /** What an engine is doing. */
 export type EngineState = 'playing' | 'paused' | 'ended' | 'live';
@@ -66,7 +67,10 @@ export function createEngine(stage: HTMLElement, o: EngineOptions): Engine {
     mouseTail: { strokeStyle: 'rgba(236, 72, 153, 0.55)', lineWidth: 2, duration: 600 },
     showWarning: false,
     triggerFocus: false,
+    // Never rrweb's canvas replay: it gives the replay iframe `allow-scripts`. The plugin shows sampled frames from here.
     UNSAFE_replayCanvas: false,
+    plugins: [canvasFramesPlugin(), popoverPlugin(), fontsPlugin()],
+    insertStyleRules: CANVAS_REPLAY_RULES,
     pauseAnimation: true,
   });
   const liveEvents = new WeakSet<object>();

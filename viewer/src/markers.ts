@@ -143,6 +143,8 @@ export class MarkerReader {
     }
     // Analytics events: the rrweb click and input entries already say this, and the analytics views show the rest.
     if (tag === CustomTag.CLICK || tag === CustomTag.FIELD || tag === CustomTag.SCROLL || tag === CustomTag.VITAL) return undefined;
+    // Replay state, not an event of the visit.
+    if (tag === CustomTag.POPOVER) return undefined;
     if (tag === CustomTag.IDENTIFY) return { ...base, kind: MarkerKind.CUSTOM, label: clipText(squash(`Identified as ${str(p.userId) ?? '?'}`), 120) };
     const captured = captureMarker(tag, data.payload, base);
     if (captured !== undefined) return captured ?? undefined;

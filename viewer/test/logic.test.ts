@@ -105,6 +105,8 @@ describe('viewer: markers and activity', () => {
       { type: 3, timestamp: T0 + 100, data: { source: 0, texts: [], attributes: [], removes: [], adds: [{ parentId: 4, nextId: null, node: { type: 2, tagName: 'a', attributes: { href: 'javascript:alert(1)' }, id: 20, childNodes: [{ type: 3, textContent: 'Pricing', id: 21 }] } }] } },
       { type: 3, timestamp: T0 + 200, data: { source: 2, type: 2, id: 20, x: 1, y: 1 } },
       { type: 5, timestamp: T0 + 300, data: { tag: 'sentiero/gap@1', payload: { dropped: 12, from: T0, to: T0 + 300, reason: 'buffer-full' } } },
+      // Replay state: no entry of its own.
+      { type: 5, timestamp: T0 + 400, data: { tag: 'sentiero/popover@1', payload: { id: 20, open: true } } },
     ];
     const m = extractMarkers(more);
     assert.deepEqual(m.slice(1).map((x) => [x.kind, x.label]), [['click', 'Click on link “Pricing”'], ['gap', '12 events lost']]);
