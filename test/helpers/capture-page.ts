@@ -46,7 +46,7 @@ const PAGE = `<!doctype html>
 <body>
 <h1>Checkout</h1>
 <p id="step">step 0</p>
-<button id="run" type="button">Run</button>
+<button id="run" type="button" data-sentiero-track="checkout-run">Run</button>
 <script src="/sentiero/recorder.js"></script>
 <script>Sentiero.start({ linkRequests: true, captureConsole: true, captureNetwork: true, networkHeaders: ['content-type'], networkBodies: ['/api/'] })</script>
 <script>
