@@ -16,14 +16,14 @@ import type { Browser, Frame, Page } from 'playwright-core';
 import { createAnalyticsApi } from '@sentiero/viewer/analytics-api';
 import { launchChromium } from '../../test/helpers/browser.ts';
 import {
-  ALLOWED_BODY, CONSOLE_LINES, CONSOLE_STEPS, NETWORK_ROWS, NETWORK_STEPS, PRIVATE_BODIES, SERVER_ERROR, runCapturePage, startCapturePage,
+  ALLOWED_BODY, CONSOLE_LINES, CONSOLE_STEPS, NETWORK_ROWS, NETWORK_STEPS, PRIVATE_BODIES, SERVER_ERROR, consoleRowsIn, networkRowsIn, runCapturePage, startCapturePage,
 } from '../../test/helpers/capture-page.ts';
 import { pageSession } from '../../test/helpers/demo.ts';
 import { waitFor } from '../../test/helpers/net.ts';
 import type { TestRelay } from '../../test/helpers/relay.ts';
 import { waitEnded } from '../../viewer/test/helpers.ts';
 import { type CodeServer, ensureCodeServer, ensureVsix, startCodeServer } from './helpers/code-server.ts';
-import { WAIT, connect, rowLabel, runCommand, viewerFrame } from './helpers/workbench.ts';
+import { WAIT, WORKBENCH_SETTINGS, connect, reportFailure, rowLabel, runCommand, viewerFrame } from './helpers/workbench.ts';
 
 const SHOTS = process.env.SENTIERO_SCREENSHOTS;
 /** The tracked button of the capture page, as a workspace file has it. */
@@ -63,12 +63,7 @@ describe('the replay\'s Console and Network panes in real VS Code (code-server)'
 
     cs = await startCodeServer({
       vsix, workspace,
-      settings: {
-        'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'security.workspace.trust.enabled': false,
-        'workbench.colorTheme': 'Default Dark Modern', 'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false,
-        'update.mode': 'none', 'telemetry.telemetryLevel': 'off', 'editor.minimap.enabled': false, 'window.commandCenter': false,
-        'workbench.layoutControl.enabled': false, 'chat.commandCenter.enabled': false,
-      },
+      settings: WORKBENCH_SETTINGS,
     });
     page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     await page.goto(cs.url);
@@ -91,15 +86,11 @@ describe('the replay\'s Console and Network panes in real VS Code (code-server)'
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state !== 'failed') return;
-    const shot = path.join(tmpdir(), `sentiero-vscode-panes-failure-${Date.now()}.png`);
-    await page?.screenshot({ path: shot }).catch(() => undefined);
-    console.log(`    screenshot of the failure: ${shot}`);
-    if (cs) console.log(`Sentiero output channel:\n${cs.extensionLog().slice(-3000)}`);
+    if (this.currentTest?.state === 'failed') await reportFailure(page, cs);
   });
 
-  const consoleRows = () => frame.$$eval('.sv-logrow', (els) => els.map((e) => `${(e as HTMLElement).dataset.level} ${e.querySelector('.sv-log-text')!.textContent}`));
-  const networkRows = () => frame.$$eval('.sv-netrow', (els) => els.map((e) => `${(e as HTMLElement).dataset.status} ${(e as HTMLElement).dataset.type} ${e.querySelector('.sv-net-what')!.textContent!.trim()}`));
+  const consoleRows = () => consoleRowsIn(frame);
+  const networkRows = () => networkRowsIn(frame);
 
   /** Clicks the `index`th row of a pane; the replay goes to that entry's moment, which shows `step N`, and the row is "at this moment". */
   async function seekTo(row: string, index: number, step: number): Promise<void> {

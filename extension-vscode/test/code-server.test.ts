@@ -22,7 +22,7 @@ import { waitFor } from '../../test/helpers/net.ts';
 import { clock } from '../src/format.ts';
 import { type CodeServer, EXTENSION_DIR, ensureCodeServer, ensureVsix, startCodeServer } from './helpers/code-server.ts';
 import { type RunningRelay, TOKEN, startDemoAt } from './helpers/relay.ts';
-import { WAIT, api, connect, rowLabel, runCommand, viewerFrame } from './helpers/workbench.ts';
+import { WAIT, WORKBENCH_SETTINGS, api, connect, reportFailure, rowLabel, runCommand, viewerFrame } from './helpers/workbench.ts';
 
 const APP_JS = path.join(EXTENSION_DIR, '..', 'examples', 'demo', 'public', 'app.js');
 /** A server module of the test workspace: the test process imports it, and it throws from its line 3. */
@@ -113,13 +113,7 @@ describe('the extension in real VS Code (code-server)', function () {
 
     cs = await startCodeServer({
       vsix, workspace,
-      settings: {
-        'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'security.workspace.trust.enabled': false,
-        'workbench.colorTheme': 'Default Dark Modern', 'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false,
-        'update.mode': 'none', 'telemetry.telemetryLevel': 'off', 'editor.minimap.enabled': false, 'window.commandCenter': false,
-        'workbench.layoutControl.enabled': false, 'chat.commandCenter.enabled': false,
-        'extensions.confirmedUriHandlerExtensionIds': ['sentiero.sentiero'],
-      },
+      settings: { ...WORKBENCH_SETTINGS, 'extensions.confirmedUriHandlerExtensionIds': ['sentiero.sentiero'] },
     });
     page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     await page.goto(cs.url);
@@ -134,11 +128,7 @@ describe('the extension in real VS Code (code-server)', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state !== 'failed') return;
-    const shot = path.join(tmpdir(), `sentiero-vscode-failure-${Date.now()}.png`);
-    await page?.screenshot({ path: shot }).catch(() => undefined);
-    console.log(`    screenshot of the failure: ${shot}`);
-    if (cs) console.log(`code-server log (last 3000 characters):\n${cs.log().slice(-3000)}\nSentiero output channel:\n${cs.extensionLog().slice(-3000)}`);
+    if (this.currentTest?.state === 'failed') await reportFailure(page, cs);
   });
 
   it('adds the Sentiero views to the activity bar, asking to connect', async () => {

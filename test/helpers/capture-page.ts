@@ -5,7 +5,7 @@
  * each shown in `#step`, so that a seek lands on a step the replay can show.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { type RelayOptions, sessionOf } from '@sentiero/relay';
 import { waitFor } from './net.ts';
 import { type TestRelay, startRelay } from './relay.ts';
@@ -122,4 +122,14 @@ export async function startCapturePage(options: RelayOptions = {}): Promise<Test
 export async function runCapturePage(page: Page): Promise<void> {
   await page.click('#run');
   await waitFor(() => page.evaluate(() => (window as unknown as { __done?: boolean }).__done), { what: 'the capture page\'s steps', timeoutMs: 30_000 });
+}
+
+/** The Console pane's rows in a page or frame running the viewer, as CONSOLE_LINES has them. */
+export function consoleRowsIn(target: Page | Frame): Promise<string[]> {
+  return target.$$eval('.sv-logrow', (els) => els.map((e) => `${(e as HTMLElement).dataset.level} ${e.querySelector('.sv-log-text')!.textContent}`));
+}
+
+/** The Network pane's rows in a page or frame running the viewer, as NETWORK_ROWS has them. */
+export function networkRowsIn(target: Page | Frame): Promise<string[]> {
+  return target.$$eval('.sv-netrow', (els) => els.map((e) => `${(e as HTMLElement).dataset.status} ${(e as HTMLElement).dataset.type} ${e.querySelector('.sv-net-what')!.textContent!.trim()}`));
 }

@@ -11,7 +11,9 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createId } from '@sentiero/protocol';
 import { launchChromium } from '../../test/helpers/browser.ts';
-import { CONSOLE_LINES, CONSOLE_STEPS, NETWORK_ROWS, SERVER_ERROR, runCapturePage, startCapturePage } from '../../test/helpers/capture-page.ts';
+import {
+  CONSOLE_LINES, CONSOLE_STEPS, NETWORK_ROWS, SERVER_ERROR, consoleRowsIn, networkRowsIn, runCapturePage, startCapturePage,
+} from '../../test/helpers/capture-page.ts';
 import { pageSession, startDemo } from '../../test/helpers/demo.ts';
 import { waitFor } from '../../test/helpers/net.ts';
 import type { TestRelay } from '../../test/helpers/relay.ts';
@@ -227,8 +229,7 @@ describe('viewer: Console and Network panes', function () {
       await waitForView(page, (v) => v.state !== 'playing', 'paused');
 
       await page.click('[data-side-tab="console"]');
-      const consoleRows = () => page.$$eval('.sv-logrow', (els) => els.map((e) => `${(e as HTMLElement).dataset.level} ${e.querySelector('.sv-log-text')!.textContent}`));
-      assert.deepEqual(await consoleRows(), [...CONSOLE_LINES]);
+      assert.deepEqual(await consoleRowsIn(page), [...CONSOLE_LINES]);
       await page.click('.sv-logrow[data-level="error"] .sv-logrow-main');
       await page.waitForSelector('.sv-logrow.is-current[data-level="error"]');
       await waitFor(async () => (await replayedText(page, '#step')) === `step ${CONSOLE_STEPS[4]}` || undefined, { what: 'the replay at the error' });
@@ -239,8 +240,7 @@ describe('viewer: Console and Network panes', function () {
 
       // Opened now, paused: the request in flight or just before is "at this moment" without playing on.
       await page.click('[data-side-tab="network"]');
-      const networkRows = () => page.$$eval('.sv-netrow', (els) => els.map((e) => `${(e as HTMLElement).dataset.status} ${(e as HTMLElement).dataset.type} ${e.querySelector('.sv-net-what')!.textContent!.trim()}`));
-      assert.deepEqual(await networkRows(), [...NETWORK_ROWS]);
+      assert.deepEqual(await networkRowsIn(page), [...NETWORK_ROWS]);
       await page.waitForSelector('.sv-netrow.is-current[data-status="500"]', { timeout: 5000 });
       await page.click('.sv-netrow[data-status="500"] .sv-netrow-main');
       await page.waitForSelector(`.sv-netrow[data-status="500"] .sv-net-detail:has-text("${SERVER_ERROR}")`);

@@ -1,13 +1,32 @@
 /** Driving the VS Code workbench (code-server in Chromium) as a person does: the command palette, input boxes, the replay webview. */
 import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import type { SessionSummary } from '@sentiero/protocol';
 import { waitFor } from '../../../test/helpers/net.ts';
 import { sessionLabel } from '../../src/format.ts';
+import type { CodeServer } from './code-server.ts';
 import { TOKEN } from './relay.ts';
 
 /** How long a step in the workbench may take. */
 export const WAIT = 45_000;
+
+/** User settings for a quiet, predictable workbench (no tips, updates, telemetry or minimap; a dark theme). */
+export const WORKBENCH_SETTINGS: Readonly<Record<string, unknown>> = {
+  'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'security.workspace.trust.enabled': false,
+  'workbench.colorTheme': 'Default Dark Modern', 'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false,
+  'update.mode': 'none', 'telemetry.telemetryLevel': 'off', 'editor.minimap.enabled': false, 'window.commandCenter': false,
+  'workbench.layoutControl.enabled': false, 'chat.commandCenter.enabled': false,
+};
+
+/** After a failed test: a screenshot of the workbench and the end of code-server's and the extension's logs, on the console. */
+export async function reportFailure(page: Page | undefined, cs: CodeServer | undefined): Promise<void> {
+  const shot = path.join(tmpdir(), `sentiero-vscode-failure-${Date.now()}.png`);
+  await page?.screenshot({ path: shot }).catch(() => undefined);
+  console.log(`    screenshot of the failure: ${shot}`);
+  if (cs) console.log(`code-server log (last 3000 characters):\n${cs.log().slice(-3000)}\nSentiero output channel:\n${cs.extensionLog().slice(-3000)}`);
+}
 
 /** GETs a relay API path (under its base) with the viewer token. */
 export async function api<T>(r: { base: string }, pathname: string, token = TOKEN): Promise<T> {
