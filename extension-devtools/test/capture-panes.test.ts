@@ -84,6 +84,8 @@ describe('DevTools panel: Console and Network panes (real Chromium)', function (
     await waitFor(async () => (await networkRows()).length === NETWORK_ROWS.length || undefined, { timeoutMs: 30_000, what: 'the requests in the panel' });
     assert.deepEqual(await networkRows(), [...NETWORK_ROWS]);
     assert.equal(await b.panel(`document.querySelector('${V} [data-side-tab=network] .sv-side-bad')?.textContent`), '2', 'the 500 and the 404 are failed requests');
+    assert.equal(await b.panel(`[...document.querySelectorAll('${V} .sv-marker[data-kind=error]')].reduce((n, e) => n + Number(e.dataset.count), 0)`), 4,
+      'the console error, the 500, the server\'s error for it and the 404 on the timeline (near ones share a mark)');
     const titles = await b.panel<string[]>(`[...document.querySelectorAll('${V} .sv-netrow-main')].map((e) => e.title)`);
     assert.deepEqual(titles.map((x) => x.split(' ')[1]), ['/api/items', '/api/orders', '/private/profile', '/api/pay', '/api/missing'].map((p) => `${t!.origin}${p}`), 'the full URLs');
     await seekTo('.sv-netrow', 4, NETWORK_STEPS[4]);

@@ -131,6 +131,8 @@ describe('the replay\'s Console and Network panes in real VS Code (code-server)'
     await waitFor(async () => (await networkRows()).length === NETWORK_ROWS.length || undefined, { timeoutMs: WAIT, what: 'the requests' });
     assert.deepEqual(await networkRows(), [...NETWORK_ROWS]);
     assert.equal(await frame.textContent('[data-side-tab="network"] .sv-side-bad'), '2');
+    // The console error, the 500, the server's error for it and the 404 are error markers on the timeline (near ones share a mark).
+    assert.equal(await frame.$$eval('.sv-marker[data-kind="error"]', (els) => els.reduce((n, e) => n + Number((e as HTMLElement).dataset.count), 0)), 4);
     await seekTo('.sv-netrow', 1, NETWORK_STEPS[1]);
     assert.deepEqual(await frame.locator('.sv-netrow').nth(1).locator('.sv-net-body').allTextContents(), [ALLOWED_BODY, JSON.stringify({ order: ALLOWED_BODY })]);
     await seekTo('.sv-netrow', 2, NETWORK_STEPS[2]);
