@@ -14,16 +14,16 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Browser, Frame, Locator, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import type { ErrorGroup, ErrorGroupDetail, SessionSummary } from '@sentiero/protocol';
 import { launchChromium } from '../../test/helpers/browser.ts';
 import { startTicker } from '../../test/helpers/demo.ts';
 import { waitFor } from '../../test/helpers/net.ts';
-import { clock, sessionLabel } from '../src/format.ts';
+import { clock } from '../src/format.ts';
 import { type CodeServer, EXTENSION_DIR, ensureCodeServer, ensureVsix, startCodeServer } from './helpers/code-server.ts';
 import { type RunningRelay, TOKEN, startDemoAt } from './helpers/relay.ts';
+import { WAIT, WORKBENCH_SETTINGS, api, connect, reportFailure, rowLabel, runCommand, viewerFrame } from './helpers/workbench.ts';
 
-const WAIT = 45_000;
 const APP_JS = path.join(EXTENSION_DIR, '..', 'examples', 'demo', 'public', 'app.js');
 /** A server module of the test workspace: the test process imports it, and it throws from its line 3. */
 const ORDERS_JS = [
@@ -42,57 +42,9 @@ function lineOf(file: string, text: string): number {
   return i + 1;
 }
 
-/** The Sessions view's row of a session: its start and page (`14:05 /`). */
-async function rowLabel(r: RunningRelay, sessionId: string): Promise<string> {
-  return sessionLabel(await api<SessionSummary>(r, `/api/sessions/${sessionId}`));
-}
-
-async function api<T>(r: RunningRelay, pathname: string): Promise<T> {
-  const res = await fetch(`${r.base}${pathname}`, { headers: { authorization: `Bearer ${TOKEN}` } });
-  assert.equal(res.status, 200, `${pathname}: ${res.status}`);
-  return (await res.json()) as T;
-}
-
-/** Runs a command from the command palette (F1). */
-async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible', timeout: WAIT });
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ timeout: WAIT });
-  await page.keyboard.press('Enter');
-}
-
-/** Answers the open input box (`title` tells which step it is). */
-async function answerInput(page: Page, title: string, value: string): Promise<void> {
-  await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ timeout: WAIT });
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.fill(value);
-  await page.keyboard.press('Enter');
-}
-
-/** Connects through "Sentiero: Connect to Relay", as a person does. */
-async function connect(page: Page, url: string, token: string): Promise<void> {
-  await runCommand(page, 'Sentiero: Connect to Relay');
-  await answerInput(page, '(1/2)', url);
-  await answerInput(page, '(2/2)', token);
-}
-
 /** The Sentiero status bar item's text. */
 function sentieroStatus(page: Page): Locator {
   return page.locator('.statusbar-item', { hasText: /Sentiero|live/ }).first();
-}
-
-/** The frame of the replay webview that has the viewer showing `sessionId`. */
-async function viewerFrame(page: Page, sessionId: string): Promise<Frame> {
-  return waitFor(async () => {
-    for (const f of page.frames()) {
-      const found = await f.$(`.sv-session[data-session-id="${sessionId}"]`).catch(() => null);
-      if (found) return f;
-    }
-    return undefined;
-  }, { timeoutMs: WAIT, intervalMs: 250, what: `the replay webview of ${sessionId}` });
 }
 
 describe('the extension in real VS Code (code-server)', function () {
@@ -161,13 +113,7 @@ describe('the extension in real VS Code (code-server)', function () {
 
     cs = await startCodeServer({
       vsix, workspace,
-      settings: {
-        'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'security.workspace.trust.enabled': false,
-        'workbench.colorTheme': 'Default Dark Modern', 'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false,
-        'update.mode': 'none', 'telemetry.telemetryLevel': 'off', 'editor.minimap.enabled': false, 'window.commandCenter': false,
-        'workbench.layoutControl.enabled': false, 'chat.commandCenter.enabled': false,
-        'extensions.confirmedUriHandlerExtensionIds': ['sentiero.sentiero'],
-      },
+      settings: { ...WORKBENCH_SETTINGS, 'extensions.confirmedUriHandlerExtensionIds': ['sentiero.sentiero'] },
     });
     page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     await page.goto(cs.url);
@@ -182,11 +128,7 @@ describe('the extension in real VS Code (code-server)', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state !== 'failed') return;
-    const shot = path.join(tmpdir(), `sentiero-vscode-failure-${Date.now()}.png`);
-    await page?.screenshot({ path: shot }).catch(() => undefined);
-    console.log(`    screenshot of the failure: ${shot}`);
-    if (cs) console.log(`code-server log (last 3000 characters):\n${cs.log().slice(-3000)}\nSentiero output channel:\n${cs.extensionLog().slice(-3000)}`);
+    if (this.currentTest?.state === 'failed') await reportFailure(page, cs);
   });
 
   it('adds the Sentiero views to the activity bar, asking to connect', async () => {

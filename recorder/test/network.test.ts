@@ -193,6 +193,7 @@ describe('recorder: network capture (real Chromium)', () => {
     assert.deepEqual(xhr.requestHeaders, { 'x-app': 'client-xhr' });
     assert.ok(xhr.responseBody?.startsWith('{"items"'));
     assert.equal(n.find((p) => p.type === 'beacon')?.requestBody, undefined, '/collect is not an allowed body URL');
+    assert.ok(!h.raw.join('\n').includes('BEACON-BODY'), 'the body of a URL not allowed is in nothing sent to the relay');
     for (const p of n) assert.ok(!p.url.includes('/sentiero/'), `the relay's own traffic is not recorded: ${p.url}`);
     assert.ok(h.posts.length > 0, 'the recorder posted over HTTP');
     assert.ok(!h.raw.join('\n').includes('SECRET-COOKIE') && !h.raw.join('\n').includes('SECRET-REQ-COOKIE'));

@@ -11,13 +11,16 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createId } from '@sentiero/protocol';
 import { launchChromium } from '../../test/helpers/browser.ts';
+import {
+  CONSOLE_LINES, CONSOLE_STEPS, NETWORK_ROWS, SERVER_ERROR, consoleRowsIn, networkRowsIn, runCapturePage, startCapturePage,
+} from '../../test/helpers/capture-page.ts';
 import { pageSession, startDemo } from '../../test/helpers/demo.ts';
 import { waitFor } from '../../test/helpers/net.ts';
 import type { TestRelay } from '../../test/helpers/relay.ts';
 import { openDashboard, replayedText, storeSession, waitEnded, waitForView } from './helpers.ts';
 import { type Ev, syntheticEvents } from './synthetic.ts';
 
-/** Set to a folder to keep screenshots of the panes (docs/screenshots is where the docs take them from). */
+/** Set to a folder to keep screenshots of the panes (docs/images is where the docs take them from). */
 const SHOTS = process.env.SENTIERO_SCREENSHOTS;
 
 const XSS = '<img src=x onerror="window.__pwned=1">';
@@ -201,11 +204,6 @@ describe('viewer: Console and Network panes', function () {
     assert.ok(lines.some((l) => /^log task added \{text: "Renew the domain", open: 3\}$/.test(l)), lines.join('\n'));
     assert.ok(lines.some((l) => l === 'warn computing the cart total without a cart'));
     assert.ok(lines.some((l) => l === 'error the API failed 500'));
-    await page.click('.sv-logrow[data-level="error"] .sv-logrow-main');
-    if (SHOTS) {
-      mkdirSync(SHOTS, { recursive: true });
-      await page.screenshot({ path: path.join(SHOTS, 'console-pane.png') });
-    }
     await page.click('[data-side-tab="network"]');
     const failing = await page.waitForSelector('.sv-netrow[data-status="500"]');
     assert.match((await failing.textContent())!, /GET \/api\/fail/);
@@ -214,6 +212,41 @@ describe('viewer: Console and Network panes', function () {
     await waitFor(async () => /Server error/.test((await detail.textContent())!), { what: 'the server error linked to the request' });
     assert.match((await detail.textContent())!, /content-type/, 'the allowed header was recorded');
     assert.ok(!(await page.$$eval('.sv-netrow', (els) => els.map((e) => e.textContent).join(' '))).includes('/sentiero/'), 'the relay\'s own traffic is not listed');
-    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'network-pane.png') });
+  });
+
+  it('lists exactly what a page logged and requested (every level, fetch and XHR), and a pane opened while paused shows "at this moment" at once', async () => {
+    const c = await startCapturePage({ limits: { liveGraceMs: 1000 } });
+    try {
+      const app = await context.newPage();
+      await app.goto(`${c.origin}/checkout`);
+      const { sessionId } = await pageSession(app);
+      await runCapturePage(app);
+      await app.close();
+      await waitEnded(c, sessionId);
+      const page = await openDashboard(context, c, `#/sessions/${sessionId}`);
+      await waitForView(page, (v) => v.frame === 'true' && v.loading === 'false', 'the replay');
+      if (await page.getAttribute('.sv-session', 'data-state') === 'playing') await page.click('.sv-play');
+      await waitForView(page, (v) => v.state !== 'playing', 'paused');
+
+      await page.click('[data-side-tab="console"]');
+      assert.deepEqual(await consoleRowsIn(page), [...CONSOLE_LINES]);
+      await page.click('.sv-logrow[data-level="error"] .sv-logrow-main');
+      await page.waitForSelector('.sv-logrow.is-current[data-level="error"]');
+      await waitFor(async () => (await replayedText(page, '#step')) === `step ${CONSOLE_STEPS[4]}` || undefined, { what: 'the replay at the error' });
+      if (SHOTS) {
+        mkdirSync(SHOTS, { recursive: true });
+        await page.screenshot({ path: path.join(SHOTS, 'dashboard-console.png') });
+      }
+
+      // Opened now, paused: the request in flight or just before is "at this moment" without playing on.
+      await page.click('[data-side-tab="network"]');
+      assert.deepEqual(await networkRowsIn(page), [...NETWORK_ROWS]);
+      await page.waitForSelector('.sv-netrow.is-current[data-status="500"]', { timeout: 5000 });
+      await page.click('.sv-netrow[data-status="500"] .sv-netrow-main');
+      await page.waitForSelector(`.sv-netrow[data-status="500"] .sv-net-detail:has-text("${SERVER_ERROR}")`);
+      if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'dashboard-network.png') });
+    } finally {
+      await c.close();
+    }
   });
 });

@@ -43,15 +43,21 @@ const SHOW_PANEL = (select: boolean) => `(async () => {
   return id ?? null;
 })()`;
 
+/** Options of `launchWithDevTools`. */
+export interface LaunchOptions {
+  /** The system's dark color scheme (`--force-dark-mode`): DevTools opens in its dark theme. */
+  dark?: boolean;
+}
+
 /** Launches Chromium with the extension from `extensionDir`; DevTools opens on the first tab. */
-export async function launchWithDevTools(extensionDir: string): Promise<ChromiumDevTools> {
+export async function launchWithDevTools(extensionDir: string, options: LaunchOptions = {}): Promise<ChromiumDevTools> {
   const userDataDir = mkdtempSync(path.join(tmpdir(), 'sentiero-devtools-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM_PATH,
     headless: true,
     viewport: { width: 1100, height: 700 },
     args: [...CHROMIUM_ARGS, `--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`,
-      '--auto-open-devtools-for-tabs', '--remote-debugging-port=0'],
+      '--auto-open-devtools-for-tabs', '--remote-debugging-port=0', ...(options.dark ? ['--force-dark-mode'] : [])],
   });
   const page = context.pages()[0] ?? await context.newPage();
   const [port, wsPath] = readFileSync(path.join(userDataDir, 'DevToolsActivePort'), 'utf8').split('\n');

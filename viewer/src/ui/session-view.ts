@@ -94,7 +94,13 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
     };
   }, [ctx.generation, sessionId, t, windowId]);
 
-  const onTime = useCallback((fn: (abs: number) => void) => (controller ? controller.onTime(fn) : () => undefined), [controller]);
+  // A list mounted while playback is paused (a pane opened from its tab) learns the position at once, not on the next change.
+  const onTime = useCallback((fn: (abs: number) => void) => {
+    if (!controller) return () => undefined;
+    const off = controller.onTime(fn);
+    fn(controller.currentAbs());
+    return off;
+  }, [controller]);
 
   const fullscreen = useCallback(() => {
     const el = player.current;
