@@ -2,7 +2,8 @@
  * Ingest: recorders' batches over the WebSocket (`<base>/ingest`) and the HTTP fallback. Each
  * batch goes through the same steps: validate → limits (seq window, per-session caps) → sanitize → store,
  * then acknowledge → fan-out (live watchers, error occurrences, the sessions feed). Bytes a
- * socket sent and the relay has not acknowledged yet count against its budget (backpressure.ts).
+ * socket sent and the relay has not acknowledged yet count against its budget (backpressure.ts);
+ * large batches take turns in the relay's large-batch lane (ingest-lane.ts).
  */
 import type { IncomingMessage } from 'node:http';
 import type { RawData, WebSocket } from 'ws';
@@ -13,6 +14,7 @@ import {
 import type { AppendResult, Store } from '@sentiero/storage';
 import type { Analytics } from './analytics/service.ts';
 import type { IngestBudget } from './backpressure.ts';
+import type { BatchLane } from './ingest-lane.ts';
 import { digestBatch } from './digest.ts';
 import { RelayError } from './errors.ts';
 import { type Hub, eventsFrame } from './hub.ts';
@@ -40,6 +42,8 @@ export interface IngestContext {
   bounds: SessionBounds;
   /** Unacknowledged bytes of ingest sockets. */
   budget: IngestBudget;
+  /** Where large batches wait for their turn. */
+  lane: BatchLane;
   /** The sanitizers every batch goes through before it is stored or shown. */
   sanitize: SanitizerChain;
   /** Session digests, derived after each newly stored batch (undefined when analytics is off). */
@@ -169,6 +173,13 @@ export function metaFromRequest(req: IncomingMessage, events: readonly RecordedE
   };
 }
 
+/** A frame as received, waiting to be handled. */
+interface Frame {
+  data: RawData;
+  isBinary: boolean;
+  size: number;
+}
+
 function sizeOf(data: RawData): number {
   return Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
 }
@@ -209,14 +220,48 @@ export function serveIngest(ws: WebSocket, ctx: IngestContext): void {
   }), limits.helloTimeoutMs);
   helloTimer.unref?.();
 
+  // This socket's frames waiting behind a large one for the relay's large-batch lane, in arrival order.
+  const waiting: Frame[] = [];
+  let draining = false;
+
   ws.on('message', (data, isBinary) => {
     if (failed) return;
     const size = sizeOf(data);
-    const within = budget.take(size);
-    let holding = false;
+    if (!budget.take(size)) {
+      budget.give(size);
+      return fail(ErrorCode.RATE_LIMITED, 'the socket kept sending after the relay stopped reading it, far past "maxUnackedBytesPerSocket"');
+    }
+    if (!bucket.take()) {
+      budget.give(size);
+      return fail(ErrorCode.RATE_LIMITED, `more than ${limits.maxMessagesPerSecond} messages per second`);
+    }
+    const frame: Frame = { data, isBinary, size };
+    if (waiting.length === 0 && !ctx.lane.isLarge(size)) return void handle(frame);
+    waiting.push(frame);
+    drain();
+  });
+
+  /** Hands the waiting frames on in order: a small one at once, a large one when the lane has a place for it (kept until it is acknowledged or refused). */
+  const drain = () => {
+    if (draining) return;
+    draining = true;
+    while (waiting.length > 0 && !ctx.lane.isLarge(waiting[0]!.size)) void handle(waiting.shift()!);
+    const large = waiting.shift();
+    if (!large) {
+      draining = false;
+      return;
+    }
+    void ctx.lane.run(() => handle(large)).finally(() => {
+      draining = false;
+      drain();
+    });
+  };
+
+  /** Parses, checks and ingests one frame; the promise settles once its batch is acknowledged or refused (undefined for anything else). */
+  const handle = ({ data, isBinary, size }: Frame): Promise<void> | void => {
+    let holding: Promise<void> | undefined;
     try {
-      if (!within) return fail(ErrorCode.RATE_LIMITED, 'the socket kept sending after the relay stopped reading it, far past "maxUnackedBytesPerSocket"');
-      if (!bucket.take()) return fail(ErrorCode.RATE_LIMITED, `more than ${limits.maxMessagesPerSecond} messages per second`);
+      if (failed) return;
       const parsed = parseJson(isBinary ? '' : String(data));
       if (!parsed.ok) return fail(parsed.code, parsed.message);
       const checked = validateIngestClientMessage(parsed.value, limits);
@@ -258,19 +303,21 @@ export function serveIngest(ws: WebSocket, ctx: IngestContext): void {
       if (!hello || !ready) return fail(ErrorCode.HELLO_REQUIRED, 'send "hello" before any "batch"');
       const h = hello;
       const batch = m;
-      holding = true;
-      void ready.then((ok) => {
+      holding = ready.then((ok) => {
         if (!ok || failed || !counts) return;
         return ingestBatch(ctx, counts, { sessionId: h.sessionId, windowId: h.windowId, seq: batch.seq, events: batch.events, meta: h.meta, bytes: size })
           .then(() => send({ t: 'ack', seq: batch.seq }), refuse);
       }).finally(() => budget.give(size));
+      return holding;
     } finally {
       if (!holding) budget.give(size);
     }
-  });
+  };
 
   ws.on('close', () => {
     clearTimeout(helloTimer);
+    // Frames still waiting for the lane are dropped unread (never acknowledged: the recorder sends them again); their bytes go with the socket's.
+    waiting.length = 0;
     budget.close();
     if (counts) bounds.release(counts);
     if (connected && hello) hub.disconnect(hello.sessionId);
