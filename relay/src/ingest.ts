@@ -236,7 +236,7 @@ export function serveIngest(ws: WebSocket, ctx: IngestContext): void {
       return fail(ErrorCode.RATE_LIMITED, `more than ${limits.maxMessagesPerSecond} messages per second`);
     }
     const frame: Frame = { data, isBinary, size };
-    if (waiting.length === 0 && !ctx.lane.isLarge(size)) return void handle(frame);
+    if (!draining && waiting.length === 0 && !ctx.lane.isLarge(size)) return void handle(frame);
     waiting.push(frame);
     drain();
   });
