@@ -6,6 +6,7 @@
  * large batches take turns in the relay's large-batch lane (ingest-lane.ts).
  */
 import type { IncomingMessage } from 'node:http';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { RawData, WebSocket } from 'ws';
 import {
   ErrorCode, PROTOCOL_VERSION, type ErrorOccurrence, type IngestServerMessage, type RecordedEvent, type SessionMeta, closeCodeFor,
@@ -75,6 +76,8 @@ export async function ingestBatch(ctx: IngestContext, counts: SessionCounts, sen
   // events is still stored, empty, so that its seq is acknowledged and resume goes on.
   const item = sanitizeItem(ctx, sent);
   try {
+    // A large batch is encoded in a later turn of the event loop than it was sanitized in (ingest-lane.ts).
+    if (ctx.lane.isLarge(sent.bytes)) await nextTurn();
     occurrences = await prepareErrors(ctx, item);
     result = await storeBatch(ctx, item);
   } finally {
@@ -251,18 +254,23 @@ export function serveIngest(ws: WebSocket, ctx: IngestContext): void {
       draining = false;
       return;
     }
-    void ctx.lane.run(() => handle(large)).finally(() => {
+    // The frame's text, its parse and its storing each in their own turn of the event loop: the I/O waiting meanwhile (a small batch) runs between them.
+    void ctx.lane.run(async () => {
+      const text = large.isBinary ? '' : String(large.data);
+      await nextTurn();
+      return handle(large, text);
+    }).finally(() => {
       draining = false;
       drain();
     });
   };
 
-  /** Parses, checks and ingests one frame; the promise settles once its batch is acknowledged or refused (undefined for anything else). */
-  const handle = ({ data, isBinary, size }: Frame): Promise<void> | void => {
+  /** Parses (`text`, when already decoded), checks and ingests one frame; the promise settles once its batch is acknowledged or refused (undefined for anything else). */
+  const handle = ({ data, isBinary, size }: Frame, text?: string): Promise<void> | void => {
     let holding: Promise<void> | undefined;
     try {
       if (failed) return;
-      const parsed = parseJson(isBinary ? '' : String(data));
+      const parsed = parseJson(text ?? (isBinary ? '' : String(data)));
       if (!parsed.ok) return fail(parsed.code, parsed.message);
       const checked = validateIngestClientMessage(parsed.value, limits);
       if (!checked.ok) return fail(checked.code, checked.message);
