@@ -99,8 +99,12 @@ function sanitizeItem(ctx: IngestContext, item: IngestItem): IngestItem {
   };
 }
 
-/** Ingests a batch that came alone (`POST <base>/ingest`): holds its session's counts around `ingestBatch`. */
-export async function ingestOne(ctx: IngestContext, item: IngestItem): Promise<void> {
+/** Ingests a batch that came alone (`POST <base>/ingest`): holds its session's counts around `ingestBatch`, a large batch in its turn in the lane. */
+export function ingestOne(ctx: IngestContext, item: IngestItem): Promise<void> {
+  return ctx.lane.isLarge(item.bytes) ? ctx.lane.run(() => ingestHeld(ctx, item)) : ingestHeld(ctx, item);
+}
+
+async function ingestHeld(ctx: IngestContext, item: IngestItem): Promise<void> {
   const counts = await ctx.bounds.hold(item.sessionId).catch((err: unknown) => { throw storeFailure(ctx, item, err); });
   try {
     await ctx.bounds.ackedSeq(counts, item.windowId).catch((err: unknown) => { throw storeFailure(ctx, item, err); });
