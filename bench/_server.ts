@@ -10,7 +10,8 @@
  * With `redis` ({ url, prefix }), `relay` runs on that Redis (store and bus) instead of LevelDB.
  * `deflate`, when given, replaces the permessage-deflate options of every WebSocketServer in
  * the process at upgrade time (to measure a setting on the relay without changing its code).
- * Sends `{ port }` once listening; on `"stop"`, closes and exits.
+ * Sends `{ port }` once listening; on `"stop"`, closes and exits. `BENCH_PROBE=1` prints its event
+ * loop's delay on stop, and `BENCH_PROFILE` writes a CPU profile (`_probe.ts`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -33,6 +34,7 @@ export interface ServerSpec {
 
 
 const spec = JSON.parse(process.env.BENCH_CHILD ?? '{}') as ServerSpec;
+const probe = process.env.BENCH_PROBE ? await import('./_probe.ts') : undefined;
 const dir = mkdtempSync(path.join(tmpdir(), `bench-${spec.mode}-`));
 
 if (spec.deflate !== undefined) {
@@ -110,6 +112,7 @@ if (spec.mode === 'relay') {
 server.listen(0, '127.0.0.1', () => process.send!({ port: (server.address() as { port: number }).port }));
 process.on('message', async (m) => {
   if (m !== 'stop') return;
+  await probe?.report();
   server.closeAllConnections();
   server.close();
   await close().catch(() => {});

@@ -28,6 +28,10 @@ export const DEFAULT_LIMITS = {
   maxUnackedBytesPerSocket: 4 * 1024 * 1024,
   /** Bytes of batches all ingest sockets together may have unacknowledged; past it the relay stops reading every socket that has any. */
   maxUnackedBytesTotal: 16 * 1024 * 1024,
+  /** Ingest frames of this many bytes or more are parsed and stored a few at a time (`largeBatchesAtOnce`), so that small batches never wait behind them. */
+  largeBatchBytes: 64 * 1024,
+  /** Large ingest batches (`largeBatchBytes`) the relay works on at once; the others wait their turn, their sockets' later frames behind them. */
+  largeBatchesAtOnce: 1,
   /** How far a batch's `seq` may run past its window's acknowledged one. */
   maxSeqAhead: 1000,
   /** Ingest sockets one client address may hold open (a WebSocket upgrade past it is answered 429). */

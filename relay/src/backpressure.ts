@@ -1,9 +1,16 @@
 /**
  * Byte backpressure on ingest: every batch received counts against its socket and against
- * the relay until it is acknowledged (or refused). A socket over its own bound, or any socket
+ * the relay until it is acknowledged (or refused). A socket over its own bound, or a socket
  * with bytes in flight while the relay is over its total, stops being read (`ws.pause()`: TCP
  * pushes back on the sender) and is read again as acknowledgements bring the counts down. What
  * a page can make the relay hold is then bounded by the configured bytes, not by how fast it sends.
+ *
+ * The total is shared out so that the heavy sockets stop first: a quarter of it is kept for
+ * the first `light` bytes of each socket (a recorder with a small batch in flight), and a
+ * socket holding `light` bytes or more stops being read once the total reaches the other three
+ * quarters. A socket holding less is stopped only when the light bytes of all sockets fill
+ * their quarter. A few sockets pipelining large batches then never stop a recorder sending
+ * small ones, and the total stays within its bound as before.
  *
  * Pausing stops reads from the network, but `ws` still delivers the messages of the bytes it
  * had already read, and with permessage-deflate a few kilobytes read can inflate to many
@@ -30,12 +37,19 @@ export interface SocketBytes {
 /** The relay-wide byte budget of ingest sockets. */
 export class IngestBudget {
   private total = 0;
+  /** The sum over sockets of the bytes each holds up to `light`. */
+  private lightTotal = 0;
   private readonly paused = new Set<Member>();
 
   private readonly hardLimit: number;
+  private readonly light: number;
+  private readonly reserve: number;
 
-  constructor(private readonly perSocket: number, private readonly maxTotal: number, maxFrame: number) {
+  /** `light`: what a socket may hold and still count as light (it is then read until the light bytes fill a quarter of `maxTotal`). */
+  constructor(private readonly perSocket: number, private readonly maxTotal: number, maxFrame: number, light: number) {
     this.hardLimit = perSocket + Math.max(perSocket, maxFrame);
+    this.light = Math.min(light, perSocket);
+    this.reserve = Math.floor(maxTotal / 4);
   }
 
   /** Bytes received and not yet acknowledged, over all sockets. */
@@ -53,30 +67,36 @@ export class IngestBudget {
     const m: Member = { socket, unacked: 0, closed: false };
     return {
       take: (bytes) => {
-        m.unacked += bytes;
-        this.total += bytes;
+        this.count(m, bytes);
         this.settle(m);
         return m.unacked <= this.hardLimit;
       },
       give: (bytes) => {
-        const b = Math.min(bytes, m.unacked);
-        m.unacked -= b;
-        this.total -= b;
+        this.count(m, -Math.min(bytes, m.unacked));
         this.settleAll();
       },
       close: () => {
         if (m.closed) return;
         m.closed = true;
         this.paused.delete(m);
-        this.total -= m.unacked;
-        m.unacked = 0;
+        this.count(m, -m.unacked);
         this.settleAll();
       },
     };
   }
 
+  private count(m: Member, bytes: number): void {
+    const lightBefore = Math.min(m.unacked, this.light);
+    m.unacked += bytes;
+    this.total += bytes;
+    this.lightTotal += Math.min(m.unacked, this.light) - lightBefore;
+  }
+
   private over(m: Member): boolean {
-    return m.unacked >= this.perSocket || (m.unacked > 0 && this.total >= this.maxTotal);
+    if (m.unacked >= this.perSocket) return true;
+    if (m.unacked === 0) return false;
+    if (m.unacked < this.light) return this.lightTotal >= this.reserve;
+    return this.total >= this.maxTotal - this.reserve;
   }
 
   private settle(m: Member): void {

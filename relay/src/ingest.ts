@@ -2,9 +2,11 @@
  * Ingest: recorders' batches over the WebSocket (`<base>/ingest`) and the HTTP fallback. Each
  * batch goes through the same steps: validate → limits (seq window, per-session caps) → sanitize → store,
  * then acknowledge → fan-out (live watchers, error occurrences, the sessions feed). Bytes a
- * socket sent and the relay has not acknowledged yet count against its budget (backpressure.ts).
+ * socket sent and the relay has not acknowledged yet count against its budget (backpressure.ts);
+ * large batches take turns in the relay's large-batch lane (ingest-lane.ts).
  */
 import type { IncomingMessage } from 'node:http';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { RawData, WebSocket } from 'ws';
 import {
   ErrorCode, PROTOCOL_VERSION, type ErrorOccurrence, type IngestServerMessage, type RecordedEvent, type SessionMeta, closeCodeFor,
@@ -14,6 +16,7 @@ import type { AppendResult, Store } from '@sentiero/storage';
 import type { Analytics } from './analytics/service.ts';
 import type { AssetCapture } from './assets.ts';
 import type { IngestBudget } from './backpressure.ts';
+import type { BatchLane } from './ingest-lane.ts';
 import { digestBatch } from './digest.ts';
 import { RelayError } from './errors.ts';
 import { type Hub, eventsFrame } from './hub.ts';
@@ -41,6 +44,8 @@ export interface IngestContext {
   bounds: SessionBounds;
   /** Unacknowledged bytes of ingest sockets. */
   budget: IngestBudget;
+  /** Where large batches wait for their turn. */
+  lane: BatchLane;
   /** The sanitizers every batch goes through before it is stored or shown. */
   sanitize: SanitizerChain;
   /** Session digests, derived after each newly stored batch (undefined when analytics is off). */
@@ -74,6 +79,8 @@ export async function ingestBatch(ctx: IngestContext, counts: SessionCounts, sen
   // events is still stored, empty, so that its seq is acknowledged and resume goes on.
   const item = sanitizeItem(ctx, sent);
   try {
+    // A large batch is encoded in a later turn of the event loop than it was sanitized in (ingest-lane.ts).
+    if (ctx.lane.isLarge(sent.bytes)) await nextTurn();
     occurrences = await prepareErrors(ctx, item);
     result = await storeBatch(ctx, item);
   } finally {
@@ -95,8 +102,12 @@ function sanitizeItem(ctx: IngestContext, item: IngestItem): IngestItem {
   };
 }
 
-/** Ingests a batch that came alone (`POST <base>/ingest`): holds its session's counts around `ingestBatch`. */
-export async function ingestOne(ctx: IngestContext, item: IngestItem): Promise<void> {
+/** Ingests a batch that came alone (`POST <base>/ingest`): holds its session's counts around `ingestBatch`, a large batch in its turn in the lane. */
+export function ingestOne(ctx: IngestContext, item: IngestItem): Promise<void> {
+  return ctx.lane.isLarge(item.bytes) ? ctx.lane.run(() => ingestHeld(ctx, item)) : ingestHeld(ctx, item);
+}
+
+async function ingestHeld(ctx: IngestContext, item: IngestItem): Promise<void> {
   const counts = await ctx.bounds.hold(item.sessionId).catch((err: unknown) => { throw storeFailure(ctx, item, err); });
   try {
     await ctx.bounds.ackedSeq(counts, item.windowId).catch((err: unknown) => { throw storeFailure(ctx, item, err); });
@@ -173,6 +184,13 @@ export function metaFromRequest(req: IncomingMessage, events: readonly RecordedE
   };
 }
 
+/** A frame as received, waiting to be handled. */
+interface Frame {
+  data: RawData;
+  isBinary: boolean;
+  size: number;
+}
+
 function sizeOf(data: RawData): number {
   return Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
 }
@@ -213,15 +231,54 @@ export function serveIngest(ws: WebSocket, ctx: IngestContext): void {
   }), limits.helloTimeoutMs);
   helloTimer.unref?.();
 
+  // This socket's frames waiting behind a large one for the relay's large-batch lane, in arrival order.
+  const waiting: Frame[] = [];
+  let draining = false;
+
   ws.on('message', (data, isBinary) => {
     if (failed) return;
     const size = sizeOf(data);
-    const within = budget.take(size);
-    let holding = false;
+    if (!budget.take(size)) {
+      budget.give(size);
+      return fail(ErrorCode.RATE_LIMITED, 'the socket kept sending after the relay stopped reading it, far past "maxUnackedBytesPerSocket"');
+    }
+    if (!bucket.take()) {
+      budget.give(size);
+      return fail(ErrorCode.RATE_LIMITED, `more than ${limits.maxMessagesPerSecond} messages per second`);
+    }
+    const frame: Frame = { data, isBinary, size };
+    if (!draining && waiting.length === 0 && !ctx.lane.isLarge(size)) return void handle(frame);
+    waiting.push(frame);
+    drain();
+  });
+
+  /** Hands the waiting frames on in order: a small one at once, a large one when the lane has a place for it (kept until it is acknowledged or refused). */
+  const drain = () => {
+    if (draining) return;
+    draining = true;
+    while (waiting.length > 0 && !ctx.lane.isLarge(waiting[0]!.size)) void handle(waiting.shift()!);
+    const large = waiting.shift();
+    if (!large) {
+      draining = false;
+      return;
+    }
+    // The frame's text, its parse and its storing each in their own turn of the event loop: the I/O waiting meanwhile (a small batch) runs between them.
+    void ctx.lane.run(async () => {
+      const text = large.isBinary ? '' : String(large.data);
+      await nextTurn();
+      return handle(large, text);
+    }).finally(() => {
+      draining = false;
+      drain();
+    });
+  };
+
+  /** Parses (`text`, when already decoded), checks and ingests one frame; the promise settles once its batch is acknowledged or refused (undefined for anything else). */
+  const handle = ({ data, isBinary, size }: Frame, text?: string): Promise<void> | void => {
+    let holding: Promise<void> | undefined;
     try {
-      if (!within) return fail(ErrorCode.RATE_LIMITED, 'the socket kept sending after the relay stopped reading it, far past "maxUnackedBytesPerSocket"');
-      if (!bucket.take()) return fail(ErrorCode.RATE_LIMITED, `more than ${limits.maxMessagesPerSecond} messages per second`);
-      const parsed = parseJson(isBinary ? '' : String(data));
+      if (failed) return;
+      const parsed = parseJson(text ?? (isBinary ? '' : String(data)));
       if (!parsed.ok) return fail(parsed.code, parsed.message);
       const checked = validateIngestClientMessage(parsed.value, limits);
       if (!checked.ok) return fail(checked.code, checked.message);
@@ -262,19 +319,21 @@ export function serveIngest(ws: WebSocket, ctx: IngestContext): void {
       if (!hello || !ready) return fail(ErrorCode.HELLO_REQUIRED, 'send "hello" before any "batch"');
       const h = hello;
       const batch = m;
-      holding = true;
-      void ready.then((ok) => {
+      holding = ready.then((ok) => {
         if (!ok || failed || !counts) return;
         return ingestBatch(ctx, counts, { sessionId: h.sessionId, windowId: h.windowId, seq: batch.seq, events: batch.events, meta: h.meta, bytes: size })
           .then(() => send({ t: 'ack', seq: batch.seq }), refuse);
       }).finally(() => budget.give(size));
+      return holding;
     } finally {
       if (!holding) budget.give(size);
     }
-  });
+  };
 
   ws.on('close', () => {
     clearTimeout(helloTimer);
+    // Frames still waiting for the lane are dropped unread (never acknowledged: the recorder sends them again); their bytes go with the socket's.
+    waiting.length = 0;
     budget.close();
     if (counts) bounds.release(counts);
     if (connected && hello) hub.disconnect(hello.sessionId);

@@ -17,6 +17,7 @@ import { AssetCapture, OwnOrigins } from './assets.ts';
 import { Auditor, addressOf } from './audit.ts';
 import { originAllowed } from './auth.ts';
 import { IngestBudget } from './backpressure.ts';
+import { BatchLane } from './ingest-lane.ts';
 import { ConnectionCounter } from './connections.ts';
 import { createRoutes, missingBundles } from './http.ts';
 import { Hub, toSummary } from './hub.ts';
@@ -154,7 +155,8 @@ export function createRelay(options: RelayOptions = {}): Relay {
   });
 
   const bounds = new SessionBounds(store, opts.limits, bus !== undefined);
-  const budget = new IngestBudget(opts.limits.maxUnackedBytesPerSocket, opts.limits.maxUnackedBytesTotal, opts.limits.maxPayloadBytes);
+  const budget = new IngestBudget(opts.limits.maxUnackedBytesPerSocket, opts.limits.maxUnackedBytesTotal, opts.limits.maxPayloadBytes, opts.limits.largeBatchBytes);
+  const lane = new BatchLane(opts.limits.largeBatchBytes, opts.limits.largeBatchesAtOnce);
   const connections = new ConnectionCounter(opts.limits.maxSocketsPerAddress);
 
   // Scale-out: the feeds go to the other relay processes, and theirs come here; ready once the bus is too.
@@ -208,6 +210,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
     sourceMaps,
     bounds,
     budget,
+    lane,
     sanitize,
     ready,
     isClosing: () => closing !== undefined,

@@ -119,6 +119,77 @@ describe('relay bounds: byte backpressure', () => {
   });
 });
 
+describe('relay bounds: large batches take turns', () => {
+  const payload = 64 * 1024;
+  let t: TestRelay;
+  let release: () => void;
+  let inStore: number;
+  let mostInStore: number;
+  let stored: Array<{ sessionId: string; seq: number }>;
+
+  beforeEach(async () => {
+    // The attackers' appends wait until the test lets them go; the good recorder's never wait.
+    const store = new MemoryStore();
+    const append = store.append.bind(store);
+    const gate = new Promise<void>((r) => { release = r; });
+    inStore = 0;
+    mostInStore = 0;
+    stored = [];
+    store.append = async (b: BatchInput) => {
+      if (!b.sessionId.startsWith('attacker')) return append(b);
+      stored.push({ sessionId: b.sessionId, seq: b.seq });
+      const large = (b.bytes ?? 0) >= 16 * 1024;
+      if (large) mostInStore = Math.max(mostInStore, ++inStore);
+      try {
+        await gate;
+        return await append(b);
+      } finally {
+        if (large) inStore--;
+      }
+    };
+    t = await startRelay({
+      store,
+      limits: { maxPayloadBytes: payload, largeBatchBytes: 16 * 1024, largeBatchesAtOnce: 1, maxUnackedBytesPerSocket: 256 * 1024, maxUnackedBytesTotal: 512 * 1024, maxMessagesPerSecond: 1000 },
+      recorder: { maxBatchBytes: 16 * 1024 },
+    });
+  });
+  afterEach(async () => {
+    release();
+    await t.close();
+  });
+
+  it('stores one large batch at a time, a small batch of another socket is acknowledged meanwhile, and each socket\'s batches keep their order', async () => {
+    const attackers = await Promise.all([1, 2, 3].map(async (i) => {
+      const inbox = await connect(t, false);
+      inbox.send(hello(`attacker-${i}`));
+      await inbox.next((m) => m.t === 'welcome');
+      return inbox;
+    }));
+    const batches = 6;
+    const big = 'x'.repeat(payload - 200);
+    for (const inbox of attackers) {
+      for (let seq = 1; seq <= batches; seq++) {
+        inbox.send({ t: 'batch', seq, events: [ev(seq, big)] });
+        // A small batch behind the large ones of the same socket waits its turn with them.
+        inbox.send({ t: 'batch', seq: batches + seq, events: [ev(seq)] });
+      }
+    }
+    await waitFor(() => inStore > 0, { what: 'a large batch to reach the store' });
+    // The large batch holds the lane, its write held: every other large one waits, and a small batch of another socket goes by.
+    await stillWorks(t);
+    assert.equal(mostInStore, 1, `${mostInStore} large batches were in the store at once`);
+
+    release();
+    await Promise.all(attackers.map((inbox) => inbox.next((m) => m.t === 'ack' && m.seq === 2 * batches, 30_000)));
+    assert.equal(mostInStore, 1, `${mostInStore} large batches were in the store at once`);
+    for (let i = 1; i <= 3; i++) {
+      const seqs = stored.filter((s) => s.sessionId === `attacker-${i}`).map((s) => s.seq);
+      assert.deepEqual(seqs, [1, 7, 2, 8, 3, 9, 4, 10, 5, 11, 6, 12], `attacker-${i}'s batches were stored out of order`);
+    }
+    await waitFor(() => t.relay.stats().ingestUnackedBytes === 0, { what: 'every byte to be released' });
+  });
+});
+
 describe('relay bounds: sockets', () => {
   let t: TestRelay;
   afterEach(async () => { await t.close(); });
@@ -391,7 +462,7 @@ describe('relay bounds: paths and origins', () => {
   it('throws a TypeError naming allowedOrigins and each new limit when they are wrong', () => {
     assert.throws(() => createRelay({ allowedOrigins: ['app.example'] }), { name: 'TypeError', message: /allowedOrigins/ });
     assert.throws(() => createRelay({ allowedOrigins: ['https://app.example/path'] }), { name: 'TypeError', message: /allowedOrigins/ });
-    for (const k of ['maxUnackedBytesPerSocket', 'maxUnackedBytesTotal', 'maxSeqAhead', 'maxSocketsPerAddress', 'helloTimeoutMs', 'maxWindowsPerSession', 'maxEventsPerSession', 'maxBytesPerSession', 'maxEventDepth']) {
+    for (const k of ['maxUnackedBytesPerSocket', 'maxUnackedBytesTotal', 'largeBatchBytes', 'largeBatchesAtOnce', 'maxSeqAhead', 'maxSocketsPerAddress', 'helloTimeoutMs', 'maxWindowsPerSession', 'maxEventsPerSession', 'maxBytesPerSession', 'maxEventDepth']) {
       assert.throws(() => createRelay({ limits: { [k]: 0 } }), { name: 'TypeError', message: new RegExp(k) });
     }
   });

@@ -7,6 +7,7 @@
  * the hot path does not read before it writes; all changes to one session are serialized, so
  * concurrent appends from several windows never lose an update.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Level } from 'level';
 import type { ErrorGroup, ErrorGroupDetail, ErrorGroupSession, ErrorOccurrence, Segment, SessionDigest, SettableErrorStatus } from '@sentiero/protocol';
 import { type AssetRef, decodeAssetRef, encodeAssetRef } from './asset-record.ts';
@@ -37,6 +38,9 @@ import type {
 
 /** The on-disk format this version writes (kept under `meta` / `format`); it also reads format 1, and marks such a folder 2 on open. */
 export const LEVEL_FORMAT_VERSION = 2;
+
+/** A batch's text this long or longer is turned into bytes in a later turn of the event loop than it was serialized in. */
+const YIELD_ABOVE_CHARS = 64 * 1024;
 
 /** The formats this version opens: format 1's records and batches all read, so it is upgraded in place by writing on. */
 const READABLE_FORMATS = ['1', String(LEVEL_FORMAT_VERSION)];
@@ -370,7 +374,10 @@ export class LevelStore extends Store {
     const early = this.#cache.get(sessionId)?.windows.get(windowId)?.seqs;
     if (early?.has(seq)) return { stored: false, ackedSeq: early.acked };
     const key = windowKey(sessionId, windowId);
-    const json = Buffer.from(batchText(batch), 'utf8');
+    const text = batchText(batch);
+    // A large batch's text becomes bytes in the next turn of the event loop, so that I/O waiting meanwhile (a small batch) runs in between.
+    if (text.length >= YIELD_ABOVE_CHARS) await nextTurn();
+    const json = Buffer.from(text, 'utf8');
     const windowed = this.compression === Compression.BROTLI_WINDOW;
     const dictionary = windowed ? (await this.#dictionaryState(this.#db(), key)).dictionary : undefined;
     // Compressed before the session's lock is taken, so that the batches of one session compress in parallel.
