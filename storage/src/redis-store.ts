@@ -74,7 +74,7 @@ const LIST_ATTEMPTS = 4;
 
 const SCRIPTS = {
   ...EXTRA_SCRIPTS,
-  sentieroAppend: { numberOfKeys: 8, lua: APPEND },
+  sentieroAppend: { numberOfKeys: 9, lua: APPEND },
   sentieroRecord: { numberOfKeys: 3, lua: RECORD },
   sentieroReadChunk: { numberOfKeys: 2, lua: READ_CHUNK },
   sentieroDeleteSession: { numberOfKeys: 6, lua: DELETE_SESSION },
@@ -292,17 +292,23 @@ export class RedisStore extends Store {
       if (e.timestamp < lo) lo = e.timestamp;
       if (e.timestamp > hi) hi = e.timestamp;
     }
-    const value = Buffer.from(await encodeBatchText(Buffer.from(batchText(batch), 'utf8'), this.compression));
+    const encoded = await encodeBatchText(Buffer.from(batchText(batch), 'utf8'), this.compression);
+    const value = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.length);
     const meta = batch.meta;
     const digest = batch.digest ?? {};
+    const pages = digest.pages ?? [];
     const [stored, acked, startedAt, index] = await this.#run<[number, number, string, number]>('sentieroAppend',
-      k.record, k.listed, k.pages, k.windows, k.acked, k.seqs(windowId), k.data(windowId), k.errors,
+      k.record, k.listed, k.pages, k.windows, k.acked, k.seqs(windowId), k.data(windowId), k.errors, this.#extra(sessionId).bytes,
       windowId, String(seq), value, String(batch.receivedAt), events.length, events.length ? String(lo) : '0', events.length ? String(hi) : '0',
       meta ? JSON.stringify(meta) : '', meta && meta.url === '' && meta.userAgent === '' ? '1' : '0',
-      digest.errors ?? 0, digest.dropped ?? 0, batch.bytes ?? 0, MAX_LISTED_WINDOWS, MAX_PAGES, ...(digest.pages ?? []));
-    if (index === 1) await this.#db().zadd(this.#sessionIndex(), 'LT', scoreOf(Number(startedAt)), sessionId);
-    else if (index === 2) await this.#db().zadd(this.#sessionIndex(), scoreOf(Number(startedAt)), sessionId);
-    if (stored === 1) await this.#afterAppend(sessionId, value.length, digest.userIds ?? []);
+      digest.errors ?? 0, digest.dropped ?? 0, batch.bytes ?? 0, MAX_LISTED_WINDOWS, MAX_PAGES,
+      value.length, MAX_SESSION_USERS, pages.length, ...pages, ...(digest.userIds ?? []));
+    // The listing and the store's byte count live in slots of their own: one round trip for both, after the script.
+    const after: Promise<unknown>[] = [];
+    if (index === 1) after.push(this.#db().zadd(this.#sessionIndex(), 'LT', scoreOf(Number(startedAt)), sessionId));
+    else if (index === 2) after.push(this.#db().zadd(this.#sessionIndex(), scoreOf(Number(startedAt)), sessionId));
+    if (stored === 1) after.push(this.#db().incrby(this.#global().bytes, value.length));
+    await Promise.all(after);
     return { stored: stored === 1, ackedSeq: Number(acked) };
   }
 
@@ -504,14 +510,6 @@ export class RedisStore extends Store {
 
   #extra(sessionId: string) {
     return sessionExtraKeys(sessionKeys(this.prefix, sessionId).base);
-  }
-
-  /** After a stored batch: its bytes counted, its identified users in the record. */
-  async #afterAppend(sessionId: string, bytes: number, userIds: readonly string[]): Promise<void> {
-    await Promise.all([
-      this.#run<number>('sentieroAfterAppend', sessionKeys(this.prefix, sessionId).record, this.#extra(sessionId).bytes, bytes, MAX_SESSION_USERS, ...userIds),
-      this.#db().incrby(this.#global().bytes, bytes),
-    ]);
   }
 
   /** After a deleted session: its digest out of the index, its bytes uncounted. */
