@@ -22,7 +22,8 @@ import { Redis } from 'ioredis';
 import { Level } from 'level';
 import { type PerMessageDeflateOptions, WebSocketServer } from 'ws';
 import { RedisStore, createRelay } from '@sentiero/relay';
-import { type Compression, encodeBatchText } from '../storage/src/codec.ts';
+import { type Compression, encodeBatchText, encodeBatchTextSync } from '../storage/src/codec.ts';
+import { SYNC_ENCODE_BYTES } from '../storage/src/redis-store.ts';
 import { RELAY_DEFLATE } from './_lib.ts';
 
 /** What the parent asks for. */
@@ -86,7 +87,11 @@ if (spec.mode === 'relay') {
       const m = JSON.parse(String(data)) as { t: string; seq: number; events: unknown[] };
       if (m.t === 'hello') return ws.send('{"t":"welcome","ackedSeq":0}');
       const json = JSON.stringify(m.events);
-      const value = spec.compression ? encodeBatchText(Buffer.from(json), spec.compression).then((v) => Buffer.from(v)) : Promise.resolve(json);
+      const compression = spec.compression;
+      // As the relay's RedisStore: small batches compressed on the event loop, large ones on the thread pool.
+      const value = !compression ? Promise.resolve(json)
+        : json.length <= SYNC_ENCODE_BYTES && compression !== 'brotli-window' ? Promise.resolve(Buffer.from(encodeBatchTextSync(Buffer.from(json), compression)))
+          : encodeBatchText(Buffer.from(json), compression).then((v) => Buffer.from(v));
       void value.then((v) => redis.hset(`${spec.redis!.prefix}{${id}}`, String(m.seq), v)).then(() => ws.send(`{"t":"ack","seq":${m.seq}}`));
     });
     ws.on('error', () => {});

@@ -13,7 +13,7 @@ import type { ErrorFrame, ErrorGroup, ErrorGroupDetail, ErrorGroupSession, Error
 import { type AuditEntry, type AuditHead, type AuditQuery, type TokenRecord, auditKey, chainEntry, decodeAudit, decodeHead, decodeToken, encodeAudit, encodeHead } from './audit-record.ts';
 import { type DigestScanOptions, digestKey, digestRange, parseDigest, parseSegment } from './digest-record.ts';
 import { eraseFromGroups, occurrenceMatches } from './erasure.ts';
-import { Compression, batchText, decodeBatch, decodeBatchJson, encodeBatchText } from './codec.ts';
+import { Compression, batchText, decodeBatch, decodeBatchJson, encodeBatchText, encodeBatchTextSync } from './codec.ts';
 import { GroupPageBuilder, MAX_OCCURRENCES_KEPT, byFirstSeen, culpritOf, errorCursorKey, errorPageOf, groupListKey } from './error-record.ts';
 import { StoreError, StoreErrorCode } from './errors.ts';
 import { PageBuilder, hex, invertedTime, listKey, lowerBound } from './list.ts';
@@ -64,6 +64,13 @@ export const REDIS_STORE_DEFAULTS = {
 } as const;
 
 const COMPRESSIONS: readonly Compression[] = [Compression.BROTLI, Compression.GZIP, Compression.NONE];
+
+/**
+ * Batches of up to this many bytes of JSON are compressed on the event loop (brotli: about
+ * 1 ms at this size), larger ones on libuv's thread pool, where they cost 2–3× the CPU but
+ * never hold the event loop up (`encodeBatchTextSync`).
+ */
+export const SYNC_ENCODE_BYTES = 64 * 1024;
 
 /** Batches read from a window per round trip. */
 const READ_CHUNK_SIZE = 64;
@@ -292,7 +299,11 @@ export class RedisStore extends Store {
       if (e.timestamp < lo) lo = e.timestamp;
       if (e.timestamp > hi) hi = e.timestamp;
     }
-    const encoded = await encodeBatchText(Buffer.from(batchText(batch), 'utf8'), this.compression);
+    const json = Buffer.from(batchText(batch), 'utf8');
+    const compression = this.compression;
+    const encoded = json.length <= SYNC_ENCODE_BYTES && compression !== Compression.BROTLI_WINDOW
+      ? encodeBatchTextSync(json, compression)
+      : await encodeBatchText(json, compression);
     const value = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.length);
     const meta = batch.meta;
     const digest = batch.digest ?? {};
