@@ -14,6 +14,8 @@
  *    2,000 frames/s of the fixture's batch size for a few seconds: delivery lag and what each
  *    leaves in Redis memory.
  * `BENCH_PARTS` (comma-separated: ingest, lag, memory, bus) runs some of them; default all.
+ * `BENCH_INGEST` (comma-separated: raw, raw-brotli, one, two, one-none, two-none) runs some of
+ * the ingest runs; `BENCH_PROFILE=<folder>` writes each server's CPU profile there.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -138,9 +140,10 @@ try {
     { name: 'two-none', count: 2, mode: 'relay', compression: Compression.NONE },
   ] as const;
   type Config = (typeof configs)[number]['name'];
+  const chosen = new Set((process.env.BENCH_INGEST ?? configs.map((c) => c.name).join(',')).split(','));
   const runs = new Map<Config, { ms: number; cpu: CpuUse }[]>(configs.map((c) => [c.name, []]));
   for (let r = 0; r < (PARTS.has('ingest') ? ROUNDS : 0); r++) {
-    for (const { name, count, mode, compression } of configs) {
+    for (const { name, count, mode, compression } of configs.filter((c) => chosen.has(c.name))) {
       const prefix = `bench-${name}-${r}:`;
       const s = await servers(Array.from({ length: count }, () => ({ mode, compression, redis: { url: redis.url, prefix }, token: TOKEN, limits: { maxMessagesPerSecond: 1_000_000 } })));
       runs.get(name)!.push(await ingest(s.ports, mode === 'relay' ? '/sentiero/ingest' : '/', frames, `${name}-${r}`, () => cpuMeter(s.pids, redisPid)));

@@ -115,9 +115,11 @@ export class RedisBus implements LiveBus {
     this.#prefix = options.prefix ?? 'sentiero:';
   }
 
-  #client(): Client {
+  /** A connection; `pipelined`: the commands of one tick go out in one write (the publishing side: a notice per stored batch). */
+  #client(pipelined: boolean): Client {
     const { url, nodes } = this.#options;
-    const client: Client = nodes ? new Cluster(nodes, { lazyConnect: true }) : new Redis(url!, { lazyConnect: true });
+    const options = { lazyConnect: true, enableAutoPipelining: pipelined };
+    const client: Client = nodes ? new Cluster(nodes, options) : new Redis(url!, options);
     client.on('error', (err: Error) => this.#options.onError?.(`the Redis bus: ${err.message}`));
     return client;
   }
@@ -132,8 +134,8 @@ export class RedisBus implements LiveBus {
 
   async open(handlers: BusHandlers): Promise<void> {
     this.#handlers = handlers;
-    const pub = this.#client();
-    const sub = this.#client();
+    const pub = this.#client(true);
+    const sub = this.#client(false);
     this.#pub = pub;
     this.#sub = sub;
     sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.#receive(channel.toString(), message));
