@@ -400,10 +400,15 @@ export class RedisStore extends Store {
   async *#read<T>(sessionId: string, query: ReadQuery, decode: (value: Buffer, where: string) => Promise<T>, timeOf: (b: Located<T>) => number): AsyncGenerator<Located<T>> {
     const client = this.#db();
     const k = sessionKeys(this.prefix, sessionId);
-    if ((await client.exists(k.record)) === 0) return;
     const only = query.windowId;
-    const windowIds = only !== undefined ? ((await client.zscore(k.windows, only)) === null ? [] : [only]) : await client.zrange(k.windows, '0', '-1');
-    yield* mergeByTime(windowIds.map((w) => this.#readWindow(sessionId, w, query.after.get(w) ?? 0, decode)), timeOf);
+    // One window is read at once (one round trip: what the bus's followers read for each batch); a window or session that
+    // is not there has no seqs either (deleting a session is one script), so reading it gives nothing.
+    if (only !== undefined) {
+      yield* this.#readWindow(sessionId, only, query.after.get(only) ?? 0, decode);
+      return;
+    }
+    if ((await client.exists(k.record)) === 0) return;
+    yield* mergeByTime((await client.zrange(k.windows, '0', '-1')).map((w) => this.#readWindow(sessionId, w, query.after.get(w) ?? 0, decode)), timeOf);
   }
 
   /** One window's batches in seq order, `READ_CHUNK_SIZE` per round trip. */
