@@ -103,9 +103,13 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-/** Forks `bench/<file>` (TS or JS; TS runs under the same tsx loader as the bench) with `data` in `BENCH_CHILD`. */
+/**
+ * Forks `bench/<file>` (TS or JS; TS runs under the same tsx loader as the bench) with `data` in `BENCH_CHILD`.
+ * With `BENCH_PROFILE=<folder>`, each child writes a V8 CPU profile there when it exits (`--cpu-prof`).
+ */
 export function child(file: string, data: unknown): Child {
-  const proc = fork(path.join(HERE, file), [], { env: { ...process.env, BENCH_CHILD: JSON.stringify(data) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const proc = fork(path.join(HERE, file), [], { env: { ...process.env, BENCH_CHILD: JSON.stringify(data) }, execArgv: [...process.execArgv, ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const queue: unknown[] = [];
   const waiting: Array<{ resolve: (m: unknown) => void; reject: (e: Error) => void }> = [];
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));

@@ -6,8 +6,10 @@
  * - `raw-fanout`: plain `ws` (its defaults) that sends every message received on `/ingest`,
  *   unchanged, to every socket on `/watch`;
  * - `raw-redis-ingest`: plain `ws` + `JSON.parse` + one Redis HSET per message (pipelined by
- *   ioredis), ack after it (`redis.url`).
- * With `redis` ({ url, prefix }), `relay` runs on that Redis (store and bus) instead of LevelDB.
+ *   ioredis), ack after it (`redis.url`); the events' JSON as it is, or compressed with the
+ *   store's codec when `compression` is given.
+ * With `redis` ({ url, prefix }), `relay` runs on that Redis (store and bus) instead of LevelDB;
+ * `compression` then sets its `RedisStore`'s.
  * `deflate`, when given, replaces the permessage-deflate options of every WebSocketServer in
  * the process at upgrade time (to measure a setting on the relay without changing its code).
  * Sends `{ port }` once listening; on `"stop"`, closes and exits. `BENCH_PROBE=1` prints its event
@@ -20,7 +22,9 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { Level } from 'level';
 import { type PerMessageDeflateOptions, WebSocketServer } from 'ws';
-import { createRelay } from '@sentiero/relay';
+import { RedisStore, createRelay } from '@sentiero/relay';
+import { type Compression, encodeBatchText, encodeBatchTextSync } from '../storage/src/codec.ts';
+import { SYNC_ENCODE_BYTES } from '../storage/src/redis-store.ts';
 import { RELAY_DEFLATE } from './_lib.ts';
 
 /** What the parent asks for. */
@@ -30,6 +34,7 @@ export interface ServerSpec {
   deflate?: PerMessageDeflateOptions | false;
   limits?: Record<string, number>;
   token?: string;
+  compression?: Compression;
 }
 
 
@@ -51,7 +56,8 @@ server.on('error', (err) => console.error(err));
 let close: () => Promise<void>;
 
 if (spec.mode === 'relay') {
-  const relay = createRelay({ ...(spec.redis ? { redis: spec.redis } : { dataDir: dir }), token: spec.token ?? 'bench-token-0123456789', limits: spec.limits ?? {}, logger: { info() {}, warn() {}, error: (m: string, err?: unknown) => console.error(m, err instanceof Error ? err.message : '') } });
+  const where = spec.redis && spec.compression ? { store: new RedisStore({ ...spec.redis, compression: spec.compression }) } : spec.redis ? { redis: spec.redis } : { dataDir: dir };
+  const relay = createRelay({ ...where, token: spec.token ?? 'bench-token-0123456789', limits: spec.limits ?? {}, logger: { info() {}, warn() {}, error: (m: string, err?: unknown) => console.error(m, err instanceof Error ? err.message : '') } });
   relay.attach(server);
   await relay.ready;
   close = () => relay.close();
@@ -82,7 +88,13 @@ if (spec.mode === 'relay') {
     ws.on('message', (data) => {
       const m = JSON.parse(String(data)) as { t: string; seq: number; events: unknown[] };
       if (m.t === 'hello') return ws.send('{"t":"welcome","ackedSeq":0}');
-      redis.hset(`${spec.redis!.prefix}{${id}}`, String(m.seq), JSON.stringify(m.events)).then(() => ws.send(`{"t":"ack","seq":${m.seq}}`));
+      const json = JSON.stringify(m.events);
+      const compression = spec.compression;
+      // As the relay's RedisStore: small batches compressed on the event loop, large ones on the thread pool.
+      const value = !compression ? Promise.resolve(json)
+        : json.length <= SYNC_ENCODE_BYTES && compression !== 'brotli-window' ? Promise.resolve(Buffer.from(encodeBatchTextSync(Buffer.from(json), compression)))
+          : encodeBatchText(Buffer.from(json), compression).then((v) => Buffer.from(v));
+      void value.then((v) => redis.hset(`${spec.redis!.prefix}{${id}}`, String(m.seq), v)).then(() => ws.send(`{"t":"ack","seq":${m.seq}}`));
     });
     ws.on('error', () => {});
   });

@@ -14,17 +14,20 @@
  *    2,000 frames/s of the fixture's batch size for a few seconds: delivery lag and what each
  *    leaves in Redis memory.
  * `BENCH_PARTS` (comma-separated: ingest, lag, memory, bus) runs some of them; default all.
+ * `BENCH_INGEST` (comma-separated: raw, raw-brotli, one, two, one-none, two-none) runs some of
+ * the ingest runs; `BENCH_PROFILE=<folder>` writes each server's CPU profile there.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 import { LevelStore, RedisStore } from '@sentiero/relay';
+import { Compression } from '../storage/src/codec.ts';
 import { startRedis } from '../storage/test/redis-server.ts';
-import { type Ev, child, fixtureEvents, fmt, loadLine, median, pct, stopServer, table } from './_lib.ts';
+import { type Ev, child, cpuMsOf, fixtureEvents, fmt, loadLine, median, pct, stopServer, table } from './_lib.ts';
 import type { ServerSpec } from './_server.ts';
 
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 4);
@@ -54,27 +57,66 @@ function loadBatches(): Ev[][] {
   return batches;
 }
 
-function drive(url: string, frames: string[], hello: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(new URL('./ingest-client.js', import.meta.url), { workerData: { url, frames, window: WINDOW, hello } });
-    w.once('message', (m: { ms: number }) => resolve(m.ms));
-    w.once('error', reject);
-  });
+/** Starts a load worker (loaded, not yet connected); `go()` connects it and resolves to the time until its last ack. */
+async function loader(url: string, frames: string[], hello: string): Promise<{ go: () => Promise<number>; worker: Worker }> {
+  const w = new Worker(new URL('./ingest-client.js', import.meta.url), { workerData: { url, frames, window: WINDOW, hello, gated: true } });
+  const failed = new Promise<never>((_, reject) => w.once('error', reject));
+  await Promise.race([new Promise((r) => w.once('message', r)), failed]);
+  return {
+    worker: w,
+    go: () => {
+      const done = Promise.race([new Promise<number>((r) => w.once('message', (m: { ms: number }) => r(m.ms))), failed]);
+      w.postMessage('go');
+      return done;
+    },
+  };
 }
 
-async function servers(specs: ServerSpec[]): Promise<{ ports: number[]; stop: () => Promise<void> }> {
+async function servers(specs: ServerSpec[]): Promise<{ ports: number[]; pids: number[]; stop: () => Promise<void> }> {
   const children = specs.map((s) => child('_server.ts', s));
   const ports = await Promise.all(children.map(async (c) => (await c.next<{ port: number }>()).port));
-  return { ports, stop: async () => { await Promise.all(children.map(stopServer)); } };
+  return { ports, pids: children.map((c) => c.proc.pid!), stop: async () => { await Promise.all(children.map(stopServer)); } };
 }
 
-/** Runs SOCKETS clients spread over the ports, each its own session; resolves to the time until the last ack. */
-async function ingest(ports: number[], pathname: string, frames: string[], round: string): Promise<number> {
-  const runs = Array.from({ length: SOCKETS }, (_, i) => {
-    const hello = JSON.stringify({ t: 'hello', v: 1, sessionId: `bench-${round}-${i}`, windowId: 'w1', lastSeq: 0, meta: { url: 'http://bench/', userAgent: 'bench', startedAt: 0 } });
-    return drive(`ws://127.0.0.1:${ports[i % ports.length]}${pathname}`, frames, hello);
+/** CPU time used by each process of a run, in ms: the servers, the load generator (this process: its workers), redis-server, and the whole machine (every process). */
+interface CpuUse {
+  servers: number[];
+  load: number;
+  redis: number;
+  machine: number;
+  wall: number;
+}
+
+/** The CPU time every process on the machine has used since boot, in ms (the first line of /proc/stat, ticks of 10 ms, idle and iowait left out). */
+function machineCpuMs(): number {
+  const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) * 10;
+}
+
+/** Starts counting the CPU of `pids`, this process and redis-server; the function it returns stops and reports. */
+function cpuMeter(pids: number[], redisPid: number): () => CpuUse {
+  const own = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+  const start = { servers: pids.map(cpuMsOf), load: own(), redis: cpuMsOf(redisPid), machine: machineCpuMs(), wall: performance.now() };
+  return () => ({
+    servers: pids.map((p, i) => cpuMsOf(p) - start.servers[i]!),
+    load: own() - start.load,
+    redis: cpuMsOf(redisPid) - start.redis,
+    machine: machineCpuMs() - start.machine,
+    wall: performance.now() - start.wall,
   });
-  return Math.max(...await Promise.all(runs));
+}
+
+/** Runs SOCKETS clients spread over the ports, each its own session, CPU counted from their start to the last ack; resolves to the time until the last ack. */
+async function ingest(ports: number[], pathname: string, frames: string[], round: string, meter: () => () => CpuUse): Promise<{ ms: number; cpu: CpuUse }> {
+  const loaders = await Promise.all(Array.from({ length: SOCKETS }, (_, i) => {
+    const hello = JSON.stringify({ t: 'hello', v: 1, sessionId: `bench-${round}-${i}`, windowId: 'w1', lastSeq: 0, meta: { url: 'http://bench/', userAgent: 'bench', startedAt: 0 } });
+    return loader(`ws://127.0.0.1:${ports[i % ports.length]}${pathname}`, frames, hello);
+  }));
+  const stop = meter();
+  const ms = Math.max(...await Promise.all(loaders.map((l) => l.go())));
+  const cpu = stop();
+  await Promise.all(loaders.map((l) => l.worker.terminate()));
+  return { ms, cpu };
 }
 
 const redis = await startRedis();
@@ -86,19 +128,32 @@ console.log(`redis: ${events} events in ${batches.length} batches per socket (${
 
 try {
   // 1. Ingest.
-  const ms = { raw: [] as number[], one: [] as number[], two: [] as number[] };
+  const admin = new Redis(redis.url);
+  const redisPid = Number(/process_id:(\d+)/.exec(await admin.info('server'))![1]);
+  admin.disconnect();
+  const configs = [
+    { name: 'raw', count: 1, mode: 'raw-redis-ingest', compression: undefined },
+    { name: 'raw-brotli', count: 1, mode: 'raw-redis-ingest', compression: Compression.BROTLI },
+    { name: 'one', count: 1, mode: 'relay', compression: undefined },
+    { name: 'two', count: 2, mode: 'relay', compression: undefined },
+    { name: 'one-none', count: 1, mode: 'relay', compression: Compression.NONE },
+    { name: 'two-none', count: 2, mode: 'relay', compression: Compression.NONE },
+  ] as const;
+  type Config = (typeof configs)[number]['name'];
+  const chosen = new Set((process.env.BENCH_INGEST ?? configs.map((c) => c.name).join(',')).split(','));
+  const runs = new Map<Config, { ms: number; cpu: CpuUse }[]>(configs.map((c) => [c.name, []]));
   for (let r = 0; r < (PARTS.has('ingest') ? ROUNDS : 0); r++) {
-    for (const [name, count] of [['raw', 1], ['one', 1], ['two', 2]] as const) {
+    for (const { name, count, mode, compression } of configs.filter((c) => chosen.has(c.name))) {
       const prefix = `bench-${name}-${r}:`;
-      const mode = name === 'raw' ? 'raw-redis-ingest' : 'relay';
-      const s = await servers(Array.from({ length: count }, () => ({ mode, redis: { url: redis.url, prefix }, token: TOKEN, limits: { maxMessagesPerSecond: 1_000_000 } })));
-      ms[name].push(await ingest(s.ports, name === 'raw' ? '/' : '/sentiero/ingest', frames, `${name}-${r}`));
+      const s = await servers(Array.from({ length: count }, () => ({ mode, compression, redis: { url: redis.url, prefix }, token: TOKEN, limits: { maxMessagesPerSecond: 1_000_000 } })));
+      runs.get(name)!.push(await ingest(s.ports, mode === 'relay' ? '/sentiero/ingest' : '/', frames, `${name}-${r}`, () => cpuMeter(s.pids, redisPid)));
       await s.stop();
     }
   }
-  const rate = (xs: number[]) => (events * SOCKETS) / (median(xs) / 1000);
-  const [raw, one, two] = [rate(ms.raw), rate(ms.one), rate(ms.two)];
-
+  /** The median round of a configuration. */
+  const mid = (name: Config) => [...runs.get(name)!].sort((a, b) => a.ms - b.ms)[Math.floor(runs.get(name)!.length / 2)];
+  const rate = (name: Config) => (events * SOCKETS) / ((mid(name)?.ms ?? NaN) / 1000);
+  const [raw, rawBrotli, one, two, oneNone, twoNone] = configs.map((c) => rate(c.name));
   // 2. Live lag at 2,000 events/s.
   const lag = !PARTS.has('lag') ? [[], []] : await (async () => {
     const s = await servers([0, 1].map(() => ({ mode: 'relay' as const, redis: { url: redis.url, prefix: 'bench-lag:' }, token: TOKEN })));
@@ -164,11 +219,28 @@ try {
     console.log('');
     table(['measure', 'Sentiero', 'baseline', 'ratio', 'goal', 'met'], [
       ['events/s, one relay process on Redis', String(Math.round(one)), `${Math.round(raw)} (ws + JSON.parse + pipelined HSET)`, fmt(one / raw, 2), '≥ 0.7', one / raw >= 0.7 ? 'yes' : 'no'],
+      ['events/s, one relay process on Redis, against the same baseline storing brotli', String(Math.round(one)), `${Math.round(rawBrotli)} (ws + JSON.parse + brotli + pipelined HSET)`, fmt(one / rawBrotli, 2), '—', '—'],
       ['events/s, two relay processes on one Redis', String(Math.round(two)), `${Math.round(one)} (one process)`, fmt(two / one, 2), '≥ 1.7', two / one >= 1.7 ? 'yes' : 'no'],
       [`live lag p99 at 2,000 events/s, watcher on the other process (ms; p50 ${fmt(pct(lags(1), 50))})`, fmt(b99), `${fmt(a99)} (watcher on the ingesting process; p50 ${fmt(pct(lags(0), 50))})`, `+${fmt(b99 - a99)} ms`, '< +20 ms', b99 - a99 < 20 ? 'yes' : 'no'],
       ['bytes stored per byte of events\' JSON', `${fmt(memory.redis / memory.json, 3)} (Redis used_memory)`, `${fmt(memory.level / memory.json, 3)} (LevelDB folder)`, fmt(memory.redis / memory.level, 2), '≤ 1.10', memory.redis / memory.level <= 1.1 ? 'yes' : 'no'],
     ]);
     console.log(`(lag samples: ${lags(0).length} on A, ${lags(1).length} on B; ${loadLine()})`);
+  }
+  if (PARTS.has('ingest')) {
+    console.log('');
+    const sec = (ms: number) => fmt(ms / 1000, 2);
+    table(['ingest run (median round)', 'events/s', 'wall s', 'CPU s per server process', 'CPU s load generator', 'CPU s redis-server', 'CPU s other processes', `cores busy (ours + others, of ${availableParallelism()})`, 'events per server CPU-second'], configs.map(({ name }) => {
+      const m = mid(name);
+      if (!m) return [name, '—', '—', '—', '—', '—', '—', '—', '—'];
+      const server = m.cpu.servers.reduce((a, b) => a + b, 0);
+      const ours = server + m.cpu.load + m.cpu.redis;
+      const others = Math.max(0, m.cpu.machine - ours);
+      return [
+        name, String(Math.round(rate(name))), sec(m.cpu.wall), m.cpu.servers.map(sec).join(' + '), sec(m.cpu.load), sec(m.cpu.redis), sec(others),
+        `${fmt(ours / m.cpu.wall, 2)} + ${fmt(others / m.cpu.wall, 2)}`, String(Math.round((events * SOCKETS) / (server / 1000))),
+      ];
+    }));
+    console.log(`(two processes against one: ${fmt(two / one, 2)}× with brotli, ${fmt(twoNone / oneNone, 2)}× with compression 'none'; ${loadLine()})`);
   }
   if (PARTS.has('bus')) await transports(redis.url, Buffer.from(frames[Math.floor(frames.length / 2)]!));
 } finally {

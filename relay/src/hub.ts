@@ -192,11 +192,7 @@ export class Hub {
 
   /** A batch was newly stored here: hand it to the session's listeners, in seq order per window, and to the other relay processes. */
   publish(p: Published): void {
-    const remote = this.options.remote;
-    if (remote) {
-      p.bytes ??= Buffer.from(p.encode());
-      remote.publishBatch({ sessionId: p.sessionId, windowId: p.windowId, seq: p.seq, frame: p.bytes });
-    }
+    this.options.remote?.publishBatch({ sessionId: p.sessionId, windowId: p.windowId, seq: p.seq, frame: () => (p.bytes ??= Buffer.from(p.encode())) });
     this.route(p);
   }
 

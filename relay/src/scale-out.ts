@@ -4,17 +4,26 @@
  * bus brings in is handed to this process's own listeners as if it had happened here.
  */
 import { REDIS_STORE_DEFAULTS, RedisStore, type Store } from '@sentiero/storage';
-import type { ErrorFeedListener, FeedListener, Hub } from './hub.ts';
-import { type FeedMessage, type LiveBus, RedisBus } from './bus.ts';
+import { type ErrorFeedListener, type FeedListener, type Hub, eventsFrame } from './hub.ts';
+import { type BusNotice, type FeedMessage, type LiveBus, RedisBus } from './bus.ts';
 import type { ResolvedOptions } from './options.ts';
 
 /** The bus to other relay processes: on the `redis` option's Redis, or on a `RedisStore`'s own; none for a store of this process only. */
 export function busFor(opts: ResolvedOptions, store: Store): LiveBus | undefined {
   const onError = (message: string) => opts.logger.warn(message);
-  if (opts.redis) return new RedisBus({ ...opts.redis, onError });
+  const load = (b: BusNotice) => storedFrame(store, b);
+  if (opts.redis) return new RedisBus({ ...opts.redis, onError, load });
   if (store instanceof RedisStore && store.options.client === undefined) {
     const { url, nodes } = store.options;
-    return new RedisBus({ url: nodes ? undefined : (url ?? REDIS_STORE_DEFAULTS.url), nodes, prefix: store.prefix, onError });
+    return new RedisBus({ url: nodes ? undefined : (url ?? REDIS_STORE_DEFAULTS.url), nodes, prefix: store.prefix, onError, load });
+  }
+  return undefined;
+}
+
+/** A stored batch's `events` frame, read from the store (undefined when it is not there: its session was deleted meanwhile). */
+async function storedFrame(store: Store, { sessionId, windowId, seq }: BusNotice): Promise<Buffer | undefined> {
+  for await (const b of store.readBatchesJson(sessionId, { windowId, after: { [windowId]: seq - 1 } })) {
+    return b.seq === seq ? Buffer.from(eventsFrame(sessionId, windowId, seq, b.eventsJson)) : undefined;
   }
   return undefined;
 }

@@ -50,28 +50,30 @@ export function usersOf(fields: Record<string, string>): Pick<SessionRecord, 'us
 }
 
 /**
- * After a batch was stored: adds its bytes to the session's count and, when the record exists,
- * takes in the batch's identified users as `applyBatch` does (the latest is `userId`; `userIds`
- * keeps the first distinct ones, at most `MAX_SESSION_USERS`).
- * KEYS: record, the session's bytes. ARGV: bytes, most users kept, user ids…
+ * After a batch was stored: adds its bytes to the session's count and takes in the batch's
+ * identified users as `applyBatch` does (the latest is `userId`; `userIds` keeps the first
+ * distinct ones, at most `MAX_SESSION_USERS`). A Lua function the append script
+ * (redis-scripts.ts) calls on its session's record, so that a batch costs one script.
+ * Arguments: the record's key, the session's bytes key, bytes, most users kept, the index in
+ * ARGV of the first user id (the user ids run to the end of ARGV).
  */
 export const AFTER_APPEND = `
-redis.call('INCRBY', KEYS[2], ARGV[1])
-if #ARGV < 3 or redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local raw = redis.call('HGET', KEYS[1], 'userIds')
-local known = {}
-if raw then known = cjson.decode(raw) end
-local seen = {}
-for _, u in ipairs(known) do seen[u] = true end
-local max = tonumber(ARGV[2])
-for i = 3, #ARGV do
-  if not seen[ARGV[i]] and #known < max then
-    known[#known + 1] = ARGV[i]
-    seen[ARGV[i]] = true
+local function afterAppend(record, bytesKey, bytes, max, first)
+  redis.call('INCRBY', bytesKey, bytes)
+  if first > #ARGV then return end
+  local raw = redis.call('HGET', record, 'userIds')
+  local known = {}
+  if raw then known = cjson.decode(raw) end
+  local seen = {}
+  for _, u in ipairs(known) do seen[u] = true end
+  for i = first, #ARGV do
+    if not seen[ARGV[i]] and #known < max then
+      known[#known + 1] = ARGV[i]
+      seen[ARGV[i]] = true
+    end
   end
+  redis.call('HSET', record, 'userId', ARGV[#ARGV], 'userIds', cjson.encode(known))
 end
-redis.call('HSET', KEYS[1], 'userId', ARGV[#ARGV], 'userIds', cjson.encode(known))
-return 1
 `;
 
 /**
@@ -111,7 +113,6 @@ return {k, b}
 
 /** The scripts of this module, as `ioredis` commands. */
 export const EXTRA_SCRIPTS = {
-  sentieroAfterAppend: { numberOfKeys: 2, lua: AFTER_APPEND },
   sentieroAuditAppend: { numberOfKeys: 2, lua: AUDIT_APPEND },
   sentieroPutDigest: { numberOfKeys: 2, lua: PUT_DIGEST },
   sentieroForgetSession: { numberOfKeys: 2, lua: FORGET_SESSION },

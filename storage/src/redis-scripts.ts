@@ -5,22 +5,25 @@
  * update. Numbers are written with `%.17g`, which gives every double back exactly (Lua's
  * default, `%.14g`, would round timestamps). Scripts return integers for flags only.
  */
+import { AFTER_APPEND } from './redis-extra.ts';
 
 /** Formats a number so that `Number()` and `tonumber()` read back the same double. */
 const NUMBER = `local function f(n) return string.format('%.17g', n) end\n`;
 
 /**
  * Appends one batch: stores it unless its seq is already stored, advances the window's acked
- * seq over the holes it closes, and updates the session record as `applyBatch` does.
+ * seq over the holes it closes, and updates the session record as `applyBatch` does (its
+ * bytes and identified users too: `AFTER_APPEND`).
  * KEYS: record, listed windows, pages, windows (zset, first-stored order), acked (hash),
- * the window's seqs (zset), the window's batches (hash), the session's error entries (hash).
+ * the window's seqs (zset), the window's batches (hash), the session's error entries (hash),
+ * the session's stored bytes (string).
  * ARGV: windowId, seq, value, receivedAt, events, first timestamp, last timestamp, meta JSON
- * (or ''), whether that meta is a placeholder ('1'), errors, dropped, bytes, most windows
- * listed, most pages, pages…
+ * (or ''), whether that meta is a placeholder ('1'), errors, dropped, bytes sent, most windows
+ * listed, most pages, bytes stored, most users kept, the number of pages, pages…, user ids…
  * Returns {stored, acked, startedAt, index}: index 0 when the listing key did not move, 1 when
  * it moved earlier (or the session is new), 2 when it moved later.
  */
-export const APPEND = `${NUMBER}
+export const APPEND = `${NUMBER}${AFTER_APPEND}
 local wid, seq = ARGV[1], ARGV[2]
 if redis.call('ZSCORE', KEYS[6], seq) then
   return {0, tonumber(redis.call('HGET', KEYS[5], wid) or '0'), '', 0}
@@ -57,10 +60,11 @@ if not redis.call('ZSCORE', KEYS[4], wid) then
 end
 if (created or old[5] == '1') and ARGV[8] ~= '' then redis.call('HSET', KEYS[1], 'meta', ARGV[8], 'mp', ARGV[9]) end
 local maxPages = tonumber(ARGV[14])
+local pagesEnd = 17 + tonumber(ARGV[17])
 local len = redis.call('LLEN', KEYS[3])
 local last = false
 if len > 0 then last = redis.call('LINDEX', KEYS[3], -1) end
-for i = 15, #ARGV do
+for i = 18, pagesEnd do
   if len >= maxPages then break end
   if ARGV[i] ~= last then
     redis.call('RPUSH', KEYS[3], ARGV[i])
@@ -79,6 +83,7 @@ if tonumber(seq) == acked + 1 then
   while redis.call('ZSCORE', KEYS[6], f(acked + 1)) do acked = acked + 1 end
   redis.call('HSET', KEYS[5], wid, f(acked))
 end
+afterAppend(KEYS[1], KEYS[9], ARGV[15], tonumber(ARGV[16]), pagesEnd + 1)
 local index = 0
 if created or startedAt < before then index = 1 elseif startedAt > before then index = 2 end
 return {1, acked, f(startedAt), index}

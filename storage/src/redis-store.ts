@@ -13,7 +13,7 @@ import type { ErrorFrame, ErrorGroup, ErrorGroupDetail, ErrorGroupSession, Error
 import { type AuditEntry, type AuditHead, type AuditQuery, type TokenRecord, auditKey, chainEntry, decodeAudit, decodeHead, decodeToken, encodeAudit, encodeHead } from './audit-record.ts';
 import { type DigestScanOptions, digestKey, digestRange, parseDigest, parseSegment } from './digest-record.ts';
 import { eraseFromGroups, occurrenceMatches } from './erasure.ts';
-import { Compression, batchText, decodeBatch, decodeBatchJson, encodeBatchText } from './codec.ts';
+import { Compression, batchText, decodeBatch, decodeBatchJson, encodeBatchText, encodeBatchTextSync } from './codec.ts';
 import { GroupPageBuilder, MAX_OCCURRENCES_KEPT, byFirstSeen, culpritOf, errorCursorKey, errorPageOf, groupListKey } from './error-record.ts';
 import { StoreError, StoreErrorCode } from './errors.ts';
 import { PageBuilder, hex, invertedTime, listKey, lowerBound } from './list.ts';
@@ -67,6 +67,13 @@ export const REDIS_STORE_DEFAULTS = {
 
 const COMPRESSIONS: readonly Compression[] = [Compression.BROTLI, Compression.GZIP, Compression.NONE];
 
+/**
+ * Batches of up to this many bytes of JSON are compressed on the event loop (brotli: about
+ * 1 ms at this size), larger ones on libuv's thread pool, where they cost 2–3× the CPU but
+ * never hold the event loop up (`encodeBatchTextSync`).
+ */
+export const SYNC_ENCODE_BYTES = 64 * 1024;
+
 /** Batches read from a window per round trip. */
 const READ_CHUNK_SIZE = 64;
 /** Index entries read per round trip while listing. */
@@ -77,7 +84,7 @@ const LIST_ATTEMPTS = 4;
 const SCRIPTS = {
   ...EXTRA_SCRIPTS,
   ...ASSET_SCRIPTS,
-  sentieroAppend: { numberOfKeys: 8, lua: APPEND },
+  sentieroAppend: { numberOfKeys: 9, lua: APPEND },
   sentieroRecord: { numberOfKeys: 3, lua: RECORD },
   sentieroReadChunk: { numberOfKeys: 2, lua: READ_CHUNK },
   sentieroDeleteSession: { numberOfKeys: 6, lua: DELETE_SESSION },
@@ -295,17 +302,27 @@ export class RedisStore extends Store {
       if (e.timestamp < lo) lo = e.timestamp;
       if (e.timestamp > hi) hi = e.timestamp;
     }
-    const value = Buffer.from(await encodeBatchText(Buffer.from(batchText(batch), 'utf8'), this.compression));
+    const json = Buffer.from(batchText(batch), 'utf8');
+    const compression = this.compression;
+    const encoded = json.length <= SYNC_ENCODE_BYTES && compression !== Compression.BROTLI_WINDOW
+      ? encodeBatchTextSync(json, compression)
+      : await encodeBatchText(json, compression);
+    const value = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.length);
     const meta = batch.meta;
     const digest = batch.digest ?? {};
+    const pages = digest.pages ?? [];
     const [stored, acked, startedAt, index] = await this.#run<[number, number, string, number]>('sentieroAppend',
-      k.record, k.listed, k.pages, k.windows, k.acked, k.seqs(windowId), k.data(windowId), k.errors,
+      k.record, k.listed, k.pages, k.windows, k.acked, k.seqs(windowId), k.data(windowId), k.errors, this.#extra(sessionId).bytes,
       windowId, String(seq), value, String(batch.receivedAt), events.length, events.length ? String(lo) : '0', events.length ? String(hi) : '0',
       meta ? JSON.stringify(meta) : '', meta && meta.url === '' && meta.userAgent === '' ? '1' : '0',
-      digest.errors ?? 0, digest.dropped ?? 0, batch.bytes ?? 0, MAX_LISTED_WINDOWS, MAX_PAGES, ...(digest.pages ?? []));
-    if (index === 1) await this.#db().zadd(this.#sessionIndex(), 'LT', scoreOf(Number(startedAt)), sessionId);
-    else if (index === 2) await this.#db().zadd(this.#sessionIndex(), scoreOf(Number(startedAt)), sessionId);
-    if (stored === 1) await this.#afterAppend(sessionId, value.length, digest.userIds ?? []);
+      digest.errors ?? 0, digest.dropped ?? 0, batch.bytes ?? 0, MAX_LISTED_WINDOWS, MAX_PAGES,
+      value.length, MAX_SESSION_USERS, pages.length, ...pages, ...(digest.userIds ?? []));
+    // The listing and the store's byte count live in slots of their own: one round trip for both, after the script.
+    const after: Promise<unknown>[] = [];
+    if (index === 1) after.push(this.#db().zadd(this.#sessionIndex(), 'LT', scoreOf(Number(startedAt)), sessionId));
+    else if (index === 2) after.push(this.#db().zadd(this.#sessionIndex(), scoreOf(Number(startedAt)), sessionId));
+    if (stored === 1) after.push(this.#db().incrby(this.#global().bytes, value.length));
+    await Promise.all(after);
     return { stored: stored === 1, ackedSeq: Number(acked) };
   }
 
@@ -386,10 +403,15 @@ export class RedisStore extends Store {
   async *#read<T>(sessionId: string, query: ReadQuery, decode: (value: Buffer, where: string) => Promise<T>, timeOf: (b: Located<T>) => number): AsyncGenerator<Located<T>> {
     const client = this.#db();
     const k = sessionKeys(this.prefix, sessionId);
-    if ((await client.exists(k.record)) === 0) return;
     const only = query.windowId;
-    const windowIds = only !== undefined ? ((await client.zscore(k.windows, only)) === null ? [] : [only]) : await client.zrange(k.windows, '0', '-1');
-    yield* mergeByTime(windowIds.map((w) => this.#readWindow(sessionId, w, query.after.get(w) ?? 0, decode)), timeOf);
+    // One window is read at once (one round trip: what the bus's followers read for each batch); a window or session that
+    // is not there has no seqs either (deleting a session is one script), so reading it gives nothing.
+    if (only !== undefined) {
+      yield* this.#readWindow(sessionId, only, query.after.get(only) ?? 0, decode);
+      return;
+    }
+    if ((await client.exists(k.record)) === 0) return;
+    yield* mergeByTime((await client.zrange(k.windows, '0', '-1')).map((w) => this.#readWindow(sessionId, w, query.after.get(w) ?? 0, decode)), timeOf);
   }
 
   /** One window's batches in seq order, `READ_CHUNK_SIZE` per round trip. */
@@ -508,14 +530,6 @@ export class RedisStore extends Store {
 
   #extra(sessionId: string) {
     return sessionExtraKeys(sessionKeys(this.prefix, sessionId).base);
-  }
-
-  /** After a stored batch: its bytes counted, its identified users in the record. */
-  async #afterAppend(sessionId: string, bytes: number, userIds: readonly string[]): Promise<void> {
-    await Promise.all([
-      this.#run<number>('sentieroAfterAppend', sessionKeys(this.prefix, sessionId).record, this.#extra(sessionId).bytes, bytes, MAX_SESSION_USERS, ...userIds),
-      this.#db().incrby(this.#global().bytes, bytes),
-    ]);
   }
 
   /** After a deleted session: its digest out of the index, its bytes uncounted. */

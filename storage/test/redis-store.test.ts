@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { RedisStore, StoreError, StoreErrorCode } from '@sentiero/storage';
 import { runStoreConformance } from '@sentiero/storage/conformance';
 import { Redis } from 'ioredis';
+import { encodeBatchText, encodeBatchTextSync } from '../src/codec.ts';
+import { SYNC_ENCODE_BYTES } from '../src/redis-store.ts';
 import { freePort } from '../../test/helpers/demo-process.ts';
 import { type RedisServer, startRedis } from './redis-server.ts';
 
@@ -75,6 +77,25 @@ describe('RedisStore', () => {
       for (let w = 0; w < 4; w++) assert.equal(await a.ackedSeq('s1', `w${w}`), 50);
     } finally {
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('compresses a small batch on the event loop and a large one on the thread pool, to the same bytes, and reads both back', async () => {
+    const text = Buffer.from(JSON.stringify({ r: 1, t: 2, e: [{ type: 3, timestamp: 2, data: { text: 'abc'.repeat(500) } }] }));
+    for (const c of ['brotli', 'gzip', 'none'] as const) assert.deepEqual(Buffer.from(encodeBatchTextSync(text, c)), Buffer.from(await encodeBatchText(text, c)), c);
+    const store = new RedisStore({ url: server.url, prefix: 'sizes:' });
+    await store.open();
+    try {
+      const big = Array.from({ length: 40 }, (_, i) => ({ type: 3, timestamp: 10 + i, data: { text: `${i}`.repeat(2_000) } }));
+      assert.ok(JSON.stringify(big).length > SYNC_ENCODE_BYTES);
+      const small = [{ type: 3, timestamp: 100, data: { text: 'small' } }];
+      await store.append({ sessionId: 's1', windowId: 'w1', seq: 1, events: big, receivedAt: 50 });
+      await store.append({ sessionId: 's1', windowId: 'w1', seq: 2, events: small, receivedAt: 150 });
+      const read = [];
+      for await (const b of store.readBatches('s1')) read.push(b.events);
+      assert.deepEqual(read, [big, small]);
+    } finally {
+      await store.close();
     }
   });
 });
