@@ -76,14 +76,10 @@ function takeTokenFromHash(): string | undefined {
   }
 }
 
-/** The admins' way to the audit log, beside the viewer (outside the element the viewer renders into). */
-const auditLink = Object.assign(document.createElement('a'), { className: 'sd-audit-link', href: AUDIT_ROUTE, textContent: 'Audit log', hidden: true });
-document.body.append(auditLink);
 
 function showLogin(message?: string): void {
   viewer?.destroy();
   viewer = undefined;
-  auditLink.hidden = true;
   const submit = async (e: Event) => {
     e.preventDefault();
     const form = e.currentTarget as HTMLFormElement;
@@ -120,7 +116,6 @@ function open(who: SignedIn): void {
 function showAudit(who: SignedIn): void {
   viewer?.destroy();
   viewer = undefined;
-  auditLink.hidden = true;
   render(null, app);
   renderAudit(app, { relayUrl, csrf: who.csrf, onUnauthorized: () => showLogin('The sign-in has ended. Sign in again.') });
 }
@@ -134,9 +129,8 @@ function start(who: SignedIn): void {
     token: who.csrf,
     adapter: channel.viewer,
     route: location.hash || '#/sessions',
-    capabilities: [HostCapability.SIGN_OUT],
+    capabilities: who.role === 'admin' ? [HostCapability.SIGN_OUT, HostCapability.AUDIT_LOG] : [HostCapability.SIGN_OUT],
   });
-  auditLink.hidden = who.role !== 'admin';
   channel.host.addListener((m) => {
     switch (m.t) {
       case 'route':

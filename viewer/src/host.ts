@@ -15,6 +15,8 @@ export const HostCapability = {
   SIGN_OUT: 'sign-out',
   /** The host saves a session's HTML export itself (VS Code: a save dialog); without it the viewer downloads the file. */
   EXPORT: 'export',
+  /** The host has an audit log at `#/audit` (the dashboard, for an admin); the header links to it. */
+  AUDIT_LOG: 'audit-log',
 } as const;
 
 /** One of the host capabilities. */

@@ -109,7 +109,7 @@ describe('viewer: the dashboard\'s credentials stay off the app\'s origin', func
     const { t, context } = env;
     const dash = await openDashboard(context, t);
     await dash.waitForSelector('.sv-conn.is-open');
-    await dash.click('.sd-audit-link');
+    await dash.click('.sv-audit-link');
     await dash.waitForSelector('.sd-audit-row');
     const rows = await dash.locator('.sd-audit-row').allTextContents();
     assert.ok(rows.some((r) => r.includes('login') && r.includes('default')), rows.join('\n'));
@@ -126,7 +126,7 @@ describe('viewer: the dashboard\'s credentials stay off the app\'s origin', func
       await page.fill('input[name="token"]', token);
       await page.click('button[type="submit"]');
       await page.waitForSelector('.sv-list');
-      assert.equal(await page.isVisible('.sd-audit-link'), false, 'no audit link for a viewer');
+      assert.equal(await page.isVisible('.sv-audit-link'), false, 'no audit link for a viewer');
       const audit = await page.evaluate(async (base) => {
         const csrf = /sentiero_csrf=([^;]+)/.exec(document.cookie)?.[1];
         const res = await fetch(`${base}/api/audit`, { headers: { authorization: `Bearer ${csrf}` } });

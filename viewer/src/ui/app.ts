@@ -35,6 +35,7 @@ export function App({ ctx, route, onController }: AppProps) {
         <span class="sv-top-sep"></span>
         <${StorageFigure} ctx=${ctx} />
         <span class=${`sv-conn is-${ctx.connection}`} data-connection=${ctx.connection}><i></i>${CONNECTION_TEXT[ctx.connection]}</span>
+        ${ctx.capabilities.has(HostCapability.AUDIT_LOG) ? html`<a class="sv-link-btn sv-audit-link" href="#/audit">Audit log</a>` : ''}
         ${ctx.capabilities.has(HostCapability.SIGN_OUT) ? html`<button type="button" class="sv-link-btn sv-signout" onClick=${() => ctx.post({ t: 'sign-out' })}>Sign out</button>` : ''}
       </header>` : ''}
       <main class="sv-main">
