@@ -14,7 +14,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './helpers/browser.ts';
+import { launchChromium, playedToEnd } from './helpers/browser.ts';
 import { listen, waitFor } from './helpers/net.ts';
 import { type TestRelay, startRelay } from './helpers/relay.ts';
 
@@ -80,12 +80,6 @@ function looks(page: Page, frame?: string): Promise<Looks> {
       logoWidth: (doc.getElementById('logo') as HTMLImageElement).naturalWidth,
     };
   }, frame);
-}
-
-async function playedToEnd(page: Page): Promise<void> {
-  await page.waitForSelector('.sv-session[data-frame="true"]', { timeout: 60_000 });
-  if (await page.locator('.sv-session[data-state="paused"]').count()) await page.click('[data-action="play"]');
-  await page.waitForSelector('.sv-session[data-state="ended"]', { timeout: 90_000 });
 }
 
 describe('captured assets in real Chromium', function () {
