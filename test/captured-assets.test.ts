@@ -17,6 +17,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium, playedToEnd } from './helpers/browser.ts';
 import { listen, waitFor } from './helpers/net.ts';
 import { type TestRelay, startRelay } from './helpers/relay.ts';
+import { waitEnded } from '../viewer/test/helpers.ts';
 
 const FONTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'fonts');
 const FONT_V1 = readFileSync(path.join(FONTS, 'open-sans-regular.woff2'));
@@ -167,10 +168,7 @@ describe('captured assets in real Chromium', function () {
     assert.equal(live.crossPadding, '11px', 'and what it imports');
     await page.waitForTimeout(1000);
     await context.close();
-    await waitFor(async () => {
-      const res = await t.api(`/api/sessions/${sessionId}`);
-      return res.status === 200 && !((await res.json()) as { live: boolean }).live;
-    }, { what: 'the session to end', timeoutMs: 40_000 });
+    await waitEnded(t, sessionId);
   });
 
   after(async () => {
