@@ -14,6 +14,10 @@
  * `Performance.getMetrics` `ThreadTime`) from the start of the recording until its first
  * snapshot and, for (b), every asset read and encoded, has settled; the page is loaded (its
  * images decoded) before. Median of `BENCH_ROUNDS` (default 5) rounds, sides alternating.
+ *
+ * The relay's side of (a): the CPU time of walking the shared 45 s recording for its asset URLs
+ * (what `relay/src/assets.ts` does with each stored batch, off the ack path), beside
+ * `JSON.parse` of the same events as the raw limit.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -24,7 +28,8 @@ import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { launchChromium } from '../test/helpers/browser.ts';
 import { listen } from '../test/helpers/net.ts';
-import { fmt, loadLine, median, table } from './_lib.ts';
+import { createAssetWalker } from '@sentiero/protocol';
+import { fixtureEvents, fmt, loadLine, median, table } from './_lib.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -146,3 +151,24 @@ table(['design', 'main-thread CPU, first snapshot (ms, median)', 'recorded bytes
   ['in-page capture (inlineImages, collectFonts, CSS and fonts read and base64-encoded)', fmt(cpuPage), String(median(samples.page.map((s) => s.bytes)))],
   ['added by in-page capture', `${fmt(cpuPage - cpuRelay)} (${fmt(cpuPage / cpuRelay, 2)}×)`, '—'],
 ]);
+
+// The relay's side: walking recorded events for their asset URLs, beside parsing them.
+const fixture = fixtureEvents();
+const text = JSON.stringify(fixture);
+const walkMs: number[] = [];
+const parseMs: number[] = [];
+let urls = 0;
+for (let i = 0; i < 7; i++) {
+  const events = JSON.parse(text) as typeof fixture;
+  const t0 = process.cpuUsage();
+  urls = 0;
+  const walker = createAssetWalker((u) => { urls++; return u; });
+  for (const e of events) walker.walk(e as never);
+  const t1 = process.cpuUsage(t0);
+  walkMs.push((t1.user + t1.system) / 1000);
+  const p0 = process.cpuUsage();
+  JSON.parse(text);
+  const p1 = process.cpuUsage(p0);
+  parseMs.push((p1.user + p1.system) / 1000);
+}
+console.log(`\nRelay: walking the 45 s fixture (${fixture.length} events, ${fmt(text.length / 1e6, 2)} MB, ${urls} asset URLs) for its asset URLs: ${fmt(median(walkMs))} ms CPU (median of 7), beside JSON.parse of it ${fmt(median(parseMs))} ms (${fmt(median(walkMs) / median(parseMs), 2)}×); ${loadLine()}`);

@@ -14,9 +14,10 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './helpers/browser.ts';
+import { launchChromium, playedToEnd } from './helpers/browser.ts';
 import { listen, waitFor } from './helpers/net.ts';
 import { type TestRelay, startRelay } from './helpers/relay.ts';
+import { waitEnded } from '../viewer/test/helpers.ts';
 
 const FONTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'fonts');
 const FONT_V1 = readFileSync(path.join(FONTS, 'open-sans-regular.woff2'));
@@ -80,12 +81,6 @@ function looks(page: Page, frame?: string): Promise<Looks> {
       logoWidth: (doc.getElementById('logo') as HTMLImageElement).naturalWidth,
     };
   }, frame);
-}
-
-async function playedToEnd(page: Page): Promise<void> {
-  await page.waitForSelector('.sv-session[data-frame="true"]', { timeout: 60_000 });
-  if (await page.locator('.sv-session[data-state="paused"]').count()) await page.click('[data-action="play"]');
-  await page.waitForSelector('.sv-session[data-state="ended"]', { timeout: 90_000 });
 }
 
 describe('captured assets in real Chromium', function () {
@@ -173,10 +168,7 @@ describe('captured assets in real Chromium', function () {
     assert.equal(live.crossPadding, '11px', 'and what it imports');
     await page.waitForTimeout(1000);
     await context.close();
-    await waitFor(async () => {
-      const res = await t.api(`/api/sessions/${sessionId}`);
-      return res.status === 200 && !((await res.json()) as { live: boolean }).live;
-    }, { what: 'the session to end', timeoutMs: 40_000 });
+    await waitEnded(t, sessionId);
   });
 
   after(async () => {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from './helpers/browser.ts';
+import { launchChromium, playedToEnd } from './helpers/browser.ts';
 import { listen, waitFor } from './helpers/net.ts';
 import { type TestRelay, startRelay } from './helpers/relay.ts';
 
@@ -71,13 +71,6 @@ function shown(page: Page, frame?: string): Promise<Shown> {
       attrTitle: doc.getElementById('attr')!.getAttribute('title'),
     };
   }, frame);
-}
-
-/** Waits for the session view in `page` to have played to its end. */
-async function playedToEnd(page: Page): Promise<void> {
-  await page.waitForSelector('.sv-session[data-frame="true"]', { timeout: 60_000 });
-  if (await page.locator('.sv-session[data-state="paused"]').count()) await page.click('[data-action="play"]');
-  await page.waitForSelector('.sv-session[data-state="ended"]', { timeout: 90_000 });
 }
 
 describe('HTML export and viewer privacy in real Chromium', function () {

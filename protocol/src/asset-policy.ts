@@ -10,8 +10,13 @@ export type AssetMode = 'proxy' | 'block';
 /** `GET <base>/api/assets/policy`: the relay's `viewerAssets` mode and, in `proxy` mode, the key its asset URLs carry. */
 export interface AssetPolicy {
   mode: AssetMode;
-  /** The asset proxy's key (`k=` of `<base>/api/assets?k=…&url=…`); present in `proxy` mode only. It opens nothing else. */
+  /** The asset proxy's key (`k=` of `<base>/api/assets?k=…&url=…`); present in `proxy` mode, and in `block` mode with `captured`. It opens nothing else. */
   key?: string;
+  /**
+   * In `block` mode: the relay serves the copies captured when each session was recorded (and
+   * nothing else: no live fetch) under `<base>/api/assets?k=…&s=<session>&url=…`.
+   */
+  captured?: boolean;
 }
 
 /** The URL a blocked asset is replaced with: an empty resource, loaded from nowhere. */

@@ -304,7 +304,9 @@ export function createClient(options: ClientOptions): Client {
     async getAssetPolicy() {
       try {
         const body = (await (await request('/api/assets/policy')).json()) as Partial<AssetPolicy>;
-        return body.mode === 'proxy' && typeof body.key === 'string' ? { mode: 'proxy', key: body.key } : { mode: 'block' };
+        if (typeof body.key !== 'string') return { mode: 'block' };
+        if (body.mode === 'proxy') return { mode: 'proxy', key: body.key };
+        return body.captured === true ? { mode: 'block', key: body.key, captured: true } : { mode: 'block' };
       } catch (err) {
         if (err instanceof SentieroError && err.code === ErrorCode.NOT_FOUND) return { mode: 'block' };
         throw err;

@@ -46,7 +46,7 @@ export interface CapturedAssets {
 
 /** The asset proxy's routes. */
 export interface AssetProxy {
-  /** `GET <base>/api/assets/policy` (behind the viewer token): the mode and, in proxy mode, the key. */
+  /** `GET <base>/api/assets/policy` (behind the viewer token): the mode and, in proxy mode (or block mode with captured copies), the key. */
   policy(): AssetPolicy;
   /** `GET <base>/api/assets?k=&s=&url=` (its own check: the key or the viewer token). Answers every request it is given. */
   serve(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void>;
@@ -74,12 +74,13 @@ export function createAssetProxy(options: ResolvedOptions, authenticate: (req: I
 
   return {
     policy() {
-      return mode === 'proxy' ? { mode, key } : { mode };
+      if (mode === 'proxy') return { mode, key };
+      return captured ? { mode, key, captured: true } : { mode };
     },
     async serve(req, res, query) {
       try {
         if (req.method !== 'GET' && req.method !== 'HEAD') throw new RelayError(ErrorCode.METHOD_NOT_ALLOWED, 'GET an asset');
-        if (mode !== 'proxy') throw new RelayError(ErrorCode.NOT_FOUND, 'the asset proxy is off (viewerAssets: "block")');
+        if (mode !== 'proxy' && !captured) throw new RelayError(ErrorCode.NOT_FOUND, 'the asset proxy is off (viewerAssets: "block")');
         const k = query.get('k');
         // Its key, or any credential the API takes (a token of any role, the dashboard's sign-in); `authenticate` throws the coded 401/403.
         if (!(k !== null && safeEqual(k, key))) authenticate(req);
@@ -99,6 +100,7 @@ export function createAssetProxy(options: ResolvedOptions, authenticate: (req: I
           res.end(req.method === 'HEAD' ? undefined : body);
           return;
         }
+        if (mode !== 'proxy') throw new RelayError(ErrorCode.NOT_FOUND, 'no captured copy of this asset for this session, and the asset proxy is off (viewerAssets: "block")');
         if (inflight >= MAX_CONCURRENT_ASSETS) throw new RelayError(ErrorCode.RATE_LIMITED, 'too many assets at once; try again');
         inflight++;
         let got;

@@ -18,8 +18,8 @@ import type { CaptureAssetsOptions, Logger } from './options.ts';
 
 /** How deep the URLs of fetched stylesheets are followed: those of a stylesheet the page names (depth 0), of what it imports (1), …, up to depth 2. */
 export const MAX_CSS_DEPTH = 3;
-/** Windows whose walker (page URL, style nodes) is kept at once; the oldest is dropped beyond. */
-const MAX_WALKERS = 10_000;
+/** Windows whose walker (page URL, element tags by node id, style nodes) is kept at once; the least recently used is dropped beyond (a window walked again later starts afresh: until its next full snapshot, relative URLs are missed and attribute changes count as links). */
+const MAX_WALKERS = 1_000;
 /** Sessions whose captured URLs are remembered in memory at once; the store is asked for the others. */
 const MAX_SESSIONS = 10_000;
 /** Assets waiting to be fetched, for all sessions; beyond, new URLs are left for a later batch to find again. */
@@ -221,7 +221,10 @@ export class AssetCapture {
   #walker(sessionId: string, windowId: string): WalkerEntry {
     const key = `${sessionId}/${windowId}`;
     let entry = this.#walkers.get(key);
-    if (!entry) {
+    if (entry) {
+      this.#walkers.delete(key);
+      this.#walkers.set(key, entry);
+    } else {
       const made: WalkerEntry = { visit: () => undefined, walker: createAssetWalker((url, slot) => {
         made.visit(url, slot);
         return url;

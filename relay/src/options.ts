@@ -95,7 +95,8 @@ export interface RelayOptions {
   /**
    * How a replay loads the images, fonts and stylesheets the recording refers to: `'proxy'`
    * through the relay's asset proxy (the recorded site sees the relay, never the viewer), or
-   * `'block'` not at all. Default `'proxy'`. Either way the viewer's browser never fetches them
+   * `'block'` never fetched at replay time (only the copies captured when the session was
+   * recorded are served). Default `'proxy'`. Either way the viewer's browser never fetches them
    * from the recorded site.
    */
   viewerAssets?: AssetMode;

@@ -188,8 +188,8 @@ describe('asset proxy: against real servers', function () {
     assert.equal(missing.status, 502);
   });
 
-  it('is off in block mode', async () => {
-    const blocked = await startRelay({ viewerAssets: 'block' });
+  it('is off in block mode (with capture off: no copies to serve either)', async () => {
+    const blocked = await startRelay({ viewerAssets: 'block', captureAssets: false });
     try {
       assert.deepEqual(await (await blocked.api('/api/assets/policy')).json(), { mode: 'block' });
       assert.equal((await get(blocked, 'http://example.com/a.png')).status, 404);

@@ -198,6 +198,23 @@ describe('captured assets: against real servers', function () {
     assert.deepEqual(await t.relay.store.listAssetRefs('s1'), []);
   });
 
+  it('in block mode serves captured copies only: the policy says so, and nothing is fetched live', async () => {
+    const t = await relay({ viewerAssets: 'block' });
+    await record(t, 's1', 1, { srcs: ['/kept.png'] });
+    await refsOf(t, 's1', 1);
+    const policy = (await (await t.api('/api/assets/policy')).json()) as { mode: string; key: string; captured: boolean };
+    assert.equal(policy.mode, 'block');
+    assert.equal(policy.captured, true);
+    const url = (u: string, s = 's1') => `${t.base}/api/assets?k=${encodeURIComponent(policy.key)}&s=${s}&url=${encodeURIComponent(`${siteOrigin}${u}`)}`;
+    siteHits.length = 0;
+    const copy = await fetch(url('/kept.png'));
+    assert.equal(copy.status, 200);
+    assert.deepEqual(Buffer.from(await copy.arrayBuffer()), PNG);
+    assert.equal((await fetch(url('/kept.png', 's2'))).status, 404, 'another session has no copy');
+    assert.equal((await fetch(url('/other.png'))).status, 404);
+    assert.deepEqual(siteHits, [], 'nothing was fetched live');
+  });
+
   it('serves the session\'s copy before the live proxy, CSS with its URLs through the proxy with the same session, and needs the key', async () => {
     const t = await relay({ assetProxy: { allowPrivateOrigins: [siteOrigin] } });
     await record(t, 's1', 1, { hrefs: ['/a.css'] });

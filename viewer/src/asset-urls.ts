@@ -15,10 +15,12 @@ export type AssetUrlMap = (url: string) => string;
 /**
  * The map a policy asks for: through `<relayUrl>/api/assets` in `proxy` mode, nowhere in `block`
  * mode. With `sessionId`, the URLs name the session (`s=`), so that the relay serves the copy of
- * the asset captured when that session was recorded.
+ * the asset captured when that session was recorded; in `block` mode with `captured`, those
+ * copies are all a replay loads (the relay fetches nothing live).
  */
 export function assetUrlMap(policy: AssetPolicy, relayUrl: string, sessionId?: string): AssetUrlMap {
-  if (policy.mode !== 'proxy' || !policy.key) return () => BLOCKED_ASSET_URL;
+  const through = policy.mode === 'proxy' || (policy.captured === true && sessionId !== undefined);
+  if (!through || !policy.key) return () => BLOCKED_ASSET_URL;
   const session = sessionId === undefined ? '' : `&s=${encodeURIComponent(sessionId)}`;
   const prefix = `${relayUrl.replace(/\/+$/, '')}/api/assets?k=${encodeURIComponent(policy.key)}${session}&url=`;
   return (url) => `${prefix}${encodeURIComponent(url)}`;

@@ -90,6 +90,15 @@ describe('viewer privacy: asset URLs in recorded events', () => {
     assert.equal(adopted.styles[0]!.rules[0]!.rule, `.e { background: url("${via('https://site.example/e.png')}") }`);
   });
 
+  it('names the session in proxy mode, and in block mode loads only the session\'s captured copies', () => {
+    const url = 'https://site.example/a.css';
+    assert.equal(assetUrlMap({ mode: 'proxy', key: 'K' }, RELAY, 's-1')(url), `${RELAY}/api/assets?k=K&s=s-1&url=${encodeURIComponent(url)}`);
+    const captured = { mode: 'block', key: 'K', captured: true } as const;
+    assert.equal(assetUrlMap(captured, RELAY, 's-1')(url), `${RELAY}/api/assets?k=K&s=s-1&url=${encodeURIComponent(url)}`);
+    assert.equal(assetUrlMap(captured, RELAY)(url), BLOCKED_ASSET_URL, 'no session, no copy');
+    assert.equal(assetUrlMap({ mode: 'block', captured: true }, RELAY, 's-1')(url), BLOCKED_ASSET_URL, 'no key');
+  });
+
   it('blocks every remote URL in block mode, and without a key', () => {
     for (const map of [assetUrlMap({ mode: 'block' }, RELAY), assetUrlMap({ mode: 'proxy' }, RELAY)]) {
       const r = createAssetRewriter(map);
