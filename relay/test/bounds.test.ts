@@ -188,6 +188,26 @@ describe('relay bounds: large batches take turns', () => {
     }
     await waitFor(() => t.relay.stats().ingestUnackedBytes === 0, { what: 'every byte to be released' });
   });
+
+  it('drops the frames a closed socket left waiting for the lane, releases their bytes, and the lane serves the next socket', async () => {
+    const inbox = await connect(t, false);
+    inbox.send(hello('attacker-gone'));
+    await inbox.next((m) => m.t === 'welcome');
+    const big = 'x'.repeat(payload - 200);
+    for (let seq = 1; seq <= 3; seq++) inbox.send({ t: 'batch', seq, events: [ev(seq, big)] });
+    await waitFor(() => inStore > 0, { what: 'the first large batch to reach the store' });
+    await waitFor(() => t.relay.stats().ingestUnackedBytes >= 3 * (payload - 200), { what: 'the relay to read the three frames' });
+    inbox.ws.terminate();
+    await waitFor(() => t.relay.stats().ingestUnackedBytes === 0, { what: 'the closed socket\'s bytes to be released' });
+    release();
+
+    const next = await connect(t, false);
+    next.send(hello('attacker-next'));
+    await next.next((m) => m.t === 'welcome');
+    next.send({ t: 'batch', seq: 1, events: [ev(1, big)] });
+    await next.next((m) => m.t === 'ack' && m.seq === 1);
+    assert.deepEqual(stored.filter((s) => s.sessionId === 'attacker-gone').map((s) => s.seq), [1], 'only the batch the lane had begun was stored');
+  });
 });
 
 describe('relay bounds: sockets', () => {
