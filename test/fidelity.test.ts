@@ -103,6 +103,14 @@ describe('fidelity: the hard parts replay as the page was', function () {
     assert.ok(pixelsClose(r.live, r.replay), `the last frame: live ${JSON.stringify(r.live.elements['#c']!.pixels)}, replayed ${JSON.stringify(r.replay.elements['#c']!.pixels)}`);
   });
 
+  it('<canvas> with recordCanvas, played through: the frames land as they come', async () => {
+    const points: Array<[number, number]> = [[20, 20], [100, 20], [200, 20], [120, 130], [200, 80]];
+    const r = await replayed('canvas', { elements: [{ sel: '#c', read: ['pixels'], points }] }, {
+      opts: { recordCanvas: true }, play: true, settled: (live, replay) => pixelsClose(live, replay),
+    });
+    assert.ok(pixelsClose(r.live, r.replay), `the last frame: live ${JSON.stringify(r.live.elements['#c']!.pixels)}, replayed ${JSON.stringify(r.replay.elements['#c']!.pixels)}`);
+  });
+
   it('<canvas> without recordCanvas (its default) replays as an empty canvas of the same size', async () => {
     const r = await replayed('canvas', { elements: [{ sel: '#c', read: ['pixels', 'rect'], points: [[20, 20], [120, 130]] }] }, { settled: () => true });
     assert.deepEqual(r.replay.dom, r.live.dom);
@@ -114,6 +122,13 @@ describe('fidelity: the hard parts replay as the page was', function () {
     const r = await replayed('dialog', {
       elements: ['#modal', '#plain', '#closed', '#pop', '#pop-manual', '#pop-closed'].map((sel) => ({ sel, props: ['display', 'border-top-color'], read: ['open' as const, 'rect' as const] })),
     });
+    same(r.live, r.replay);
+  });
+
+  it('<dialog> and popovers, played through: shown and hidden as they were', async () => {
+    const r = await replayed('dialog', {
+      elements: ['#modal', '#plain', '#closed', '#pop', '#pop-manual', '#pop-closed'].map((sel) => ({ sel, props: ['display'], read: ['open' as const] })),
+    }, { play: true });
     same(r.live, r.replay);
   });
 

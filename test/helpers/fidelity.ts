@@ -62,6 +62,8 @@ export interface RecordOptions {
   viewport?: { width: number; height: number };
   /** After the page's own `__steps()`. */
   act?(page: Page): Promise<void>;
+  /** Play the replay through from its start (events applied one by one) instead of opening it at its end (a seek: applied at once). */
+  play?: boolean;
   /** Whether the replay matches yet (it may still be loading fonts or drawing frames); default: equal to the live page. */
   settled?(live: Inspection, replay: Inspection): boolean;
 }
@@ -133,8 +135,8 @@ export class FidelityRig {
     await waitEnded(this.t, sessionId);
 
     const dashContext = await this.browser.newContext({ viewport: { width: 1400, height: 1000 } });
-    const dash = await openDashboard(dashContext, this.t, `#/sessions/${sessionId}?t=86400000`);
-    await waitForView(dash, (s) => s.frame === 'true' && s.seeking === 'false' && s.loading === 'false' && s.state !== 'playing', 'the replay at its end', 60_000);
+    const dash = await openDashboard(dashContext, this.t, o.play ? `#/sessions/${sessionId}` : `#/sessions/${sessionId}?t=86400000`);
+    await waitForView(dash, (s) => s.frame === 'true' && s.seeking === 'false' && s.loading === 'false' && (o.play ? s.state === 'ended' : s.state !== 'playing'), 'the replay at its end', 60_000);
     const settled = o.settled ?? ((a: Inspection, b: Inspection) => isDeepStrictEqual(a, b));
     let replay = await inspect(dash, REPLAYED_DOC, spec);
     // Fonts load and canvas frames decode after the DOM is rebuilt: give them a few seconds.
