@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
 import type { Page } from 'playwright-core';
-import { FidelityRig, type Inspection, type Recorded } from './helpers/fidelity.ts';
+import { type ElementCheck, FidelityRig, type Inspection, type Recorded } from './helpers/fidelity.ts';
 
 /** Canvas frames are lossy WebP: each channel of each sampled pixel within this of the live one. */
 const PIXEL_TOLERANCE = 24;
@@ -17,6 +17,44 @@ function pixelsClose(live: Inspection, replay: Inspection): boolean {
   const b = replay.elements['#c']?.pixels as number[][] | undefined;
   return !!a && !!b && a.length === b.length && a.every((p, i) => p.every((v, j) => Math.abs(v - b[i]![j]!) <= PIXEL_TOLERANCE));
 }
+
+/** What is read of each page (`a >>> b`: b inside a's shadow root or iframe). */
+const SPECS: Record<'shadow' | 'iframe' | 'styles' | 'scroll', { elements: ElementCheck[] }> = {
+  shadow: {
+    elements: [
+      { sel: '#host >>> #label', props: ['color', 'padding-top'] },
+      { sel: '#host >>> .added', props: ['background-color', 'transform', 'border-left-color'] },
+      { sel: '#host >>> #card', props: ['background-color'] },
+      { sel: '#host >>> #nested-host >>> #deep', props: ['color'] },
+    ],
+  },
+  iframe: {
+    elements: [
+      { sel: '#frame', read: ['rect'] },
+      { sel: '#frame >>> #box', props: ['color', 'background-color', 'width'] },
+      { sel: '#frame >>> #log li:nth-child(2)', props: ['color'] },
+    ],
+  },
+  styles: {
+    elements: [
+      { sel: '#emotion', props: ['color', 'transform', 'background-color', 'letter-spacing'] },
+      { sel: '#adopted', props: ['color', 'font-style', 'text-decoration-line'] },
+      { sel: 'h1', props: ['color'] },
+      { sel: '#mono', props: ['font-family'], read: ['width'] },
+      { sel: '#api', props: ['font-family'], read: ['width'] },
+      { sel: '#fallback', read: ['width'] },
+      { sel: 'body', read: ['fonts'] },
+    ],
+  },
+  scroll: {
+    elements: [
+      { sel: '#outer', read: ['scroll'] },
+      { sel: '#inner', read: ['scroll', 'rect'] },
+      { sel: '#sticky-box', read: ['scroll'] },
+      { sel: '#sticky-head', read: ['rect'] },
+    ],
+  },
+};
 
 describe('fidelity: the hard parts replay as the page was', function () {
   this.timeout(120_000);
@@ -31,9 +69,10 @@ describe('fidelity: the hard parts replay as the page was', function () {
     return r;
   }
 
-  /** The common assertions: the same DOM, viewport and readings of every element. */
+  /** The common assertions: the same DOM, viewport (size and scroll) and readings of every element. */
   function same(live: Inspection, replay: Inspection): void {
     assert.deepEqual(replay.dom, live.dom, 'the replayed DOM');
+    assert.deepEqual(replay.viewport, live.viewport, 'the viewport');
     for (const [sel, got] of Object.entries(live.elements)) {
       assert.ok(got, `${sel} exists in the live page`);
       assert.deepEqual(replay.elements[sel], got, `the readings of ${sel}`);
@@ -41,42 +80,19 @@ describe('fidelity: the hard parts replay as the page was', function () {
   }
 
   it('open shadow roots: nested roots, their styles, adopted sheets and later changes', async () => {
-    const r = await replayed('shadow', {
-      elements: [
-        { sel: '#host >>> #label', props: ['color', 'padding-top'] },
-        { sel: '#host >>> .added', props: ['background-color', 'transform', 'border-left-color'] },
-        { sel: '#host >>> #card', props: ['background-color'] },
-        { sel: '#host >>> #nested-host >>> #deep', props: ['color'] },
-      ],
-    });
+    const r = await replayed('shadow', SPECS.shadow);
     same(r.live, r.replay);
     assert.ok(r.live.dom.some((l) => l.includes('"deeper"')), 'the nested root changed');
   });
 
   it('same-origin iframes: the frame document, its styles and later changes', async () => {
-    const r = await replayed('iframe', {
-      elements: [
-        { sel: '#frame', read: ['rect'] },
-        { sel: '#frame >>> #box', props: ['color', 'background-color', 'width'] },
-        { sel: '#frame >>> #log li:nth-child(2)', props: ['color'] },
-      ],
-    });
+    const r = await replayed('iframe', SPECS.iframe);
     same(r.live, r.replay);
     assert.ok(r.live.dom.some((l) => l.includes('"entry 3"')), 'the frame changed');
   });
 
   it('CSS-in-JS (insertRule, deleteRule, rule style changes), adopted stylesheets on the document, and web fonts', async () => {
-    const r = await replayed('styles', {
-      elements: [
-        { sel: '#emotion', props: ['color', 'transform', 'background-color', 'letter-spacing'] },
-        { sel: '#adopted', props: ['color', 'font-style', 'text-decoration-line'] },
-        { sel: 'h1', props: ['color'] },
-        { sel: '#mono', props: ['font-family'], read: ['width'] },
-        { sel: '#api', props: ['font-family'], read: ['width'] },
-        { sel: '#fallback', read: ['width'] },
-        { sel: 'body', read: ['fonts'] },
-      ],
-    }, { opts: { collectFonts: true } });
+    const r = await replayed('styles', SPECS.styles, { opts: { collectFonts: true } });
     same(r.live, r.replay);
     assert.deepEqual(r.live.elements.body!.fonts, ['FidelityApiFont:loaded', 'FidelityMono:loaded'], 'both fonts were used');
     assert.notEqual(r.live.elements['#mono']!.width, r.live.elements['#fallback']!.width, 'the web font changes the text width, so equal widths mean it is used');
@@ -133,16 +149,17 @@ describe('fidelity: the hard parts replay as the page was', function () {
   });
 
   it('nested scrollers, position: sticky and the window scroll', async () => {
-    const r = await replayed('scroll', {
-      elements: [
-        { sel: '#outer', read: ['scroll'] },
-        { sel: '#inner', read: ['scroll', 'rect'] },
-        { sel: '#sticky-box', read: ['scroll'] },
-        { sel: '#sticky-head', read: ['rect'] },
-      ],
-    });
+    const r = await replayed('scroll', SPECS.scroll);
     same(r.live, r.replay);
+    assert.equal(r.live.viewport.scrollY, 120, 'the window was scrolled');
   });
+
+  for (const [name, opts] of [['shadow', {}], ['iframe', {}], ['styles', { collectFonts: true }], ['scroll', {}]] as const) {
+    it(`${name}, played through: the same at the end`, async () => {
+      const r = await replayed(name, SPECS[name], { opts, play: true });
+      same(r.live, r.replay);
+    });
+  }
 
   it('viewport resizes: the replay takes the last size and its media queries', async () => {
     const r = await replayed('scroll', {
