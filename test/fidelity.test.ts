@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
 import type { Page } from 'playwright-core';
+import { storedBatches } from './helpers/demo.ts';
 import { type ElementCheck, FidelityRig, type Inspection, type Recorded } from './helpers/fidelity.ts';
 
 /** Canvas frames are lossy WebP: each channel of each sampled pixel within this of the live one. */
@@ -108,11 +109,16 @@ describe('fidelity: the hard parts replay as the page was', function () {
 
   it('<canvas> with recordCanvas: the last sampled frame', async () => {
     const points: Array<[number, number]> = [[20, 20], [100, 20], [200, 20], [120, 130], [200, 80]];
-    const r = await rig.record('canvas', { elements: [{ sel: '#c', read: ['pixels', 'rect'], points }] }, {
+    const r = await rig.record('canvas', { root: '#main', elements: [{ sel: '#c', read: ['pixels', 'rect'], points }] }, {
       opts: { recordCanvas: true },
       settled: (live, replay) => pixelsClose(live, replay),
     });
     assert.equal(await r.dash.$eval('.sv-replay iframe', (f) => f.getAttribute('sandbox')), 'allow-same-origin', 'the replay iframe never gets allow-scripts');
+    // The blocked canvas: no image in the snapshot and no frame, only the one of #c.
+    const events = (await storedBatches(rig.t, r.sessionId)).flatMap((l) => l.events);
+    const frameIds = new Set(events.filter((e) => e.type === 3 && e.data.source === 9).map((e) => e.data.id as number));
+    assert.equal(frameIds.size, 1, 'frames of one canvas only');
+    assert.equal(JSON.stringify(events).split('rr_dataURL').length - 1, 1, 'one canvas image in the snapshot');
     await r.dash.context().close();
     assert.deepEqual(r.replay.dom, r.live.dom);
     assert.deepEqual(r.replay.elements['#c']!.rect, r.live.elements['#c']!.rect);
@@ -121,14 +127,14 @@ describe('fidelity: the hard parts replay as the page was', function () {
 
   it('<canvas> with recordCanvas, played through: the frames land as they come', async () => {
     const points: Array<[number, number]> = [[20, 20], [100, 20], [200, 20], [120, 130], [200, 80]];
-    const r = await replayed('canvas', { elements: [{ sel: '#c', read: ['pixels'], points }] }, {
+    const r = await replayed('canvas', { root: '#main', elements: [{ sel: '#c', read: ['pixels'], points }] }, {
       opts: { recordCanvas: true }, play: true, settled: (live, replay) => pixelsClose(live, replay),
     });
     assert.ok(pixelsClose(r.live, r.replay), `the last frame: live ${JSON.stringify(r.live.elements['#c']!.pixels)}, replayed ${JSON.stringify(r.replay.elements['#c']!.pixels)}`);
   });
 
   it('<canvas> without recordCanvas (its default) replays as an empty canvas of the same size', async () => {
-    const r = await replayed('canvas', { elements: [{ sel: '#c', read: ['pixels', 'rect'], points: [[20, 20], [120, 130]] }] }, { settled: () => true });
+    const r = await replayed('canvas', { root: '#main', elements: [{ sel: '#c', read: ['pixels', 'rect'], points: [[20, 20], [120, 130]] }] }, { settled: () => true });
     assert.deepEqual(r.replay.dom, r.live.dom);
     assert.deepEqual(r.replay.elements['#c']!.rect, r.live.elements['#c']!.rect);
     assert.deepEqual(r.replay.elements['#c']!.pixels, [[0, 0, 0, 0], [0, 0, 0, 0]], 'nothing of the canvas was recorded');

@@ -31,6 +31,12 @@ export interface ElementCheck {
   points?: Array<[number, number]>;
 }
 
+/** What to read: the elements, and the subtree whose DOM is compared (default `body`). */
+export interface Spec {
+  elements: ElementCheck[];
+  root?: string;
+}
+
 /** What `inspect` reads. */
 export interface Inspection {
   dom: string[];
@@ -39,7 +45,7 @@ export interface Inspection {
 }
 
 /** Reads `spec` from the document that `docExpr` evaluates to in `page`. */
-export function inspect(page: Page, docExpr: string, spec: { elements: ElementCheck[] }): Promise<Inspection> {
+export function inspect(page: Page, docExpr: string, spec: Spec): Promise<Inspection> {
   return page.evaluate(`(${INSPECT})(${docExpr}, ${JSON.stringify(spec)})`) as Promise<Inspection>;
 }
 
@@ -115,7 +121,7 @@ export class FidelityRig {
   }
 
   /** Records `page` (a fixture's name), reads it at the end, then replays it to the end in the dashboard and reads the replay. */
-  async record(name: string, spec: { elements: ElementCheck[] }, o: RecordOptions = {}): Promise<Recorded> {
+  async record(name: string, spec: Spec, o: RecordOptions = {}): Promise<Recorded> {
     const viewport = o.viewport ?? { width: 1000, height: 700 };
     const context = await this.browser.newContext({ viewport });
     const page = await context.newPage();
