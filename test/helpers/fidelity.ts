@@ -31,6 +31,12 @@ export interface ElementCheck {
   points?: Array<[number, number]>;
 }
 
+/** What to read: the elements, and the subtree whose DOM is compared (default `body`). */
+export interface Spec {
+  elements: ElementCheck[];
+  root?: string;
+}
+
 /** What `inspect` reads. */
 export interface Inspection {
   dom: string[];
@@ -39,7 +45,7 @@ export interface Inspection {
 }
 
 /** Reads `spec` from the document that `docExpr` evaluates to in `page`. */
-export function inspect(page: Page, docExpr: string, spec: { elements: ElementCheck[] }): Promise<Inspection> {
+export function inspect(page: Page, docExpr: string, spec: Spec): Promise<Inspection> {
   return page.evaluate(`(${INSPECT})(${docExpr}, ${JSON.stringify(spec)})`) as Promise<Inspection>;
 }
 
@@ -62,6 +68,8 @@ export interface RecordOptions {
   viewport?: { width: number; height: number };
   /** After the page's own `__steps()`. */
   act?(page: Page): Promise<void>;
+  /** Play the replay through from its start (events applied one by one) instead of opening it at its end (a seek: applied at once). */
+  play?: boolean;
   /** Whether the replay matches yet (it may still be loading fonts or drawing frames); default: equal to the live page. */
   settled?(live: Inspection, replay: Inspection): boolean;
 }
@@ -113,7 +121,7 @@ export class FidelityRig {
   }
 
   /** Records `page` (a fixture's name), reads it at the end, then replays it to the end in the dashboard and reads the replay. */
-  async record(name: string, spec: { elements: ElementCheck[] }, o: RecordOptions = {}): Promise<Recorded> {
+  async record(name: string, spec: Spec, o: RecordOptions = {}): Promise<Recorded> {
     const viewport = o.viewport ?? { width: 1000, height: 700 };
     const context = await this.browser.newContext({ viewport });
     const page = await context.newPage();
@@ -133,8 +141,8 @@ export class FidelityRig {
     await waitEnded(this.t, sessionId);
 
     const dashContext = await this.browser.newContext({ viewport: { width: 1400, height: 1000 } });
-    const dash = await openDashboard(dashContext, this.t, `#/sessions/${sessionId}?t=86400000`);
-    await waitForView(dash, (s) => s.frame === 'true' && s.seeking === 'false' && s.loading === 'false' && s.state !== 'playing', 'the replay at its end', 60_000);
+    const dash = await openDashboard(dashContext, this.t, o.play ? `#/sessions/${sessionId}` : `#/sessions/${sessionId}?t=86400000`);
+    await waitForView(dash, (s) => s.frame === 'true' && s.seeking === 'false' && s.loading === 'false' && (o.play ? s.state === 'ended' : s.state !== 'playing'), 'the replay at its end', 60_000);
     const settled = o.settled ?? ((a: Inspection, b: Inspection) => isDeepStrictEqual(a, b));
     let replay = await inspect(dash, REPLAYED_DOC, spec);
     // Fonts load and canvas frames decode after the DOM is rebuilt: give them a few seconds.

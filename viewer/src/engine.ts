@@ -6,7 +6,7 @@
 import { Replayer } from '@rrweb/replay';
 import type { eventWithTime } from '@rrweb/types';
 import { EventType, type RecordedEvent } from '@sentiero/protocol';
-import { CANVAS_REPLAY_RULES, canvasFramesPlugin, fontsPlugin, popoverPlugin } from './replay-plugins.ts';
+import { CANVAS_REPLAY_RULES, canvasFramesPlugin, dialogPlugin, fontsPlugin, popoverPlugin } from './replay-plugins.ts';
 
 /** What an engine is doing. */
 export type EngineState = 'playing' | 'paused' | 'ended' | 'live';
@@ -69,7 +69,7 @@ export function createEngine(stage: HTMLElement, o: EngineOptions): Engine {
     triggerFocus: false,
     // Never rrweb's canvas replay: it gives the replay iframe `allow-scripts`. The plugin shows sampled frames from here.
     UNSAFE_replayCanvas: false,
-    plugins: [canvasFramesPlugin(), popoverPlugin(), fontsPlugin()],
+    plugins: [canvasFramesPlugin(), popoverPlugin(), dialogPlugin(), fontsPlugin()],
     insertStyleRules: CANVAS_REPLAY_RULES,
     pauseAnimation: true,
   });

@@ -2,7 +2,8 @@
  * What rrweb does not replay into a sandbox that runs no scripts, done from the viewer's own
  * page instead (the replayed document is same-origin, so its canvases and elements can be
  * reached from outside): sampled `<canvas>` frames (the recorder's `recordCanvas`), the open
- * state of popovers (`sentiero/popover@1`), and a new layout once `FontFace` fonts load.
+ * state of popovers (`sentiero/popover@1`), modal dialogs closed while playing, and a new layout
+ * once `FontFace` fonts load.
  * rrweb's own canvas replay (`UNSAFE_replayCanvas`) would give the replay iframe
  * `allow-scripts`; this never does. See docs/fidelity.md.
  */
@@ -198,4 +199,25 @@ export function fontsPlugin(): ReplayPlugin {
       });
     },
   };
+}
+
+/**
+ * Modal dialogs closed while a replay plays: rrweb removes their `open` attribute, which leaves
+ * a modal dialog in the top layer (still `:modal`, its backdrop over the page). Such a dialog
+ * is closed properly (`open` put back, then `close()`).
+ */
+export function dialogPlugin(): ReplayPlugin {
+  return latestStatePlugin<true>(
+    (e) => {
+      const d = e.data as { source?: number; attributes?: Array<{ id?: unknown; attributes?: Record<string, unknown> }> };
+      if (e.type !== EventType.IncrementalSnapshot || d.source !== MUTATION || !Array.isArray(d.attributes)) return undefined;
+      return d.attributes.flatMap((a): Array<[number, true]> => (typeof a?.id === 'number' && a.attributes?.open === null ? [[a.id, true]] : []));
+    },
+    (node) => {
+      const dialog = node as HTMLDialogElement;
+      if (dialog.nodeName !== 'DIALOG' || dialog.open || !dialog.matches(':modal')) return;
+      dialog.setAttribute('open', '');
+      dialog.close();
+    },
+  );
 }
