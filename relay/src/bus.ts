@@ -196,8 +196,22 @@ export class RedisBus implements LiveBus {
     this.#loading.set(notice.sessionId, done);
   }
 
-  publishBatch(b: BusPublished): void {
+  /**
+   * The connection a message is published on. On a Redis Cluster, `PUBLISH` names no key, so the
+   * client would send each one to any node, and messages sent through different nodes can reach a
+   * subscriber out of order (a batch before the one it follows, which the hub then takes as the
+   * window's start). Through one node, always the same, they keep their order.
+   */
+  #publisher(): Redis | Cluster | undefined {
     const pub = this.#pub;
+    if (!(pub instanceof Cluster)) return pub;
+    const masters = pub.nodes('master');
+    if (!masters.length) return pub;
+    return masters.reduce((a, b) => (nodeName(a) <= nodeName(b) ? a : b));
+  }
+
+  publishBatch(b: BusPublished): void {
+    const pub = this.#publisher();
     if (!pub) return;
     const head = `b ${this.origin} ${b.windowId} ${b.seq}`;
     const message = this.#watched.has(b.sessionId) ? Buffer.concat([Buffer.from(`${head}\n`), b.frame()]) : head;
@@ -212,7 +226,7 @@ export class RedisBus implements LiveBus {
   }
 
   publishFeed(m: FeedMessage): void {
-    this.#pub?.publish(this.#feedChannel(), `f ${this.origin}\n${JSON.stringify(m)}`).catch(this.#failed);
+    this.#publisher()?.publish(this.#feedChannel(), `f ${this.origin}\n${JSON.stringify(m)}`).catch(this.#failed);
   }
 
   readonly #failed = (err: Error): void => this.#options.onError?.(`the Redis bus: ${err.message}`);
@@ -247,4 +261,9 @@ export class RedisBus implements LiveBus {
     this.#watched.clear();
     await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
   }
+}
+
+/** A cluster node's `host:port`, to pick the same node every time. */
+function nodeName(node: Redis): string {
+  return `${node.options.host}:${node.options.port}`;
 }
