@@ -20,7 +20,7 @@ const KILL_MB = 2048;
 interface Run { base: number; peak: number; end: number; p50: number; p99: number; acks: number; sent: number; connected: number; failed: number; exceeded: boolean }
 
 async function run(mode: 'relay' | 'raw-ingest', connections: number, deflate?: PerMessageDeflateOptions | false): Promise<Run> {
-  const server = child('_server.ts', { mode, limits: { maxMessagesPerSecond: 1_000 }, ...(deflate !== undefined ? { deflate } : {}) });
+  const server = child('_server.ts', { mode, limits: { maxMessagesPerSecond: 1_000, maxSocketsPerAddress: 100_000 }, ...(deflate !== undefined ? { deflate } : {}) });
   const pid = server.proc.pid!;
   const rss = watchRss(server, KILL_MB, 100);
   try {
