@@ -11,7 +11,7 @@ import {
   type HelloMessage, type IngestServerMessage, type RecorderConfig, type SessionMeta,
 } from '@sentiero/protocol';
 import { utf8Length, type Batch, type Buffer } from './buffer.ts';
-import { canGzip, gzip } from './compress.ts';
+import { gzip, gzipBest } from './compress.ts';
 import { RecorderErrorCode, describe, type Report } from './errors.ts';
 import { openSocket, type IngestSocket } from './socket.ts';
 
@@ -25,7 +25,7 @@ export const TRANSPORT_LIMITS = {
   socketFailuresBeforeHttp: 3,
   /** Largest body handed to `sendBeacon` (and to `fetch` with `keepalive`), in bytes on the wire (gzip when it was). */
   beaconMaxBytes: 64 * 1024,
-  /** A batch still unacknowledged this long (ms) is gzipped in the background, ready for a beacon if the page goes away. */
+  /** A batch still unacknowledged this long (ms) is gzipped in the background (zlib's best level, in slices), ready for a beacon if the page goes away. */
   precompressAfterMs: 1000,
 } as const;
 
@@ -184,12 +184,15 @@ export function createTransport(o: TransportOptions): Transport {
 
   /**
    * Gzips, one after the other, the batches unacknowledged for `precompressAfterMs` (the relay is
-   * slow or away): a beacon cannot wait for compression, so this is what lets it send gzip. While
+   * slow or away): a beacon cannot wait for compression, so this is what lets it send gzip. At
+   * zlib's best level, because beacons share a small budget (64 KiB in flight per page): the
+   * fewer bytes each takes, the more events survive the page going away. The work runs in
+   * slices of a few ms between the page's tasks; a batch acknowledged meanwhile is dropped. While
    * the relay acknowledges promptly nothing is compressed, and nothing costs the page.
    */
   let compressing = false;
   function schedulePrecompress(): void {
-    if (closed || compressing || timers.compress || !canGzip() || !buffer.batches.length) return;
+    if (closed || compressing || timers.compress || typeof TextEncoder !== 'function' || !buffer.batches.length) return;
     later('compress', TRANSPORT_LIMITS.precompressAfterMs, () => void precompressDue());
   }
   async function precompressDue(): Promise<void> {
@@ -197,9 +200,12 @@ export function createTransport(o: TransportOptions): Transport {
     try {
       for (;;) {
         const due = Date.now() - TRANSPORT_LIMITS.precompressAfterMs;
-        const next = closed ? undefined : buffer.batches.find((b) => b.last <= due && !gzipped.has(b));
+        const next = closed ? undefined : buffer.batches.find((b) => b.last <= due && !b.beaconed && !gzipped.has(b));
         if (!next) break;
-        await compressedBody(next);
+        const text = postBody(next);
+        const bytes = await gzipBest(text, () => closed || next.beaconed === true || !buffer.batches.includes(next));
+        // Kept even when gzip would not gain (undefined): the batch is not tried again.
+        if (!gzipped.has(next)) gzipped.set(next, { text, bytes });
       }
     } finally {
       compressing = false;

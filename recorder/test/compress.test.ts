@@ -1,6 +1,6 @@
 /**
  * gzip on the recorder's HTTP paths in real Chromium: batches the relay has left unacknowledged
- * for a while are compressed in the background, so the beacons of a page going away carry gzip
+ * for a while are compressed in the background (zlib's best level, in slices), so the beacons of a page going away carry gzip
  * (the fake relay takes them by their magic bytes, as the real one does).
  */
 import assert from 'node:assert/strict';
@@ -44,6 +44,7 @@ describe('recorder: gzip beacons (real Chromium)', () => {
       const text = JSON.stringify(p.events).length;
       if (text < 1024) continue;
       assert.equal(p.gzip, true, `batch ${p.seq} (${text} chars) went in gzip`);
+      assert.equal(p.xfl, 2, `at zlib's best level (the gzip header's XFL is 2; the browser's CompressionStream writes 0)`);
       assert.ok(p.wireBytes < text / 2, `and smaller on the wire (${p.wireBytes} bytes)`);
     }
     assert.ok(old.some((p) => p.gzip), 'at least one gzip beacon');

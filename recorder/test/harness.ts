@@ -112,8 +112,8 @@ export interface Harness {
   readonly connections: Connection[];
   /** Upgrade requests on `/sentiero/ingest`, accepted or not. */
   readonly upgrades: number[];
-  /** `POST /sentiero/ingest` bodies, as received (parsed), with their time, their size on the wire and whether they were gzip. */
-  readonly posts: (IngestPost & { at: number; wireBytes: number; gzip: boolean })[];
+  /** `POST /sentiero/ingest` bodies, as received (parsed), with their time, their size on the wire, whether they were gzip and, if so, the header's compression flag (`xfl`: 2 at zlib's best level). */
+  readonly posts: (IngestPost & { at: number; wireBytes: number; gzip: boolean; xfl?: number })[];
   /** App routes by path (answered before pages; also seen in `requests`). */
   readonly routes: Map<string, AppRoute>;
   /** Messages received on the app's own echo socket (`/app-socket`). */
@@ -160,7 +160,7 @@ export async function startHarness(): Promise<Harness> {
   };
   const connections: Connection[] = [];
   const upgrades: number[] = [];
-  const posts: (IngestPost & { at: number; wireBytes: number; gzip: boolean })[] = [];
+  const posts: (IngestPost & { at: number; wireBytes: number; gzip: boolean; xfl?: number })[] = [];
   const routes = new Map<string, AppRoute>();
   const appSocketMessages: string[] = [];
   const appWss = new WebSocketServer({ noServer: true });
@@ -258,7 +258,7 @@ export async function startHarness(): Promise<Harness> {
           res.end(JSON.stringify({ t: 'error', code: checked.code, message: checked.message }));
           return;
         }
-        posts.push({ ...checked.value, at: Date.now(), wireBytes: bytes.length, gzip });
+        posts.push({ ...checked.value, at: Date.now(), wireBytes: bytes.length, gzip, ...(gzip ? { xfl: bytes[8] } : {}) });
         if (behaviour.sessionLimit !== undefined && batches(checked.value.sessionId, checked.value.windowId).length >= behaviour.sessionLimit) {
           res.writeHead(413, { 'content-type': 'application/json' });
           res.end(JSON.stringify({ t: 'error', code: 'SENTIERO_SESSION_LIMIT', message: 'test: session cap' }));
