@@ -60,6 +60,9 @@ interface SerializedNode {
   isStyle?: boolean;
 }
 
+/** Node ids up to this are kept in an array (rrweb counts ids up from 1; a larger one, from a hostile recording, goes in a map rather than growing the array). */
+const MAX_ARRAY_ID = 1 << 20;
+
 /** Marks an attribute a rewriting walker removes. */
 const DROP = Symbol('drop');
 
@@ -68,8 +71,19 @@ export function createAssetWalker(visit: AssetVisit, options: AssetWalkOptions =
   const rewrite = options.rewrite === true;
   let base = 'about:blank';
   const styleTexts = new Set<number>();
-  /** Element tags by node id, for attribute mutations (which name the node only). */
-  const tags = new Map<number, string>();
+  /**
+   * Element tags by node id, for attribute mutations (which name the node only). rrweb's ids are
+   * small integers counted up from 1, so an array indexed by id (several times faster than a
+   * `Map` on a full snapshot's thousands of elements); any other id goes in the map.
+   */
+  const tagById: string[] = [];
+  const tagByOtherId = new Map<unknown, string>();
+  const setTag = (id: unknown, tag: string): void => {
+    if (typeof id === 'number' && id >= 0 && id <= MAX_ARRAY_ID && Number.isInteger(id)) tagById[id] = tag;
+    else tagByOtherId.set(id, tag);
+  };
+  const tagOf = (id: unknown): string | undefined =>
+    typeof id === 'number' && id >= 0 && id <= MAX_ARRAY_ID && Number.isInteger(id) ? tagById[id] : tagByOtherId.get(id);
 
   const url = (raw: string, slot: AssetSlot): string => mapAssetUrl(raw, base, (abs) => visit(abs, slot));
   const css = (text: string, tag: string, attrs?: Readonly<Record<string, unknown>>) =>
@@ -122,7 +136,7 @@ export function createAssetWalker(visit: AssetVisit, options: AssetWalkOptions =
       return;
     }
     const tag = (n.tagName ?? '').toLowerCase();
-    if (n.type === NodeType.Element && n.id !== undefined) tags.set(n.id, tag);
+    if (n.type === NodeType.Element && n.id !== undefined) setTag(n.id, tag);
     if (n.type === NodeType.Element && n.attributes) attributes(tag, n.attributes, n.attributes);
     for (const child of n.childNodes ?? []) node(child, tag);
   };
@@ -151,7 +165,7 @@ export function createAssetWalker(visit: AssetVisit, options: AssetWalkOptions =
           const attrs = change?.attributes;
           if (!attrs) continue;
           // An element never seen (a recording cut short) is taken for the one that would load the most.
-          const tag = (change.id !== undefined ? tags.get(change.id) : undefined) ?? 'link';
+          const tag = (change.id !== undefined ? tagOf(change.id) : undefined) ?? 'link';
           attributes(tag, attrs, attrs);
         }
         break;
@@ -184,7 +198,8 @@ export function createAssetWalker(visit: AssetVisit, options: AssetWalkOptions =
       if (event.type === EventType.Meta && typeof d.href === 'string') base = d.href;
       else if (event.type === EventType.FullSnapshot && d.node) {
         styleTexts.clear();
-        tags.clear();
+        tagById.length = 0;
+        tagByOtherId.clear();
         node(d.node as SerializedNode);
       } else if (event.type === EventType.IncrementalSnapshot) incremental(d);
       return event;

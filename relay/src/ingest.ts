@@ -9,8 +9,8 @@ import type { IncomingMessage } from 'node:http';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { RawData, WebSocket } from 'ws';
 import {
-  ErrorCode, PROTOCOL_VERSION, type ErrorOccurrence, type IngestServerMessage, type RecordedEvent, type SessionMeta, closeCodeFor,
-  parseJson, validateIngestClientMessage,
+  CustomTag, ErrorCode, EventType, PROTOCOL_VERSION, type ErrorOccurrence, type IngestServerMessage, type RecordedEvent, type SessionMeta,
+  closeCodeFor, parseJson, validateIngestClientMessage,
 } from '@sentiero/protocol';
 import type { AppendResult, Store } from '@sentiero/storage';
 import type { Analytics } from './analytics/service.ts';
@@ -19,6 +19,7 @@ import type { IngestBudget } from './backpressure.ts';
 import type { BatchLane } from './ingest-lane.ts';
 import { digestBatch } from './digest.ts';
 import { RelayError } from './errors.ts';
+import { parseBatchFrame } from './frame-text.ts';
 import { type Hub, eventsFrame } from './hub.ts';
 import type { SessionBounds, SessionCounts } from './ingest-limits.ts';
 import type { ResolvedOptions } from './options.ts';
@@ -63,6 +64,8 @@ export interface IngestItem {
   meta: SessionMeta | undefined;
   /** Its size as received, counted against `maxBytesPerSession`. */
   bytes: number;
+  /** The events' text as received (`parseBatchFrame`), stored as it is when nothing changes the events before they are stored. */
+  eventsJson?: string;
 }
 
 /**
@@ -91,15 +94,28 @@ export async function ingestBatch(ctx: IngestContext, counts: SessionCounts, sen
   else if (ctx.hub.scaledOut) publish(ctx.hub, item);
 }
 
-/** The batch as the sanitizers leave it: its events and its meta (the `bytes` counted stay those sent). */
+/**
+ * The batch as the sanitizers leave it: its events and its meta (the `bytes` counted stay those
+ * sent). The events' text as received goes with it only while it still says what the events
+ * are: no sanitizer changed them, and no error event is in it (`prepareErrors` completes those
+ * in place).
+ */
 function sanitizeItem(ctx: IngestContext, item: IngestItem): IngestItem {
-  if (!ctx.sanitize.active) return item;
+  let eventsJson = item.eventsJson;
+  if (eventsJson !== undefined && item.events.some(isErrorEvent)) eventsJson = undefined;
+  if (!ctx.sanitize.active) return eventsJson === item.eventsJson ? item : { ...item, eventsJson };
   const where = { sessionId: item.sessionId, windowId: item.windowId, seq: item.seq };
+  const { events, unchanged } = ctx.sanitize.eventsAsSent(item.events, { ...where, kind: 'event' });
   return {
     ...item,
-    events: ctx.sanitize.events(item.events, { ...where, kind: 'event' }),
+    events,
     meta: item.meta && ctx.sanitize.meta(item.meta, where),
+    eventsJson: unchanged ? eventsJson : undefined,
   };
+}
+
+function isErrorEvent(e: RecordedEvent): boolean {
+  return e.type === EventType.Custom && (e.data as { tag?: unknown } | undefined)?.tag === CustomTag.ERROR;
 }
 
 /** Ingests a batch that came alone (`POST <base>/ingest`): holds its session's counts around `ingestBatch`, a large batch in its turn in the lane. */
@@ -129,6 +145,7 @@ async function storeBatch(ctx: IngestContext, item: IngestItem): Promise<AppendR
   const write = ctx.store.append({
     sessionId: item.sessionId, windowId: item.windowId, seq: item.seq, events: item.events,
     receivedAt: Date.now(), meta: item.meta, digest: digestBatch(item.events), bytes: item.bytes,
+    ...(item.eventsJson !== undefined ? { eventsJson: item.eventsJson } : {}),
   });
   ctx.inflight.add(write);
   try {
@@ -153,8 +170,8 @@ function storeFailure(ctx: IngestContext, item: IngestItem, err: unknown): Relay
   return new RelayError(ErrorCode.STORE_FAILED, 'the batch could not be stored; send it again after reconnecting');
 }
 
-function publish(hub: Hub, { sessionId, windowId, seq, events }: IngestItem): void {
-  hub.publish({ sessionId, windowId, seq, encode: () => eventsFrame(sessionId, windowId, seq, JSON.stringify(events)) });
+function publish(hub: Hub, { sessionId, windowId, seq, events, eventsJson }: IngestItem): void {
+  hub.publish({ sessionId, windowId, seq, encode: () => eventsFrame(sessionId, windowId, seq, eventsJson ?? JSON.stringify(events)) });
 }
 
 async function fanOut(ctx: IngestContext, item: IngestItem, occurrences: readonly ErrorOccurrence[]): Promise<void> {
@@ -278,7 +295,10 @@ export function serveIngest(ws: WebSocket, ctx: IngestContext): void {
     let holding: Promise<void> | undefined;
     try {
       if (failed) return;
-      const parsed = parseJson(text ?? (isBinary ? '' : String(data)));
+      const frameText = text ?? (isBinary ? '' : String(data));
+      // A batch as the recorder writes it is parsed by its events' text, which is then stored as it is if nothing changes them.
+      const batchFrame = parseBatchFrame(frameText);
+      const parsed = batchFrame ? { ok: true as const, value: batchFrame.message } : parseJson(frameText);
       if (!parsed.ok) return fail(parsed.code, parsed.message);
       const checked = validateIngestClientMessage(parsed.value, limits);
       if (!checked.ok) return fail(checked.code, checked.message);
@@ -321,7 +341,8 @@ export function serveIngest(ws: WebSocket, ctx: IngestContext): void {
       const batch = m;
       holding = ready.then((ok) => {
         if (!ok || failed || !counts) return;
-        return ingestBatch(ctx, counts, { sessionId: h.sessionId, windowId: h.windowId, seq: batch.seq, events: batch.events, meta: h.meta, bytes: size })
+        const eventsJson = batchFrame?.eventsJson;
+        return ingestBatch(ctx, counts, { sessionId: h.sessionId, windowId: h.windowId, seq: batch.seq, events: batch.events, meta: h.meta, bytes: size, eventsJson })
           .then(() => send({ t: 'ack', seq: batch.seq }), refuse);
       }).finally(() => budget.give(size));
       return holding;

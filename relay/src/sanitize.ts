@@ -56,15 +56,29 @@ export const MAX_SANITIZE_DEPTH = 1000;
 class TooDeep extends Error {}
 
 /** Replaces every string under `value` with `fn(string)`, in place; returns the new value (a string root is returned changed). */
+/** Set when a built-in text sanitizer rewrites a string (`SanitizerChain.events` clears and reads it: the events then differ from their text as received). */
+let rewrote = false;
+
 function mapStrings(value: unknown, fn: (s: string) => string, depth = 0): unknown {
-  if (typeof value === 'string') return fn(value);
+  if (typeof value === 'string') {
+    const r = fn(value);
+    if (r !== value) rewrote = true;
+    return r;
+  }
   if (typeof value !== 'object' || value === null) return value;
   if (depth >= MAX_SANITIZE_DEPTH) throw new TooDeep(`nested deeper than ${MAX_SANITIZE_DEPTH}`);
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const v = value[i];
-      if (typeof v === 'string') value[i] = fn(v);
-      else if (typeof v === 'object' && v !== null) mapStrings(v, fn, depth + 1);
+      if (typeof v === 'string') {
+        const r = fn(v);
+        if (r !== v) {
+          value[i] = r;
+          rewrote = true;
+        }
+      } else if (typeof v === 'object' && v !== null) {
+        mapStrings(v, fn, depth + 1);
+      }
     }
     return value;
   }
@@ -72,8 +86,15 @@ function mapStrings(value: unknown, fn: (s: string) => string, depth = 0): unkno
   for (const k in o) {
     if (!Object.hasOwn(o, k)) continue;
     const v = o[k];
-    if (typeof v === 'string') o[k] = fn(v);
-    else if (typeof v === 'object' && v !== null) mapStrings(v, fn, depth + 1);
+    if (typeof v === 'string') {
+      const r = fn(v);
+      if (r !== v) {
+        o[k] = r;
+        rewrote = true;
+      }
+    } else if (typeof v === 'object' && v !== null) {
+      mapStrings(v, fn, depth + 1);
+    }
   }
   return value;
 }
@@ -266,10 +287,21 @@ export class SanitizerChain {
 
   /** The events that pass, in order; the dropped ones are left out (an empty list stores as an empty batch, so acks and resume go on). */
   events(events: readonly RecordedEvent[], context: SanitizeContext): RecordedEvent[] {
-    if (!this.active) return [...events];
+    return this.eventsAsSent(events, context).events;
+  }
+
+  /**
+   * `events()`, and whether the events came out exactly as they went in: no string rewritten, no
+   * event dropped or replaced. Only the built-in sanitizers can tell; with one of the app's own
+   * the answer is always false.
+   */
+  eventsAsSent(events: readonly RecordedEvent[], context: SanitizeContext): { events: RecordedEvent[]; unchanged: boolean } {
+    if (!this.active) return { events: [...events], unchanged: true };
+    rewrote = false;
     const out: RecordedEvent[] = [];
     let failures = 0;
     let first = '';
+    let same = !this.#custom;
     for (const e of events) {
       const r = this.#run(e, context);
       if (r === null) continue;
@@ -277,15 +309,33 @@ export class SanitizerChain {
         if (failures++ === 0) first = r.failed;
         continue;
       }
+      if (r !== e) same = false;
       out.push(r);
     }
     if (failures) this.#log(`events of batch ${context.seq ?? '?'} of ${context.sessionId ?? '?'}/${context.windowId ?? '?'}`, failures, first);
-    return out;
+    return { events: out, unchanged: same && !rewrote && out.length === events.length };
   }
+
+  /**
+   * Metas already sanitized by the built-in sanitizers alone (plain string rewrites: the same
+   * meta always gives the same result), by the meta object: a socket's batches all carry its
+   * `hello` meta, which is then sanitized once per socket instead of once per batch.
+   */
+  readonly #metas = new WeakMap<SessionMeta, SessionMeta>();
 
   /** A window's meta, sanitized as a Meta event whose `data` is the meta; one that is dropped or spoiled becomes an empty placeholder. */
   meta(meta: SessionMeta, context: Omit<SanitizeContext, 'kind'>): SessionMeta {
     if (!this.active) return meta;
+    if (this.#custom) return this.#meta(meta, context);
+    let done = this.#metas.get(meta);
+    if (!done) {
+      done = this.#meta(meta, context);
+      this.#metas.set(meta, done);
+    }
+    return done;
+  }
+
+  #meta(meta: SessionMeta, context: Omit<SanitizeContext, 'kind'>): SessionMeta {
     const placeholder: SessionMeta = { url: '', userAgent: '', startedAt: meta.startedAt };
     const r = this.#run({ type: EventType.Meta, timestamp: meta.startedAt, data: structuredClone(meta) }, { ...context, kind: 'meta' });
     if (r === null) return placeholder;

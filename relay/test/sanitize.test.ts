@@ -161,6 +161,25 @@ describe('sanitizers', () => {
       assert.match(log.out[0]!, /SENTIERO_SANITIZER_FAILED: the meta/);
     });
 
+    it('sanitizes a socket\'s meta once with the built-in sanitizers, and every time with an app\'s own', () => {
+      const log = lines();
+      const meta = { url: 'https://shop.test/?token=abc', userAgent: 'UA', startedAt: 5 };
+      const builtIn = new SanitizerChain(defaultSanitizers(), log.logger);
+      const first = builtIn.meta(meta, { sessionId: 's1', windowId: 'w1' });
+      assert.equal(first.url, 'https://shop.test/?token=[redacted]');
+      assert.equal(builtIn.meta(meta, { sessionId: 's1', windowId: 'w1' }), first, 'the same meta object: the first result again');
+      assert.equal(builtIn.meta({ ...meta }, { sessionId: 's1', windowId: 'w1' }) === first, false, 'another meta object is sanitized on its own');
+      let calls = 0;
+      const counting: Sanitizer = (e) => {
+        calls++;
+        return e;
+      };
+      const own = new SanitizerChain([...defaultSanitizers(), counting], log.logger);
+      own.meta(meta, { sessionId: 's1', windowId: 'w1', seq: 1 });
+      own.meta(meta, { sessionId: 's1', windowId: 'w1', seq: 2 });
+      assert.equal(calls, 2, 'an app\'s sanitizer sees the meta with each batch (it may depend on the context)');
+    });
+
     it('the option must be an array of functions', () => {
       assert.throws(() => createRelay({ sanitizers: [42 as unknown as Sanitizer] }), { name: 'TypeError', message: /sanitizers/ });
       assert.throws(() => createRelay({ sanitizers: (() => null) as unknown as Sanitizer[] }), { name: 'TypeError', message: /sanitizers/ });

@@ -68,11 +68,14 @@ const gunzip = promisify(zlib.gunzip);
 export interface BatchBody {
   receivedAt: number;
   events: RecordedEvent[];
+  /** `events` as JSON text, when the writer has it already (see `BatchInput.eventsJson`): stored as it is instead of serialising `events` again. */
+  eventsJson?: string;
 }
 
 /** A batch's body as the JSON text that is stored (before compression). */
 export function batchText(body: BatchBody): string {
-  const { receivedAt: r, events: e } = body;
+  const { receivedAt: r, events: e, eventsJson } = body;
+  if (eventsJson !== undefined) return e.length > 0 ? `{"r":${JSON.stringify(r)},"t":${JSON.stringify(e[0]!.timestamp)},"e":${eventsJson}}` : `{"r":${JSON.stringify(r)},"e":${eventsJson}}`;
   return JSON.stringify(e.length > 0 ? { r, t: e[0]!.timestamp, e } : { r, e });
 }
 

@@ -261,6 +261,19 @@ export function runStoreConformance(name: string, factory: () => Store | Promise
         assert.deepEqual(read, input.map((b) => ({ sessionId: 's1', windowId: 'w1', seq: b.seq, events: b.events, receivedAt: b.receivedAt })));
       });
 
+      it('reads back the events of a batch given with its events\' JSON text (`eventsJson`), empty batches too', async () => {
+        const store = await opened();
+        const one = batch('s1', 'w1', 1, [100, 101]);
+        const empty = batch('s1', 'w1', 2, []);
+        await store.append({ ...one, eventsJson: JSON.stringify(one.events, null, 1) });
+        await store.append({ ...empty, eventsJson: '[]' });
+        const read = await collect(store.readBatches('s1'));
+        assert.deepEqual(read, [one, empty].map((b) => ({ sessionId: 's1', windowId: 'w1', seq: b.seq, events: b.events, receivedAt: b.receivedAt })));
+        const json = await collect(store.readBatchesJson('s1'));
+        assert.deepEqual(json.map((b) => JSON.parse(b.eventsJson) as unknown), [one.events, []]);
+        await rejectsWith(store.append({ ...batch('s1', 'w1', 3, [1]), eventsJson: 42 as unknown as string }), StoreErrorCode.INVALID_ARGUMENT, 'eventsJson not a string');
+      });
+
       it('keeps the session record: times, counts, windows in first-seen order, meta', async () => {
         const store = await opened();
         await store.append(batch('s1', 'wB', 1, [2_000, 2_500], { meta: META, receivedAt: 3_000 }));

@@ -18,6 +18,12 @@ export interface BatchInput {
   digest?: BatchDigest;
   /** The batch's size as received, in bytes (what the relay counts against `maxBytesPerSession`); added to the record's `byteCount`, 0 when left out. */
   bytes?: number;
+  /**
+   * `events` as JSON text, when the writer has it (the relay: the frame's own text, when nothing
+   * changed the events after they were parsed from it). It must parse to exactly `events`. A
+   * store may write it instead of serialising `events` again, and may ignore it.
+   */
+  eventsJson?: string;
 }
 
 /** What the relay derives from one batch's events so that the session record stays current. */

@@ -107,6 +107,11 @@ export function checkBatch(v: unknown): BatchInput {
   }
   if (v.digest !== undefined) batch.digest = checkDigest(v.digest, 'batch.digest');
   if (v.bytes !== undefined) batch.bytes = count(v.bytes, 'batch.bytes');
+  if (v.eventsJson !== undefined) {
+    // Only its kind is checked here: that it says what `events` are is the writer's promise (parsing it again would cost what it saves).
+    if (typeof v.eventsJson !== 'string' || !v.eventsJson.startsWith('[')) invalid('batch.eventsJson', 'the events\' JSON text');
+    batch.eventsJson = v.eventsJson as string;
+  }
   return batch;
 }
 
