@@ -15,10 +15,12 @@
  *    leaves in Redis memory.
  * `BENCH_PARTS` (comma-separated: ingest, lag, memory, bus) runs some of them; default all.
  * `BENCH_INGEST` (comma-separated: raw, raw-brotli, one, two, one-none, two-none) runs some of
- * the ingest runs; `BENCH_PROFILE=<folder>` writes each server's CPU profile there.
+ * the ingest runs; `BENCH_PROFILE=<folder>` writes each server's CPU profile there;
+ * `BENCH_CPU_QUOTA=<cores>` limits each server process to that much of one core (cgroup v1,
+ * root), so that a machine with fewer cores than processes can still show how they scale.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -74,10 +76,44 @@ async function loader(url: string, frames: string[], hello: string): Promise<{ g
   };
 }
 
+/**
+ * `BENCH_CPU_QUOTA=<cores>`: each server process runs in a cgroup of its own (v1 `cpu`
+ * controller, CFS bandwidth) limited to that much of one core, so that two processes get twice
+ * the CPU one gets on a machine without a spare core per process. Needs root and a writable
+ * `/sys/fs/cgroup/cpu`.
+ */
+const CPU_QUOTA = Number(process.env.BENCH_CPU_QUOTA ?? 0);
+const CGROUP_CPU = '/sys/fs/cgroup/cpu';
+const CFS_PERIOD_US = 100_000;
+
+/** Puts `pid` in a new cgroup limited to `CPU_QUOTA` of one core; returns the cgroup's folder. */
+function limitCpu(pid: number): string {
+  const dir = path.join(CGROUP_CPU, `sentiero-bench-${pid}`);
+  mkdirSync(dir);
+  writeFileSync(path.join(dir, 'cpu.cfs_period_us'), String(CFS_PERIOD_US));
+  writeFileSync(path.join(dir, 'cpu.cfs_quota_us'), String(Math.round(CPU_QUOTA * CFS_PERIOD_US)));
+  writeFileSync(path.join(dir, 'cgroup.procs'), String(pid));
+  return dir;
+}
+
+/** How many times a process's CPU was throttled by its quota (the cgroup's `cpu.stat`). */
+const throttled = (dir: string): number => Number(/nr_throttled (\d+)/.exec(readFileSync(path.join(dir, 'cpu.stat'), 'utf8'))?.[1] ?? 0);
+
 async function servers(specs: ServerSpec[]): Promise<{ ports: number[]; pids: number[]; stop: () => Promise<void> }> {
   const children = specs.map((s) => child('_server.ts', s));
   const ports = await Promise.all(children.map(async (c) => (await c.next<{ port: number }>()).port));
-  return { ports, pids: children.map((c) => c.proc.pid!), stop: async () => { await Promise.all(children.map(stopServer)); } };
+  const pids = children.map((c) => c.proc.pid!);
+  const groups = CPU_QUOTA > 0 ? pids.map(limitCpu) : [];
+  return {
+    ports, pids,
+    stop: async () => {
+      await Promise.all(children.map(stopServer));
+      for (const dir of groups) {
+        if (throttled(dir) === 0) console.log(`(the CPU quota of ${dir} never throttled its process)`);
+        rmdirSync(dir);
+      }
+    },
+  };
 }
 
 /** CPU time used by each process of a run, in ms: the servers, the load generator (this process: its workers), redis-server, and the whole machine (every process). */
@@ -126,7 +162,7 @@ const batches = loadBatches();
 const events = batches.reduce((n, b) => n + b.length, 0);
 const rawBytes = Buffer.byteLength(JSON.stringify(batches.flat()));
 const frames = batches.map((e, i) => JSON.stringify({ t: 'batch', seq: i + 1, events: e }));
-console.log(`redis: ${events} events in ${batches.length} batches per socket (${(rawBytes / 1e6).toFixed(1)} MB of JSON), ${SOCKETS} sockets, ${ROUNDS} rounds; ${loadLine()}`);
+console.log(`redis: ${events} events in ${batches.length} batches per socket (${(rawBytes / 1e6).toFixed(1)} MB of JSON), ${SOCKETS} sockets, ${ROUNDS} rounds${CPU_QUOTA > 0 ? `, each server process limited to ${CPU_QUOTA} of a core` : ''}; ${loadLine()}`);
 
 try {
   // 1. Ingest.
