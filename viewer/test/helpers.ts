@@ -46,11 +46,19 @@ export async function viewState(page: Page): Promise<ViewState | undefined> {
 }
 
 /** Waits until the session view's state satisfies `check`. */
-export function waitForView(page: Page, check: (s: ViewState) => boolean, what: string, timeoutMs = 30_000): Promise<ViewState> {
-  return waitFor(async () => {
-    const s = await viewState(page);
-    return s && check(s) ? s : undefined;
-  }, { what, timeoutMs, intervalMs: 50 });
+export async function waitForView(page: Page, check: (s: ViewState) => boolean, what: string, timeoutMs = 30_000): Promise<ViewState> {
+  let last: ViewState | undefined;
+  try {
+    return await waitFor(async () => {
+      const s = await viewState(page);
+      last = s;
+      return s && check(s) ? s : undefined;
+    }, { what, timeoutMs, intervalMs: 50 });
+  } catch (err) {
+    // Say where the view was when the wait gave up.
+    if (err instanceof Error) err.message += `; the view's last state: ${JSON.stringify(last ?? null)}`;
+    throw err;
+  }
 }
 
 /** The text of `selector` in the replayed document (rrweb's sandboxed iframe in the dashboard). */
