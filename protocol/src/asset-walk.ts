@@ -78,12 +78,12 @@ export function createAssetWalker(visit: AssetVisit, options: AssetWalkOptions =
    */
   const tagById: string[] = [];
   const tagByOtherId = new Map<unknown, string>();
+  const small = (id: unknown): id is number => typeof id === 'number' && id >= 0 && id <= MAX_ARRAY_ID && Number.isInteger(id);
   const setTag = (id: unknown, tag: string): void => {
-    if (typeof id === 'number' && id >= 0 && id <= MAX_ARRAY_ID && Number.isInteger(id)) tagById[id] = tag;
+    if (small(id)) tagById[id] = tag;
     else tagByOtherId.set(id, tag);
   };
-  const tagOf = (id: unknown): string | undefined =>
-    typeof id === 'number' && id >= 0 && id <= MAX_ARRAY_ID && Number.isInteger(id) ? tagById[id] : tagByOtherId.get(id);
+  const tagOf = (id: unknown): string | undefined => (small(id) ? tagById[id] : tagByOtherId.get(id));
 
   const url = (raw: string, slot: AssetSlot): string => mapAssetUrl(raw, base, (abs) => visit(abs, slot));
   const css = (text: string, tag: string, attrs?: Readonly<Record<string, unknown>>) =>

@@ -56,29 +56,15 @@ export const MAX_SANITIZE_DEPTH = 1000;
 class TooDeep extends Error {}
 
 /** Replaces every string under `value` with `fn(string)`, in place; returns the new value (a string root is returned changed). */
-/** Set when a built-in text sanitizer rewrites a string (`SanitizerChain.events` clears and reads it: the events then differ from their text as received). */
-let rewrote = false;
-
 function mapStrings(value: unknown, fn: (s: string) => string, depth = 0): unknown {
-  if (typeof value === 'string') {
-    const r = fn(value);
-    if (r !== value) rewrote = true;
-    return r;
-  }
+  if (typeof value === 'string') return fn(value);
   if (typeof value !== 'object' || value === null) return value;
   if (depth >= MAX_SANITIZE_DEPTH) throw new TooDeep(`nested deeper than ${MAX_SANITIZE_DEPTH}`);
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const v = value[i];
-      if (typeof v === 'string') {
-        const r = fn(v);
-        if (r !== v) {
-          value[i] = r;
-          rewrote = true;
-        }
-      } else if (typeof v === 'object' && v !== null) {
-        mapStrings(v, fn, depth + 1);
-      }
+      if (typeof v === 'string') value[i] = fn(v);
+      else if (typeof v === 'object' && v !== null) mapStrings(v, fn, depth + 1);
     }
     return value;
   }
@@ -86,15 +72,8 @@ function mapStrings(value: unknown, fn: (s: string) => string, depth = 0): unkno
   for (const k in o) {
     if (!Object.hasOwn(o, k)) continue;
     const v = o[k];
-    if (typeof v === 'string') {
-      const r = fn(v);
-      if (r !== v) {
-        o[k] = r;
-        rewrote = true;
-      }
-    } else if (typeof v === 'object' && v !== null) {
-      mapStrings(v, fn, depth + 1);
-    }
+    if (typeof v === 'string') o[k] = fn(v);
+    else if (typeof v === 'object' && v !== null) mapStrings(v, fn, depth + 1);
   }
   return value;
 }
@@ -114,12 +93,20 @@ function userIdHolder(event: RecordedEvent): { user: Record<string, unknown>; ke
   return undefined;
 }
 
+/** Set when a built-in text sanitizer rewrites a string (`SanitizerChain.eventsAsSent` clears and reads it: the events then differ from their text as received). */
+let rewrote = false;
+
 /** A sanitizer that rewrites every string of the event with `fn` (user ids excepted), in place. */
 export function textSanitizer(fn: (s: string) => string): Sanitizer {
+  const tracked = (s: string): string => {
+    const r = fn(s);
+    if (r !== s) rewrote = true;
+    return r;
+  };
   const sanitizer: Sanitizer = (event) => {
     const holder = userIdHolder(event);
     const kept = holder?.user[holder.key];
-    mapStrings(event, fn);
+    mapStrings(event, tracked);
     if (holder) holder.user[holder.key] = kept;
     return event;
   };
