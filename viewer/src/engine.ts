@@ -19,6 +19,12 @@ export interface EngineOptions {
   events: readonly RecordedEvent[];
   speed: number;
   skipInactive: boolean;
+  /**
+   * Replay: more events are on their way (the rest of a session still streaming in, or a session
+   * still being recorded). Playback that reaches the last event so far waits for them, still
+   * playing, instead of ending. Default false.
+   */
+  more?: boolean;
   onState?(state: EngineState): void;
   onSkipping?(skipping: boolean): void;
   /** Live mode: an event added with `addEvents(…, true)` was applied to the replayed page. */
@@ -39,6 +45,8 @@ export interface Engine {
   seek(offset: number, play?: boolean): Promise<void>;
   setSpeed(speed: number): void;
   setSkipInactive(on: boolean): void;
+  /** Says whether more events are on their way (see `EngineOptions.more`); playback waiting for them ends when none are. */
+  setMore(more: boolean): void;
   /** Adds events (later batches of a streamed or live window). `live` marks them for lag measurement. */
   addEvents(events: readonly RecordedEvent[], live?: boolean): void;
   /** The replayed document (for tests and tooling), once rebuilt. */
@@ -78,6 +86,9 @@ export function createEngine(stage: HTMLElement, o: EngineOptions): Engine {
   let size = { width: 0, height: 0 };
   let destroyed = false;
   let adding: Promise<void> | undefined;
+  let more = o.more ?? false;
+  // Playing, at the last event so far, until more come (rrweb itself stopped there).
+  let waiting = false;
   const start = o.events[0]?.timestamp ?? Date.now();
   // rrweb adds events on a microtask, so its own metadata lags behind `addEvents`: keep the span here.
   let last = o.events.length ? o.events[o.events.length - 1]!.timestamp : start;
@@ -103,7 +114,12 @@ export function createEngine(stage: HTMLElement, o: EngineOptions): Engine {
   });
   const observer = new ResizeObserver(fit);
   observer.observe(stage);
-  replayer.on('finish', () => { if (!live) setState('ended'); });
+  replayer.on('finish', () => {
+    if (live) return;
+    // rrweb finishes 50 ms after the last event it has unless another came: while the rest is on its way, that is a stall, not the end.
+    if (more && state === 'playing') waiting = true;
+    else setState('ended');
+  });
   replayer.on('skip-start', () => o.onSkipping?.(true));
   replayer.on('skip-end', () => o.onSkipping?.(false));
   replayer.on('event-cast', (e) => {
@@ -137,12 +153,14 @@ export function createEngine(stage: HTMLElement, o: EngineOptions): Engine {
     currentTime: offsetNow,
     play() {
       if (live || destroyed) return;
+      waiting = false;
       const at = state === 'ended' || offsetNow() >= total() ? 0 : offsetNow();
       replayer.play(at);
       setState('playing');
     },
     pause() {
       if (live || destroyed || state !== 'playing') return;
+      waiting = false;
       replayer.pause();
       setState('paused');
     },
@@ -150,6 +168,7 @@ export function createEngine(stage: HTMLElement, o: EngineOptions): Engine {
       if (live || destroyed) return Promise.resolve();
       const at = Math.max(0, Math.min(offset, total()));
       const resume = play ?? state === 'playing';
+      waiting = false;
       const apply = () => {
         if (destroyed) return;
         // rrweb applies events strictly before the position: at the very end, include the last one.
@@ -167,12 +186,20 @@ export function createEngine(stage: HTMLElement, o: EngineOptions): Engine {
       if (destroyed) return;
       const playing = state === 'playing';
       const at = offsetNow();
+      waiting = false;
       if (playing) replayer.pause();
       replayer.setConfig({ speed });
       if (playing) replayer.play(at);
     },
     setSkipInactive(on) {
       if (!destroyed) replayer.setConfig({ skipInactive: on });
+    },
+    setMore(on) {
+      more = on;
+      if (!on && waiting) {
+        waiting = false;
+        setState('ended');
+      }
     },
     addEvents(events, isLive = false) {
       if (destroyed) return;
@@ -185,6 +212,11 @@ export function createEngine(stage: HTMLElement, o: EngineOptions): Engine {
       if (!live && events.length) {
         const mine: Promise<void> = Promise.resolve().then(() => { if (adding === mine) adding = undefined; });
         adding = mine;
+        if (waiting) {
+          // Go on from where playback stopped once rrweb has the new events.
+          waiting = false;
+          void mine.then(() => { if (!destroyed && state === 'playing') replayer.play(offsetNow()); });
+        }
       }
     },
     document() {

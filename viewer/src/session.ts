@@ -235,6 +235,8 @@ export class SessionController {
     if (status === 401) this.o.onFailure?.('auth', message);
     else if (!(err instanceof SentieroError)) this.o.onFailure?.('unreachable', message);
     this.update({ status: 'error', error: message, loading: false }, true);
+    // Playback waiting for the rest ends where the events stopped.
+    this.engine?.setMore(false);
   }
 
   private async load(): Promise<void> {
@@ -397,6 +399,7 @@ export class SessionController {
     this.backlogDone = true;
     this.inactiveDirty = true;
     this.update({ loading: false, recording: false }, true);
+    this.engine?.setMore(false);
     this.ensureEngine();
     this.maybeSeekPending(true);
   }
@@ -431,6 +434,7 @@ export class SessionController {
     const summary = this.snap.summary ? { ...this.snap.summary, live: false } : undefined;
     const wasLive = this.snap.mode === 'live';
     this.update({ recording: false, mode: 'replay', ...(summary ? { summary } : {}) }, true);
+    this.engine?.setMore(this.moreExpected());
     // The recording's final summary (all its pages, every error), for the header.
     this.o.client.getSession(this.o.sessionId).then((s) => {
       if (!this.disposed) this.update({ summary: { ...s, live: false } }, true);
@@ -465,6 +469,7 @@ export class SessionController {
       events: sorted,
       speed: this.snap.speed,
       skipInactive: this.snap.skipInactive,
+      more: this.moreExpected(),
       onState: (s) => {
         if (engine !== this.engine) return;
         this.update({ playing: s === 'playing', ended: s === 'ended' });
@@ -489,6 +494,11 @@ export class SessionController {
     }
     this.update({ hasFrame: true, playing: engine.state === 'playing', ended: engine.state === 'ended' }, true);
     this.loop();
+  }
+
+  /** Whether the selected window may still grow: the stored events are still streaming in, or the session is still recorded. */
+  private moreExpected(): boolean {
+    return this.snap.loading || this.snap.recording;
   }
 
   /** Starts playing when the session was opened without a moment to show, once. */

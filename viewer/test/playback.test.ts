@@ -4,6 +4,7 @@
  * Sessions are synthetic (stored through the relay's real HTTP ingest) so that every moment is known.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createId } from '@sentiero/protocol';
 import { launchChromium } from '../../test/helpers/browser.ts';
@@ -80,6 +81,28 @@ describe('viewer: playback in the dashboard', function () {
     await page.evaluate((id) => { location.hash = `#/sessions/${id}?t=1195000`; }, long.id);
     await waitForView(page, (s) => s.frame === 'true' && s.seeking === 'false' && s.loading === 'false', 'the last seconds', 60_000);
     assert.equal(await replayedText(page, '#status'), 'the last step');
+    await cdp.detach();
+  });
+
+  it('plays on to the end when playback catches up with a session still arriving, instead of stopping where the events so far end', async () => {
+    const slow = { id: createId(), window: createId() };
+    // 2.6 seconds of a page whose heading changes every 100 ms to 2,000 random characters, stored
+    // in four batches: over a 6 KiB/s link each batch arrives after the one before has played.
+    const stepTexts = Array.from({ length: 25 }, (_, i) => ({ at: 100 * (i + 1), text: `step ${i + 1} ${randomBytes(1000).toString('hex')}` }));
+    await storeSession(t, slow.id, slow.window, syntheticEvents({ t0: t0 + 2_000_000, end: 2_600, steps: stepTexts, active: [[0, 2_500]], moveEveryMs: 20 }));
+    const page = await openDashboard(context, t);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: 6 * 1024, uploadThroughput: -1 });
+    await page.evaluate((id) => { location.hash = `#/sessions/${id}`; }, slow.id);
+    const playing = await waitForView(page, (s) => s.frame === 'true' && s.state === 'playing', 'playback started', 60_000);
+    assert.equal(playing.loading, 'true', 'playback started before the rest of the session arrived');
+    // It caught up with what had arrived more than once on the way; it still plays to the end, on its own.
+    const states = new Set<string>();
+    const end = await waitForView(page, (s) => { states.add(s.state); return s.state !== 'playing'; }, 'playback to stop', 120_000);
+    assert.deepEqual([end.state, end.loading], ['ended', 'false'], `playback stopped at ${end.time} ms of 2600 with the session ${end.loading === 'true' ? 'still loading' : 'loaded'}`);
+    assert.deepEqual([...states], ['playing', 'ended'], 'never paused on its way');
+    assert.equal((await replayedText(page, '#status'))?.slice(0, 8), 'step 25 ');
     await cdp.detach();
   });
 
