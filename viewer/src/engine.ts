@@ -26,6 +26,8 @@ export interface EngineOptions {
    */
   more?: boolean;
   onState?(state: EngineState): void;
+  /** Playback reached the last event so far and waits for more (`more`), or goes on. */
+  onWaiting?(waiting: boolean): void;
   onSkipping?(skipping: boolean): void;
   /** Live mode: an event added with `addEvents(…, true)` was applied to the replayed page. */
   onLiveCast?(event: RecordedEvent, castAt: number): void;
@@ -89,6 +91,11 @@ export function createEngine(stage: HTMLElement, o: EngineOptions): Engine {
   let more = o.more ?? false;
   // Playing, at the last event so far, until more come (rrweb itself stopped there).
   let waiting = false;
+  const setWaiting = (w: boolean) => {
+    if (w === waiting) return;
+    waiting = w;
+    o.onWaiting?.(w);
+  };
   const start = o.events[0]?.timestamp ?? Date.now();
   // rrweb adds events on a microtask, so its own metadata lags behind `addEvents`: keep the span here.
   let last = o.events.length ? o.events[o.events.length - 1]!.timestamp : start;
@@ -117,7 +124,7 @@ export function createEngine(stage: HTMLElement, o: EngineOptions): Engine {
   replayer.on('finish', () => {
     if (live) return;
     // rrweb finishes 50 ms after the last event it has unless another came: while the rest is on its way, that is a stall, not the end.
-    if (more && state === 'playing') waiting = true;
+    if (more && state === 'playing') setWaiting(true);
     else setState('ended');
   });
   replayer.on('skip-start', () => o.onSkipping?.(true));
@@ -153,14 +160,14 @@ export function createEngine(stage: HTMLElement, o: EngineOptions): Engine {
     currentTime: offsetNow,
     play() {
       if (live || destroyed) return;
-      waiting = false;
+      setWaiting(false);
       const at = state === 'ended' || offsetNow() >= total() ? 0 : offsetNow();
       replayer.play(at);
       setState('playing');
     },
     pause() {
       if (live || destroyed || state !== 'playing') return;
-      waiting = false;
+      setWaiting(false);
       replayer.pause();
       setState('paused');
     },
@@ -168,7 +175,7 @@ export function createEngine(stage: HTMLElement, o: EngineOptions): Engine {
       if (live || destroyed) return Promise.resolve();
       const at = Math.max(0, Math.min(offset, total()));
       const resume = play ?? state === 'playing';
-      waiting = false;
+      setWaiting(false);
       const apply = () => {
         if (destroyed) return;
         // rrweb applies events strictly before the position: at the very end, include the last one.
@@ -186,7 +193,7 @@ export function createEngine(stage: HTMLElement, o: EngineOptions): Engine {
       if (destroyed) return;
       const playing = state === 'playing';
       const at = offsetNow();
-      waiting = false;
+      setWaiting(false);
       if (playing) replayer.pause();
       replayer.setConfig({ speed });
       if (playing) replayer.play(at);
@@ -197,7 +204,7 @@ export function createEngine(stage: HTMLElement, o: EngineOptions): Engine {
     setMore(on) {
       more = on;
       if (!on && waiting) {
-        waiting = false;
+        setWaiting(false);
         setState('ended');
       }
     },
@@ -214,7 +221,7 @@ export function createEngine(stage: HTMLElement, o: EngineOptions): Engine {
         adding = mine;
         if (waiting) {
           // Go on from where playback stopped once rrweb has the new events.
-          waiting = false;
+          setWaiting(false);
           void mine.then(() => { if (!destroyed && state === 'playing') replayer.play(offsetNow()); });
         }
       }

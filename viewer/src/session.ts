@@ -48,6 +48,8 @@ export interface SessionSnapshot {
   speed: Speed;
   skipInactive: boolean;
   skipping: boolean;
+  /** Playing, but at the last event loaded (or recorded) so far: waiting for the rest. */
+  waiting: boolean;
   /** The session's first and last event (ms since epoch); `end` grows while live. */
   start: number;
   end: number;
@@ -160,7 +162,7 @@ export class SessionController {
     this.autoplay = o.t === undefined;
     this.snap = {
       status: 'loading', windows: [], mode: 'replay', playing: false, ended: false, speed: o.speed ?? 1,
-      skipInactive: o.skipInactive ?? true, skipping: false, start: 0, end: 0, loading: true, loadedUntil: 0,
+      skipInactive: o.skipInactive ?? true, skipping: false, waiting: false, start: 0, end: 0, loading: true, loadedUntil: 0,
       hasFrame: false, recording: false, markers: [], console: [], network: [], inactive: [], seeking: o.t !== undefined,
     };
     if (o.windowId) this.snap.windowId = o.windowId;
@@ -476,6 +478,7 @@ export class SessionController {
         this.loop();
       },
       onSkipping: (skipping) => { if (engine === this.engine) this.update({ skipping }); },
+      onWaiting: (waiting) => { if (engine === this.engine) this.update({ waiting }, true); },
       onLiveCast: (e, at) => {
         this.lag.record(e.timestamp, at);
         this.update({ lag: this.lag.stats() });
@@ -492,7 +495,7 @@ export class SessionController {
       if (abs !== undefined) void engine.seek(abs - engine.start, play ?? false).then(() => this.emitTime(true));
       else if (this.snap.summary && !this.snap.recording) this.autoplayOnce();
     }
-    this.update({ hasFrame: true, playing: engine.state === 'playing', ended: engine.state === 'ended' }, true);
+    this.update({ hasFrame: true, playing: engine.state === 'playing', ended: engine.state === 'ended', waiting: false }, true);
     this.loop();
   }
 

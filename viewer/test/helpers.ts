@@ -19,6 +19,8 @@ export interface ViewState {
   seeking: string;
   /** 'true' while stored events are still streaming in. */
   loading: string;
+  /** 'true' while playing but at the last event loaded so far. */
+  waiting: string;
 }
 
 /** Opens the dashboard with the token already given (the `#token=` link `npm start` prints), at `route`. */
@@ -40,7 +42,7 @@ export async function viewState(page: Page): Promise<ViewState | undefined> {
     const d = el.dataset;
     return {
       mode: d.mode ?? '', state: d.state ?? '', time: Number(d.time ?? 0), window: d.window ?? '', speed: d.speed ?? '', skip: d.skip ?? '',
-      recording: d.recording ?? '', lag: d.lag ?? '', frame: d.frame ?? '', seeking: d.seeking ?? '', loading: d.loading ?? '',
+      recording: d.recording ?? '', lag: d.lag ?? '', frame: d.frame ?? '', seeking: d.seeking ?? '', loading: d.loading ?? '', waiting: d.waiting ?? '',
     };
   });
 }

@@ -10,7 +10,7 @@ import { createId } from '@sentiero/protocol';
 import { launchChromium } from '../../test/helpers/browser.ts';
 import { startDemo } from '../../test/helpers/demo.ts';
 import type { TestRelay } from '../../test/helpers/relay.ts';
-import { openDashboard, replayedText, storeSession, viewState, waitForView } from './helpers.ts';
+import { type ViewState, openDashboard, replayedText, storeSession, viewState, waitForView } from './helpers.ts';
 import { syntheticEvents } from './synthetic.ts';
 
 const STEPS = [{ at: 10_000, text: 'step 1' }, { at: 20_000, text: 'step 2' }, { at: 30_000, text: 'step 3' }, { at: 40_000, text: 'step 4' }];
@@ -99,8 +99,13 @@ describe('viewer: playback in the dashboard', function () {
     assert.equal(playing.loading, 'true', 'playback started before the rest of the session arrived');
     // It caught up with what had arrived more than once on the way; it still plays to the end, on its own.
     const states = new Set<string>();
-    const end = await waitForView(page, (s) => { states.add(s.state); return s.state !== 'playing'; }, 'playback to stop', 120_000);
-    assert.deepEqual([end.state, end.loading], ['ended', 'false'], `playback stopped at ${end.time} ms of 2600 with the session ${end.loading === 'true' ? 'still loading' : 'loaded'}`);
+    const seen = (s: ViewState) => { states.add(s.state); return s.state !== 'playing'; };
+    // It shows that it waits for the rest…
+    await waitForView(page, (s) => seen(s) || s.waiting === 'true', 'playback waiting for the rest', 60_000);
+    await page.locator('.sv-going', { hasText: 'Loading the rest of the session' }).waitFor({ timeout: 10_000 });
+    // …and goes on when it comes.
+    const end = await waitForView(page, seen, 'playback to stop', 120_000);
+    assert.deepEqual([end.state, end.loading, end.waiting], ['ended', 'false', 'false'], `playback stopped at ${end.time} ms of 2600 with the session ${end.loading === 'true' ? 'still loading' : 'loaded'}`);
     assert.deepEqual([...states], ['playing', 'ended'], 'never paused on its way');
     assert.equal((await replayedText(page, '#status'))?.slice(0, 8), 'step 25 ');
     await cdp.detach();

@@ -181,7 +181,7 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
   return html`
     <section class="sv-session" ref=${root} data-session-id=${sessionId} data-mode=${s?.mode ?? 'replay'} data-state=${s?.playing ? 'playing' : s?.ended ? 'ended' : 'paused'}
       data-window=${s?.windowId ?? ''} data-speed=${String(s?.speed ?? 1)} data-skip=${String(s?.skipInactive ?? true)} data-recording=${String(!!s?.recording)}
-      data-lag=${s?.lag ? String(Math.round(s.lag.p50)) : ''} data-frame=${String(!!s?.hasFrame)} data-seeking=${String(!!s?.seeking)} data-loading=${String(s?.loading ?? true)}>
+      data-lag=${s?.lag ? String(Math.round(s.lag.p50)) : ''} data-frame=${String(!!s?.hasFrame)} data-seeking=${String(!!s?.seeking)} data-loading=${String(s?.loading ?? true)} data-waiting=${String(!!s?.waiting)}>
       <header class="sv-session-head">
         ${ctx.standalone ? '' : html`<button type="button" class="sv-back" onClick=${() => ctx.navigate({ view: 'list', filters: { ...DEFAULT_FILTERS } })}>${Icon.back()} Sessions</button>`}
         <div class="sv-title">
@@ -225,6 +225,8 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
             ${s?.hasFrame && (s.seeking || (s.recording && s.loading)) ? html`<div class="sv-going" role="status"><span class="sv-spinner"></span>${
               s.recording && s.loading ? 'Catching up with the session…'
               : s.seekingTo === undefined ? 'Going to the moment…' : `Going to ${formatClock(Math.max(0, s.seekingTo - s.start))}…`}</div>` : ''}
+            ${s?.waiting && !s.seeking && !(s.recording && s.loading) ? html`<div class="sv-going" role="status"><span class="sv-spinner"></span>${
+              s.recording ? 'Waiting for the page to change…' : 'Loading the rest of the session…'}</div>` : ''}
           </div>
           ${s ? html`
             <div class="sv-controls">
