@@ -5,6 +5,11 @@
  *    plain `ws` + `JSON.parse` + LevelDB batch writes with no other logic, with the same
  *    permessage-deflate options as the relay's sockets and the same client (goal ratio ≥ 0.85).
  * 2. Storage: bytes on disk beside the raw JSON bytes of the same events (goal ≤ 0.15).
+ * 3. HTTP ingest (the recorder's fallback and its beacons): events per second posted to the
+ *    relay, beside a plain Node HTTP server + `JSON.parse` + the same LevelDB write, and beside
+ *    the relay given the same bodies with one space after the opening brace, which it parses
+ *    whole and serialises again instead of keeping the events' text (`parseIngestPost`).
+ *    `BENCH_HTTP=off` leaves this part out.
  *
  * The events are the shared fixture (a real 45 s rrweb recording) repeated with shifted
  * timestamps, batched as the recorder batches them (≤ 50 events or 1 s per batch).
@@ -23,6 +28,8 @@ import { type Ev, RELAY_DEFLATE, fixtureEvents, loadLine, median } from './_lib.
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 12);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WINDOW = 16;
+/** Requests in flight at once in the HTTP part (a page's fallback sends one batch at a time; a few pages at once). */
+const HTTP_WINDOW = 4;
 
 function loadBatches(): { batches: Ev[][]; rawBytes: number; events: number } {
   const base = fixtureEvents();
@@ -44,6 +51,15 @@ function loadBatches(): { batches: Ev[][]; rawBytes: number; events: number } {
 
 function duKb(dir: string): number {
   return Number(execFileSync('du', ['-sk', dir], { encoding: 'utf8' }).split('\t')[0]);
+}
+
+/** Posts `bodies` to `url` from a worker, `HTTP_WINDOW` at a time; resolves to the ms it took. */
+function post(url: string, bodies: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./ingest-http-client.js', import.meta.url), { workerData: { url, bodies, window: HTTP_WINDOW } });
+    w.once('message', (m: { ms: number }) => resolve(m.ms));
+    w.once('error', reject);
+  });
 }
 
 function drive(url: string, frames: string[], hello: string): Promise<number> {
@@ -103,6 +119,48 @@ async function product(frames: string[], round: number): Promise<{ ms: number; k
   return { ms, kb };
 }
 
+/** Plain Node HTTP + JSON.parse + one LevelDB batch write per request, answered after the write. */
+async function rawHttp(bodies: string[]): Promise<number> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-raw-http-'));
+  const db = new Level<string, string>(dir);
+  await db.open();
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const m = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { sessionId: string; windowId: string; seq: number; events: unknown[] };
+      const key = `${m.sessionId}!${m.windowId}!${String(m.seq).padStart(10, '0')}`;
+      db.batch([{ type: 'put', key, value: JSON.stringify(m.events) }]).then(() => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(`{"ack":${m.seq}}`);
+      });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const ms = await post(`http://127.0.0.1:${(server.address() as { port: number }).port}/`, bodies);
+  server.closeAllConnections();
+  server.close();
+  await db.close();
+  rmSync(dir, { recursive: true, force: true });
+  return ms;
+}
+
+/** The relay with its LevelStore, through `POST /ingest`. */
+async function productHttp(bodies: string[]): Promise<number> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-relay-http-'));
+  const relay = createRelay({ dataDir: dir, limits: { maxMessagesPerSecond: 1_000_000 }, analytics: process.env.BENCH_ANALYTICS !== 'off' });
+  const server = createServer();
+  relay.attach(server);
+  await relay.ready;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const ms = await post(`http://127.0.0.1:${(server.address() as { port: number }).port}/sentiero/ingest`, bodies);
+  server.closeAllConnections();
+  server.close();
+  await relay.close();
+  rmSync(dir, { recursive: true, force: true });
+  return ms;
+}
+
 const { batches, rawBytes, events } = loadBatches();
 const rawFrames = batches.map((events, i) => JSON.stringify({ seq: i + 1, events }));
 const relayFrames = batches.map((events, i) => JSON.stringify({ t: 'batch', seq: i + 1, events }));
@@ -130,4 +188,30 @@ console.log('| --- | --- | --- | --- | --- | --- |');
 console.log(`| events/s into LevelDB with acks | ${Math.round(relayRate)} | ${Math.round(rawRate)} (ws + JSON.parse + level batch) | ${(relayRate / rawRate).toFixed(2)} | ≥ 0.85 | ${relayRate / rawRate >= 0.85 ? 'yes' : 'no'} |`);
 console.log(`| bytes on disk | ${relayKb * 1024} | ${rawBytes} (raw JSON) | ${((relayKb * 1024) / rawBytes).toFixed(3)} | ≤ 0.15 | ${(relayKb * 1024) / rawBytes <= 0.15 ? 'yes' : 'no'} |`);
 console.log(`| (raw baseline's own LevelDB folder) | | ${rawKb * 1024} | ${((rawKb * 1024) / rawBytes).toFixed(3)} | | |`);
+
+if (process.env.BENCH_HTTP !== 'off' && !only) {
+  // As the recorder's postBody writes them (recorder/src/transport.ts), the first of each window with its meta.
+  const meta = JSON.stringify({ url: 'http://bench/', userAgent: 'bench', startedAt: 0 });
+  const bodiesOf = (round: number, open: string) => batches.map((evs, i) =>
+    `${open}"sessionId":"bench-http-${round}","windowId":"w1","seq":${i + 1},"events":${JSON.stringify(evs)}${i === 0 ? `,"meta":${meta}` : ''}}`);
+  const rawHttpMs: number[] = [];
+  const keptMs: number[] = [];
+  const wholeMs: number[] = [];
+  // Whichever of the two relay runs goes second in a round is faster (a warmer process): they take turns.
+  for (let r = 0; r < ROUNDS; r++) {
+    rawHttpMs.push(await rawHttp(bodiesOf(r, '{')));
+    const kept = async () => keptMs.push(await productHttp(bodiesOf(r, '{')));
+    const whole = async () => wholeMs.push(await productHttp(bodiesOf(r, '{ ')));
+    if (r % 2) await whole().then(kept);
+    else await kept().then(whole);
+  }
+  const rate = (ms: number[]) => events / (median(ms) / 1000);
+  console.log('');
+  console.log(`HTTP ingest: the same batches posted, ${HTTP_WINDOW} requests in flight, ${ROUNDS} rounds (median)`);
+  console.log('');
+  console.log('| measure | Sentiero relay | raw limit | ratio |');
+  console.log('| --- | --- | --- | --- |');
+  console.log(`| events/s posted into LevelDB | ${Math.round(rate(keptMs))} | ${Math.round(rate(rawHttpMs))} (node:http + JSON.parse + level batch) | ${(rate(keptMs) / rate(rawHttpMs)).toFixed(2)} |`);
+  console.log(`| the same, bodies parsed whole (events serialised again) | ${Math.round(rate(wholeMs))} | | ${(rate(wholeMs) / rate(rawHttpMs)).toFixed(2)} |`);
+}
 console.log(`(${loadLine()})`);

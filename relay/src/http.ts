@@ -14,6 +14,7 @@ import { originAllowed, requireRole, setPrincipal } from './auth.ts';
 import { decodeIngestBody, readBodyBytes } from './body.ts';
 import { RelayError } from './errors.ts';
 import { toSummary } from './hub.ts';
+import { parseIngestPost } from './frame-text.ts';
 import { ingestOne, metaFromRequest } from './ingest.ts';
 import { KeyedRateLimiter } from './rate-limit.ts';
 import { createAssetProxy } from './asset-proxy.ts';
@@ -151,12 +152,16 @@ export function createRoutes(ctx: HttpContext): (req: IncomingMessage, res: Serv
     }
     if (!ingestLimiter.take(req.socket.remoteAddress ?? '')) throw new RelayError(ErrorCode.RATE_LIMITED, 'too many requests; slow down');
     const body = await decodeIngestBody(await readBodyBytes(req, limits.maxPayloadBytes), req.headers['content-encoding'], limits.maxPayloadBytes);
-    const parsed = parseJson(body.toString('utf8'));
+    const text = body.toString('utf8');
+    // A body as the recorder writes it is parsed by its parts, and its events' text is then stored as it is if nothing changes them.
+    const post = parseIngestPost(text);
+    const parsed = post ? { ok: true as const, value: post.message } : parseJson(text);
     if (!parsed.ok) throw new RelayError(parsed.code, parsed.message);
     const checked = validateIngestPost(parsed.value, limits);
     if (!checked.ok) throw new RelayError(checked.code, checked.message);
     const b = checked.value;
-    await ingestOne(ctx, { ...b, meta: b.meta ?? metaFromRequest(req, b.events), bytes: body.length });
+    const eventsJson = post?.eventsJson;
+    await ingestOne(ctx, { ...b, meta: b.meta ?? metaFromRequest(req, b.events), bytes: body.length, ...(eventsJson !== undefined ? { eventsJson } : {}) });
     sendJson(res, 200, { ack: b.seq }, cors);
   }
 
