@@ -307,15 +307,18 @@ describe('the extension in real VS Code (code-server)', function () {
   });
 
   it('after a window reload, keeps the token and brings the replay back (webview serializer)', async function () {
-    // One clean-clone CI run in four timed out waiting for code-server to restore the webview after the reload, with no
-    // change near it; a second reload is what a person would do. It still fails when the serializer or the token is broken.
+    // A second reload is what a person would do if code-server were slow to come back; it still fails when the serializer or the token is broken.
     this.retries(1);
     // As a person reloads: the command shuts the window down properly (saving the webviews' state), then loads it again.
     const reloaded = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 90_000 });
     await runCommand(page, 'Developer: Reload Window');
     await reloaded;
     await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
-    // The replay tab comes back as it was, restored by the serializer from the saved route: at the deep link's moment.
+    // The replay tab comes back as it was, restored by the serializer from the saved route: at the deep link's moment. VS Code
+    // restores a webview only once its tab is shown, and the tab may be behind another: resolving the server error above
+    // opened its file in the replay's group (the cause of the timeouts that once made this test retry).
+    const session = await api<SessionSummary>(relay!, `/api/sessions/${sessionId}`);
+    await page.locator('.tab', { hasText: `/ · ${clock(session.startedAt)}` }).first().click({ timeout: WAIT });
     const frame = await viewerFrame(page, sessionId);
     await waitFor(async () => Math.abs(Number(await frame.getAttribute('.sv-session', 'data-time').catch(() => NaN)) - deepLinkT) <= 1000, { timeoutMs: WAIT, intervalMs: 100, what: 'the restored replay at the same moment' });
     // The token came back from the secret storage: the views list the session without asking again.
