@@ -9,7 +9,9 @@ import type { BrowserContext } from 'playwright-core';
 import { pageSession, useDemoBrowser } from '../../test/helpers/demo.ts';
 import { waitFor } from '../../test/helpers/net.ts';
 import type { TestRelay } from '../../test/helpers/relay.ts';
-import { openDashboard, replayedText, viewState, waitForView } from './helpers.ts';
+import { createId } from '@sentiero/protocol';
+import { openDashboard, replayedText, storeSession, viewState, waitForView } from './helpers.ts';
+import { syntheticEvents } from './synthetic.ts';
 
 const TICKS = 24;
 
@@ -25,9 +27,17 @@ describe('viewer: live mode in the dashboard', function () {
     await app.goto(`${t.origin}/`);
     const { sessionId } = await pageSession(app);
 
-    const dash = await openDashboard(context, t, `#/sessions/${sessionId}`);
+    // Coming from the replay of another session, as from the list to one session and then another.
+    const earlier = { id: createId(), window: createId() };
+    await storeSession(t, earlier.id, earlier.window, syntheticEvents({ t0: Date.now() - 600_000, end: 5_000, steps: [{ at: 1_000, text: 'step 1' }] }));
+    const dash = await openDashboard(context, t, `#/sessions/${earlier.id}?t=2000`);
+    await waitForView(dash, (s) => s.frame === 'true' && s.seeking === 'false' && s.time >= 1900, 'the other session replayed');
+    await dash.evaluate((id) => { location.hash = `#/sessions/${id}`; }, sessionId);
     await waitForView(dash, (s) => s.mode === 'live' && s.frame === 'true', 'live mode with a frame');
     assert.ok(await dash.isVisible('.sv-live-pill'), 'the live indicator');
+    // The indicator says LIVE, and the clock beside it where playback is (the clock's text once ended up in the indicator).
+    await waitFor(async () => /^LIVE/.test(await dash.locator('.sv-live-pill').innerText()), { what: 'LIVE in the indicator', timeoutMs: 5000 });
+    assert.match(await dash.locator('.sv-clock').innerText(), /^\d+:\d\d \/ \d+:\d\d$/, 'the clock');
     assert.equal(await dash.isDisabled('.sv-speed[data-speed="2"]'), true, 'no speeds while live');
 
     // The dashboard notes when each "tick N" first shows in the replayed page.

@@ -58,6 +58,20 @@ function isTyping(e: KeyboardEvent): boolean {
   return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || t.isContentEditable;
 }
 
+/**
+ * The playback clock, "m:ss / m:ss". Its text is written on every time update, without a render,
+ * so the span has no children of Preact's: a span of Preact's whose text was replaced under it
+ * could be reused for another element with the old text still in it (the LIVE indicator once
+ * showed the clock's text).
+ */
+function Clock({ start, end, onTime }: { start: number; end: number; onTime: (fn: (abs: number) => void) => () => void }) {
+  const el = useRef<HTMLSpanElement>(null);
+  useLayoutEffect(() => onTime((abs) => {
+    if (el.current) el.current.textContent = `${formatClock(Math.max(0, abs - start))} / ${formatClock(end - start)}`;
+  }), [start, end, onTime]);
+  return html`<span class="sv-clock" ref=${el}></span>`;
+}
+
 /** The session view. */
 export function SessionView({ ctx, sessionId, t, windowId, onController }: SessionViewProps) {
   const [controller, setController] = useState<SessionController>();
@@ -68,7 +82,6 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
   const [exporting, setExporting] = useState(false);
   const stage = useRef<HTMLDivElement>(null);
   const player = useRef<HTMLDivElement>(null);
-  const clock = useRef<HTMLSpanElement>(null);
   const root = useRef<HTMLElement>(null);
 
   // A layout effect, not an effect: loading starts as soon as the view is in the DOM, not after its first paint.
@@ -81,10 +94,7 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
     const off = c.subscribe(setSnap);
     if (stage.current) c.attach(stage.current);
     const offTime = c.onTime((abs) => {
-      const s = c.snapshot;
-      const rel = Math.max(0, abs - s.start);
-      if (clock.current) clock.current.textContent = `${formatClock(rel)} / ${formatClock(s.end - s.start)}`;
-      root.current?.setAttribute('data-time', String(Math.round(rel)));
+      root.current?.setAttribute('data-time', String(Math.round(Math.max(0, abs - c.snapshot.start))));
     });
     return () => {
       off();
@@ -237,7 +247,7 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
                   ${s.playing ? Icon.pause() : s.ended ? Icon.replay() : Icon.play()}
                 </button>`}
                 ${behind ? html`<button type="button" class="sv-jump" data-action="jump-to-live" onClick=${() => controller?.jumpToLive()}><i></i>Jump to live</button>` : ''}
-                <span class="sv-clock" ref=${clock}>${formatClock(0)} / ${formatClock(s.end - s.start)}</span>
+                <${Clock} start=${s.start} end=${s.end} onTime=${onTime} />
                 <div class="sv-legend" aria-hidden="true">${LEGEND.map(([k, label]) => html`<span><i class=${`sv-dot k-${k}`}></i>${label}</span>`)}</div>
                 <div class="sv-speeds" role="group" aria-label="Speed">
                   ${SPEEDS.map((sp: Speed) => html`<button type="button" class=${`sv-speed ${s.speed === sp ? 'is-on' : ''}`} aria-pressed=${s.speed === sp} data-speed=${String(sp)} disabled=${live} onClick=${() => controller?.setSpeed(sp)}>${sp}×</button>`)}
