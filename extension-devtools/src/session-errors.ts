@@ -4,7 +4,7 @@
  * time order across the session's windows. Reading the stream works whatever else the relay
  * offers, and shows an error the moment its batch arrives.
  */
-import { CustomTag, EventType, type RecordedEvent, validateErrorEventPayload } from '@sentiero/protocol';
+import { CustomTag, EventType, type RecordedEvent, frameFunction, validateErrorEventPayload } from '@sentiero/protocol';
 import { parseStack } from '@sentiero/viewer';
 import type { SourceLocation } from './messages.ts';
 
@@ -44,7 +44,8 @@ function framesOf(payload: ReturnType<typeof validateErrorEventPayload> & { ok: 
       if (!f.file || !f.line) continue;
       const frame: PanelErrorFrame = { url: f.file, line: f.line, inApp: f.inApp };
       if (f.column) frame.column = f.column;
-      if (f.function) frame.fn = f.function;
+      const fn = frameFunction(f);
+      if (fn) frame.fn = fn;
       if (f.original) frame.original = { file: f.original.file, line: f.original.line, column: f.original.column };
       out.push(frame);
     }

@@ -49,6 +49,12 @@ export interface OriginalPosition {
   column: number;
   /** The identifier the source map names at that position, if any. */
   name?: string;
+  /**
+   * The original name of the function the frame is in, when the source map tells it: the name the
+   * caller's call site has in the original source (the next frame's mapped identifier), as Sentry
+   * names the frames of minified code.
+   */
+  function?: string;
 }
 
 /** One frame of a stack, innermost (where the error was thrown) first. Lines and columns are 1-based. */
@@ -62,6 +68,11 @@ export interface ErrorFrame {
   inApp: boolean;
   /** Where the frame is in the original source, when a source map told the relay. */
   original?: OriginalPosition;
+}
+
+/** The name to show for a frame's function: its original name when a source map gave one, else the running one, else the identifier at the position. */
+export function frameFunction(f: ErrorFrame): string | undefined {
+  return f.original?.function || f.function || f.original?.name;
 }
 
 /** The payload of a `sentiero/error@1` custom event: written by the recorder; `frames` and `groupId` are completed by the relay. */

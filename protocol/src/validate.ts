@@ -291,6 +291,8 @@ function originalPosition(v: unknown, path: string): OriginalPosition {
   };
   const name = optCut(o.name, `${path}.name`, ERROR_LIMITS.maxFunction);
   if (name !== undefined) pos.name = name;
+  const fn = optCut(o.function, `${path}.function`, ERROR_LIMITS.maxFunction);
+  if (fn !== undefined) pos.function = fn;
   return pos;
 }
 

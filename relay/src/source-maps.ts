@@ -76,10 +76,19 @@ export class SourceMaps {
     return key;
   }
 
-  /** The frames with `original` positions where a map knows them (frames without a map are returned as they are). */
+  /**
+   * The frames with `original` positions where a map knows them (frames without a map are
+   * returned as they are). A frame mapped here also gets `original.function`: the identifier its
+   * caller's mapped position names (the next frame's `original.name`, the callee at that call site).
+   */
   async mapFrames(frames: readonly ErrorFrame[]): Promise<ErrorFrame[]> {
     const out: ErrorFrame[] = [];
     for (const frame of frames) out.push(await this.#mapFrame(frame));
+    for (let i = 0; i + 1 < out.length; i++) {
+      const o = out[i]!.original;
+      const callee = frames[i + 1]!.original ? undefined : out[i + 1]!.original?.name;
+      if (o && callee && !frames[i]!.original) out[i] = { ...out[i]!, original: { ...o, function: callee } };
+    }
     return out;
   }
 

@@ -255,6 +255,9 @@ describe('relay: error tracking', function () {
       assert.equal(top.file, 'http://shop.test/assets/cart.min.js');
       assert.equal(top.line, 1);
       assert.deepEqual([top.original?.file, top.original?.line], ['src/cart.ts', 3]);
+      // The minified function is named as the source names it, from its caller's call site (`run` calls `cartTotal`).
+      assert.notEqual(top.function, 'cartTotal', `minified: ${top.function}`);
+      assert.equal(top.original?.function, 'cartTotal');
 
       // The same through a build folder, with a relay that has no upload.
       const t2 = await startRelay({ sourceMapsDir: path.join(dir, 'out') });

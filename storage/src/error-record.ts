@@ -92,7 +92,7 @@ export function byNewest(a: ErrorOccurrence, b: ErrorOccurrence): number {
 
 function textOf(frame: ErrorFrame | undefined): string {
   if (!frame) return '';
-  return [frame.function, frame.file, frame.original?.file, frame.original?.name].filter(Boolean).join(' ');
+  return [frame.function, frame.file, frame.original?.file, frame.original?.name, frame.original?.function].filter(Boolean).join(' ');
 }
 
 /** Whether a group passes the query's status and text filters (the session filter is the backend's). */

@@ -3,7 +3,7 @@
  * which groups match them (for the live feed), keeping a list of groups current, the frames
  * of a stack as the view shows them, and the moment a "Replay the moment" link opens.
  */
-import type { ErrorFrame, ErrorGroup, ErrorGroupFilters, ErrorStatus } from '@sentiero/protocol';
+import { type ErrorFrame, type ErrorGroup, type ErrorGroupFilters, type ErrorStatus, frameFunction } from '@sentiero/protocol';
 
 /** The status filter of the errors view. `unresolved` also shows `regressed` groups (they are open again). */
 export const ErrorStatusFilter = {
@@ -63,7 +63,7 @@ export function matchesErrorFilters(g: ErrorGroup, f: ErrorFilters): boolean {
   const q = f.q.trim().toLowerCase();
   if (!q) return true;
   const c = g.culprit;
-  const hay = [g.name, g.message, c?.function, c?.file, c?.original?.file, c?.original?.name];
+  const hay = [g.name, g.message, c?.function, c?.file, c?.original?.file, c?.original?.name, c?.original?.function];
   return hay.some((x) => typeof x === 'string' && x.toLowerCase().includes(q));
 }
 
@@ -113,11 +113,11 @@ const pos = (file: string | undefined, line?: number, column?: number) =>
 export function frameViews(frames: readonly ErrorFrame[]): FrameView[] {
   return frames.map((f) => {
     const o = f.original;
-    const fn = f.function || o?.name || '(anonymous)';
+    const fnName = frameFunction(f);
+    const fn = fnName || '(anonymous)';
     const running = pos(f.file, f.line, f.column);
     const v: FrameView = { fn, location: o ? pos(o.file, o.line, o.column) : running || '(unknown location)', inApp: f.inApp, mapped: !!o };
     if (o && running) v.generated = running;
-    const fnName = f.function || o?.name;
     if (o) v.open = { url: o.file, line: o.line, column: o.column, ...(fnName ? { fn: fnName } : {}) };
     else if (f.file && f.line) v.open = { url: f.file, line: f.line, ...(f.column ? { column: f.column } : {}), ...(fnName ? { fn: fnName } : {}) };
     return v;

@@ -3,7 +3,7 @@
  * they are not in the session's events, so they are read from the relay's error routes and
  * become error markers of their own, in no tab.
  */
-import type { Client, ErrorFrame, ErrorGroup, ErrorOccurrence } from '@sentiero/protocol';
+import { type Client, type ErrorFrame, type ErrorGroup, type ErrorOccurrence, frameFunction } from '@sentiero/protocol';
 import { type Marker, MarkerKind } from './markers.ts';
 import type { StackFrame } from './stack.ts';
 
@@ -21,7 +21,7 @@ function stackFrame(f: ErrorFrame): StackFrame | undefined {
   const frame: StackFrame = { url, line };
   const column = o ? o.column : f.column;
   if (column) frame.column = column;
-  const fn = f.function || o?.name;
+  const fn = frameFunction(f);
   if (fn) frame.fn = fn;
   return frame;
 }

@@ -4,7 +4,7 @@
  * occurrence with source-mapped positions, the sessions it happened in with "Replay the
  * moment"). Everything recorded (messages, stacks, URLs) is shown as text only.
  */
-import type { ErrorGroup, ErrorGroupDetail, ErrorOccurrence, ErrorStatus, SessionSummary, SettableErrorStatus } from '@sentiero/protocol';
+import { type ErrorGroup, type ErrorGroupDetail, type ErrorOccurrence, type ErrorStatus, type SessionSummary, type SettableErrorStatus, frameFunction } from '@sentiero/protocol';
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import {
@@ -139,7 +139,7 @@ function culpritText(g: ErrorGroup): string {
   if (!c) return '';
   const o = c.original;
   const where = o ? `${o.file}:${o.line}` : c.file ? `${shortUrl(c.file)}${c.line ? `:${c.line}` : ''}` : '';
-  const fn = c.function || o?.name;
+  const fn = frameFunction(c);
   return fn ? `${fn} · ${where}` : where;
 }
 
