@@ -478,14 +478,7 @@ export class SessionController {
         this.loop();
       },
       onSkipping: (skipping) => { if (engine === this.engine) this.update({ skipping }); },
-      onWaiting: (waiting) => {
-        if (engine !== this.engine) return;
-        this.update({ waiting }, true);
-        // Behind live, playback that catches up with the live edge is live again (after rrweb's finish has run its course).
-        if (waiting && this.snap.mode === 'behind-live' && this.snap.recording) {
-          setTimeout(() => { if (engine === this.engine && this.snap.mode === 'behind-live') this.jumpToLive(); }, 0);
-        }
-      },
+      onWaiting: (waiting) => { if (engine === this.engine) this.update({ waiting }, true); },
       onLiveCast: (e, at) => {
         this.lag.record(e.timestamp, at);
         this.update({ lag: this.lag.stats() });

@@ -235,7 +235,8 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
             ${s?.hasFrame && (s.seeking || (s.recording && s.loading)) ? html`<div class="sv-going" role="status"><span class="sv-spinner"></span>${
               s.recording && s.loading ? 'Catching up with the session…'
               : s.seekingTo === undefined ? 'Going to the moment…' : `Going to ${formatClock(Math.max(0, s.seekingTo - s.start))}…`}</div>` : ''}
-            ${s?.waiting && !s.seeking && !s.recording ? html`<div class="sv-going" role="status"><span class="sv-spinner"></span>Loading the rest of the session…</div>` : ''}
+            ${s?.waiting && !s.seeking && !(s.recording && s.loading) ? html`<div class="sv-going" role="status"><span class="sv-spinner"></span>${
+              s.recording ? 'Waiting for the page to change…' : 'Loading the rest of the session…'}</div>` : ''}
           </div>
           ${s ? html`
             <div class="sv-controls">
