@@ -34,12 +34,16 @@ describe('recorder: gzip beacons (real Chromium)', () => {
       await new Promise((r) => setTimeout(r, 0));
       (window as unknown as { Sentiero: { stop(): void } }).Sentiero.stop();
     });
+    // Beacons arrive in any order: wait for the last one and for those of both older batches.
+    const isLast = (p: { events: unknown }) => JSON.stringify(p.events).includes('the last change');
+    const mine = () => h.posts.filter((p) => p.windowId === g.windowId);
     const beacons = await waitFor(() => {
-      const mine = h.posts.filter((p) => p.windowId === g.windowId);
-      return mine.some((p) => JSON.stringify(p.events).includes('the last change')) ? mine : undefined;
-    }, { what: `the beacons (${h.posts.length} posts: ${h.posts.map((p) => `${p.windowId === g.windowId} ${p.seq} ${p.gzip}`).join(', ')})` });
-    const old = beacons.filter((p) => !JSON.stringify(p.events).includes('the last change'));
-    assert.ok(old.length >= 2, `beacons of the older batches: ${beacons.length}`);
+      const all = mine();
+      return all.some(isLast) && all.filter((p) => !isLast(p)).length >= 2 ? all : undefined;
+    }, { what: 'the beacons of the last change and of both older batches' }).catch((err: Error) => {
+      throw new Error(`${err.message}: ${h.posts.length} posts: ${h.posts.map((p) => `${p.windowId === g.windowId} ${p.seq} ${p.gzip}`).join(', ')}`);
+    });
+    const old = beacons.filter((p) => !isLast(p));
     for (const p of old) {
       const text = JSON.stringify(p.events).length;
       if (text < 1024) continue;
