@@ -206,6 +206,8 @@ export class SessionController {
 
   private update(patch: Partial<SessionSnapshot>, now = false): void {
     this.snap = { ...this.snap, ...patch };
+    // Whether more events may come follows from these two: the engine learns it as they change.
+    if (patch.loading !== undefined || patch.recording !== undefined) this.engine?.setMore(this.moreExpected());
     if (now) {
       this.flush();
       return;
@@ -237,8 +239,6 @@ export class SessionController {
     if (status === 401) this.o.onFailure?.('auth', message);
     else if (!(err instanceof SentieroError)) this.o.onFailure?.('unreachable', message);
     this.update({ status: 'error', error: message, loading: false }, true);
-    // Playback waiting for the rest ends where the events stopped.
-    this.engine?.setMore(false);
   }
 
   private async load(): Promise<void> {
@@ -401,7 +401,6 @@ export class SessionController {
     this.backlogDone = true;
     this.inactiveDirty = true;
     this.update({ loading: false, recording: false }, true);
-    this.engine?.setMore(false);
     this.ensureEngine();
     this.maybeSeekPending(true);
   }
@@ -436,7 +435,6 @@ export class SessionController {
     const summary = this.snap.summary ? { ...this.snap.summary, live: false } : undefined;
     const wasLive = this.snap.mode === 'live';
     this.update({ recording: false, mode: 'replay', ...(summary ? { summary } : {}) }, true);
-    this.engine?.setMore(this.moreExpected());
     // The recording's final summary (all its pages, every error), for the header.
     this.o.client.getSession(this.o.sessionId).then((s) => {
       if (!this.disposed) this.update({ summary: { ...s, live: false } }, true);

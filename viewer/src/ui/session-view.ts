@@ -187,6 +187,12 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
   const win = s?.windows.find((w) => w.id === s.windowId);
   const live = s?.mode === 'live';
   const behind = s?.mode === 'behind-live';
+  // What the replay shown is on its way to, if anything.
+  const going = !s?.hasFrame ? undefined
+    : s.recording && s.loading ? 'Catching up with the session…'
+    : s.seeking ? (s.seekingTo === undefined ? 'Going to the moment…' : `Going to ${formatClock(Math.max(0, s.seekingTo - s.start))}…`)
+    : s.waiting ? (s.recording ? 'Waiting for the page to change…' : 'Loading the rest of the session…')
+    : undefined;
 
   return html`
     <section class="sv-session" ref=${root} data-session-id=${sessionId} data-mode=${s?.mode ?? 'replay'} data-state=${s?.playing ? 'playing' : s?.ended ? 'ended' : 'paused'}
@@ -232,11 +238,7 @@ export function SessionView({ ctx, sessionId, t, windowId, onController }: Sessi
             ${s?.status === 'not-found' ? html`<div class="sv-overlay is-msg"><strong>Session not found</strong><span>It may have been deleted.</span></div>` : ''}
             ${s?.status === 'error' ? html`<div class="sv-overlay is-msg"><strong>Could not load this session</strong><span>${s.error}</span></div>` : ''}
             ${s?.skipping ? html`<div class="sv-skipping">${Icon.skip()} Skipping idle time</div>` : ''}
-            ${s?.hasFrame && (s.seeking || (s.recording && s.loading)) ? html`<div class="sv-going" role="status"><span class="sv-spinner"></span>${
-              s.recording && s.loading ? 'Catching up with the session…'
-              : s.seekingTo === undefined ? 'Going to the moment…' : `Going to ${formatClock(Math.max(0, s.seekingTo - s.start))}…`}</div>` : ''}
-            ${s?.waiting && !s.seeking && !(s.recording && s.loading) ? html`<div class="sv-going" role="status"><span class="sv-spinner"></span>${
-              s.recording ? 'Waiting for the page to change…' : 'Loading the rest of the session…'}</div>` : ''}
+            ${going ? html`<div class="sv-going" role="status"><span class="sv-spinner"></span>${going}</div>` : ''}
           </div>
           ${s ? html`
             <div class="sv-controls">
